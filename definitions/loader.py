@@ -1,0 +1,213 @@
+"""A strict YAML loader that remembers where every value came from.
+
+Only the safe subset of YAML is read. On top of the safe loader it refuses duplicate keys,
+keys that YAML reads as something other than a string (``01000:`` is the number 512,
+``yes:`` is true), explicit tags, and anchors/aliases that would expand the file beyond
+:data:`MAX_NODES` values (the "billion laughs"). Dates stay strings: the format decides
+what a date is, not YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Problem
+
+try:  # the C parser, when PyYAML was built with libyaml
+    _Base: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Base = yaml.SafeLoader
+
+#: How many values (aliases counted as often as they are used) one file may expand to.
+MAX_NODES = 100_000
+
+Path = tuple[Hashable, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _StrictLoader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader without the implicit timestamp resolver."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if not tag.endswith(":timestamp")]
+        for first, resolvers in _Base.yaml_implicit_resolvers.items()
+    }
+
+
+_constructor = yaml.constructor.SafeConstructor()
+_SCALARS = {
+    _STR: lambda node: node.value,
+    _INT: _constructor.construct_yaml_int,
+    _FLOAT: _constructor.construct_yaml_float,
+    _BOOL: _constructor.construct_yaml_bool,
+    _NULL: lambda node: None,
+}
+_KIND = {_INT: "a number", _FLOAT: "a number", _BOOL: "a boolean", _NULL: "empty (null)"}
+
+
+def _where(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+@dataclass(slots=True)
+class Document:
+    """The plain data of one YAML file, with the position of every value and key."""
+
+    file: str
+    data: Any
+    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """The position of the value at ``path`` (or of its key), or of its nearest parent."""
+        path = tuple(path)
+        if key and path in self.key_positions:
+            return self.key_positions[path]
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.positions.get((), (1, 1))
+
+    def problem(self, path: Path, message: str, *, key: bool = False) -> Problem:
+        line, column = self.where(path, key=key)
+        return Problem(self.file, line, column, message)
+
+
+class _TooLarge(Exception):
+    def __init__(self, node: Node):
+        self.node = node
+
+
+class _Builder:
+    def __init__(self, document: Document, max_nodes: int):
+        self.document = document
+        self.problems: list[Problem] = []
+        self.budget = max_nodes
+        self.max_nodes = max_nodes
+        self.open: set[int] = set()
+
+    def fail(self, node: Node, message: str) -> None:
+        line, column = _where(node)
+        self.problems.append(Problem(self.document.file, line, column, message))
+
+    def build(self, node: Node, path: Path) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooLarge(node)
+        self.document.positions[path] = _where(node)
+        tag = node.tag
+        if isinstance(node, ScalarNode):
+            convert = _SCALARS.get(tag)
+            if convert is None:
+                self.fail(node, f"the YAML tag {tag!r} is not allowed here; remove it")
+                return node.value
+            try:
+                return convert(node)
+            except ValueError:
+                self.fail(node, f"{node.value!r} is not a valid {tag.rsplit(':', 1)[-1]}")
+                return node.value
+        if id(node) in self.open:
+            self.fail(node, "this alias refers to itself; a YAML value cannot contain itself")
+            return None
+        if tag not in (_SEQ, _MAP):
+            self.fail(node, f"the YAML tag {tag!r} is not allowed here; remove it")
+        self.open.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+            return self.build_mapping(node, path)
+        finally:
+            self.open.discard(id(node))
+
+    def build_mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.fail(key_node, "a key must be a plain name, not a list or a mapping")
+                continue
+            if key_node.tag == _MERGE:
+                self.fail(key_node, "merge keys ('<<') are not supported; write the keys out")
+                continue
+            if key_node.tag != _STR:
+                kind = _KIND.get(key_node.tag, "something other than a name")
+                self.fail(
+                    key_node,
+                    f"the key {key_node.value!r} is read by YAML as {kind}; "
+                    f'put it in quotes: "{key_node.value}"',
+                )
+                continue
+            key = key_node.value
+            if key in result:
+                line, column = self.document.key_positions[(*path, key)]
+                self.fail(key_node, f"duplicate key {key!r} (first given at line {line})")
+                continue
+            self.document.key_positions[(*path, key)] = _where(key_node)
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+
+def load(text: str | bytes, file: str = "<string>", *, max_nodes: int = MAX_NODES):
+    """Parse one YAML document. Returns ``(document, problems)``.
+
+    ``document`` is None when the text is not YAML at all; otherwise it holds as much
+    of the data as could be read, and ``problems`` says what was refused.
+    """
+    document = Document(file, None)
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = error.problem or error.context or "this is not valid YAML"
+        if error.context and error.problem:
+            message = f"{error.context}, {error.problem}"
+        return None, [Problem(file, line, column, f"invalid YAML: {message}")]
+    except yaml.YAMLError as error:  # reader errors: bad bytes or control characters
+        return None, [Problem(file, 1, 1, f"invalid YAML: {error}")]
+    finally:
+        loader.dispose()
+    if node is None:
+        document.data = None
+        document.positions[()] = (1, 1)
+        return document, []
+    builder = _Builder(document, max_nodes)
+    try:
+        document.data = builder.build(node, ())
+    except _TooLarge as error:
+        line, column = _where(error.node)
+        return None, [
+            Problem(
+                file,
+                line,
+                column,
+                f"anchors and aliases expand this file beyond {max_nodes} values; "
+                "write the repeated parts out instead of nesting aliases",
+            )
+        ]
+    return document, builder.problems
+
+
+def load_file(path, display: str | None = None):
+    """Read and parse a file; see :func:`load`."""
+    name = display or str(path)
+    try:
+        with open(path, "rb") as stream:
+            text = stream.read()
+    except OSError as error:
+        return None, [Problem(name, 1, 1, f"cannot read the file: {error.strerror}")]
+    return load(text, name)

@@ -1,0 +1,252 @@
+"""The JSON Schemas of Guichet's files, and structural validation against them.
+
+The schemas (Draft 2020-12) ship in ``definitions/schemas/`` and are what editors use for
+completion. :func:`structural_problems` validates a loaded document against one of them:
+a compiled fast path answers "valid" for the common case, and the reference validator
+(jsonschema) explains every problem when there is one, in plain words with positions.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import fastjsonschema
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .errors import Problem
+from .loader import Document
+
+KINDS = ("procedure", "workflow", "tests", "site")
+
+
+@cache
+def schema(kind: str) -> dict[str, Any]:
+    """The published JSON Schema of one kind of file (``procedure``, ``workflow``…)."""
+    text = resources.files(__package__).joinpath("schemas").joinpath(f"{kind}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@cache
+def _reference_validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(kind))
+
+
+@cache
+def _fast_validator(kind: str):
+    """The schema, rewritten without ``unevaluatedProperties`` and compiled to Python.
+
+    Field definitions extend a common base with ``$ref`` + ``unevaluatedProperties``; the
+    compiler reads Draft 7, so each field type gets the base's properties inlined and
+    ``additionalProperties: false`` instead, which accepts exactly the same documents.
+    """
+    draft7 = copy.deepcopy(schema(kind))
+    draft7["$schema"] = "http://json-schema.org/draft-07/schema#"
+    definitions = draft7.get("$defs", {})
+    for definition in definitions.values():
+        if definition.pop("unevaluatedProperties", True) is False:
+            base = definitions[definition.pop("$ref").rsplit("/", 1)[-1]]
+            definition["type"] = "object"
+            definition["properties"] = {**base["properties"], **definition["properties"]}
+            definition["additionalProperties"] = False
+    return fastjsonschema.compile(draft7)
+
+
+def is_valid(kind: str, data: Any) -> bool:
+    try:
+        _fast_validator(kind)(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
+def structural_problems(document: Document, kind: str, data: Any = None, base: tuple = ()):
+    """Every way ``data`` (by default the whole document) breaks the schema of ``kind``."""
+    data = document.data if data is None else data
+    if is_valid(kind, data):
+        return []
+    validator = _reference_validator(kind)
+    explainer = _Explainer(document, schema(kind), base)
+    for error in validator.iter_errors(data):
+        explainer.explain(error)
+    return explainer.problems
+
+
+_JSON_TYPES = {
+    "object": "a mapping (key: value)",
+    "array": "a list",
+    "string": "a text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+def describe(value: Any) -> str:
+    """Say in words what a YAML value is, for messages."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def nearest(word: str, choices, cutoff: float = 0.6) -> str | None:
+    """The valid name closest to a misspelt one, if any is close enough."""
+    matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=cutoff)
+    return matches[0] if matches else None
+
+
+def suggestion(word: str, choices) -> str:
+    match = nearest(word, choices)
+    if match:
+        return f"; did you mean {match!r}?"
+    choices = sorted(str(c) for c in choices)
+    if len(choices) <= 12:
+        return "; expected one of: " + ", ".join(choices)
+    return ""
+
+
+class _Explainer:
+    def __init__(self, document: Document, root: dict, base: tuple):
+        self.document = document
+        self.root = root
+        self.base = base
+        self.problems: list[Problem] = []
+
+    def add(self, path, message: str, *, key: bool = False) -> None:
+        self.problems.append(self.document.problem((*self.base, *path), message, key=key))
+
+    def resolve(self, subschema: dict) -> dict:
+        while "$ref" in subschema and len(subschema) == 1:
+            subschema = self.root["$defs"][subschema["$ref"].rsplit("/", 1)[-1]]
+        return subschema
+
+    def known_properties(self, subschema: dict) -> list[str]:
+        names = list(subschema.get("properties", {}))
+        if "$ref" in subschema:
+            names += self.known_properties(self.resolve({"$ref": subschema["$ref"]}))
+        return names
+
+    def what(self, path) -> str:
+        """A short name for the thing at ``path``, e.g. "a text field"."""
+        instance = self.document.data
+        for step in (*self.base, *path):
+            try:
+                instance = instance[step]
+            except (KeyError, IndexError, TypeError):
+                return "here"
+        if isinstance(instance, dict) and isinstance(instance.get("type"), str) and "id" in instance:
+            return f"in a {instance['type']} field"
+        return "here"
+
+    def explain(self, error: ValidationError) -> None:
+        path = list(error.absolute_path)
+        keyword = error.validator
+        value = error.validator_value
+        instance = error.instance
+        description = error.schema.get("description") if isinstance(error.schema, dict) else None
+        if keyword in ("additionalProperties", "unevaluatedProperties"):
+            known = self.known_properties(error.schema)
+            for name in instance:
+                if name not in known:
+                    self.add(
+                        [*path, name],
+                        f"unknown key {name!r} {self.what(path)}{suggestion(name, known)}",
+                        key=True,
+                    )
+        elif keyword == "required":
+            for name in value:
+                if isinstance(instance, dict) and name not in instance:
+                    self.add(path, f"missing required key {name!r}")
+        elif keyword == "enum":
+            if path and path[-1] == "type" and isinstance(instance, str):
+                self.add(path, f"unknown field type {instance!r}{suggestion(instance, value)}")
+            else:
+                choices = ", ".join(str(v) for v in value)
+                hint = nearest(instance, value) if isinstance(instance, str) else None
+                tail = f"; did you mean {hint!r}?" if hint else f"; expected one of: {choices}"
+                self.add(path, f"{describe(instance)} is not allowed here{tail}")
+        elif keyword == "type":
+            expected = value if isinstance(value, list) else [value]
+            words = " or ".join(_JSON_TYPES.get(t, t) for t in expected)
+            self.add(path, f"expected {words}, got {describe(instance)}")
+        elif keyword == "anyOf":
+            self.explain_any_of(error, path, description)
+        elif keyword == "pattern":
+            what = description or f"text matching {value}"
+            self.add(path, f"{describe(instance)} is not {what}")
+        elif keyword == "propertyNames":
+            for cause in error.context or []:
+                name = cause.instance
+                rule = cause.schema.get("description") if isinstance(cause.schema, dict) else None
+                rule = rule or self.resolve(cause.schema).get("description") or "a valid key"
+                self.add([*path, name], f"the key {name!r} is not {rule}", key=True)
+        elif keyword in ("minimum", "exclusiveMinimum"):
+            self.add(path, f"{describe(instance)} is too small: it must be at least {value}")
+        elif keyword == "minItems":
+            self.add(path, f"the list needs at least {value} item{'s' if value > 1 else ''}")
+        elif keyword in ("minProperties", "minLength"):
+            self.add(path, "this must not be empty")
+        elif keyword == "uniqueItems":
+            self.add(path, "the list holds the same value twice")
+        else:
+            self.add(path, error.message)
+
+    def explain_any_of(self, error: ValidationError, path, description) -> None:
+        # Among the alternatives, keep those whose kind (text, mapping…) matches the value:
+        # their own errors say more than "none of the alternatives matched".
+        branches: dict[int, list[ValidationError]] = {}
+        for cause in error.context or []:
+            branches.setdefault(cause.schema_path[0], []).append(cause)
+        typed = fitting = {
+            index: causes
+            for index, causes in branches.items()
+            if not any(
+                not c.relative_path
+                and (c.validator == "type" or (c.validator == "enum" and not _scalar(c.instance)))
+                for c in causes
+            )
+        }
+        if len(fitting) > 1 and isinstance(error.instance, dict):
+            keys = set(error.instance)
+            fitting = {
+                index: causes
+                for index, causes in fitting.items()
+                if not any(c.validator == "required" and not c.relative_path for c in causes)
+                or keys & set(self.known_properties(self.resolve(error.validator_value[index])))
+            }
+        if len(fitting) == 1:
+            for cause in next(iter(fitting.values())):
+                self.explain(cause)
+            return
+        if isinstance(error.instance, dict) and typed:
+            # No alternative fits: name the keys that none of them knows.
+            known = {
+                name
+                for index in typed
+                for name in self.known_properties(self.resolve(error.validator_value[index]))
+            }
+            unknown = [name for name in error.instance if name not in known]
+            for name in unknown:
+                self.add([*path, name], f"unknown key {name!r} here{suggestion(name, known)}", key=True)
+            if unknown:
+                return
+        what = description or self.resolve(error.schema).get("description") or "valid here"
+        self.add(path, f"expected {what}, got {describe(error.instance)}")
+
+
+def _scalar(value: Any) -> bool:
+    return not isinstance(value, dict | list)
