@@ -1,0 +1,218 @@
+"""The compiled JSON Schema of a procedure's answers, and validation against it.
+
+Hidden fields (their page's ``when`` or their own ``visible_if`` does not hold) are dropped
+before validation and never stored. Required-ness that depends on visibility is written in
+the schema as ``requiredWhen: {field: expression}``; relative date bounds (``today-18y``) as
+``formatMinimum``/``formatMaximum``; phone numbers as ``phoneRegion``. These keywords are
+evaluated by the validator built here; editors simply ignore them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+
+from . import fieldtypes
+from .expressions import Expression
+from .model import Field, Form, Procedure
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def compile_answers_schema(form: Form) -> dict[str, Any]:
+    """The JSON Schema of the answers to ``form``."""
+    conditions = {}
+    for page in form.pages:
+        for field in page.fields:
+            parts = [e.source for e in (page.when, field.visible_if) if e is not None]
+            if parts:
+                conditions[field.id] = " and ".join(f"({p})" for p in parts)
+    return {"$schema": SCHEMA_DIALECT, **fieldtypes.object_schema(form.fields, conditions)}
+
+
+class _CaseView:
+    """What expressions read of ``case`` before a case exists (every attribute empty)."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None):
+        self.__dict__.update(dict.fromkeys(
+            ("reference", "state", "procedure", "department", "created_at", "submitted_at")))
+        self.__dict__.update(values or {})
+
+
+def expression_context(
+    fields: Mapping[str, Field] | tuple[Field, ...],
+    answers: Mapping[str, Any],
+    *,
+    today: dt.date,
+    now: dt.datetime | None = None,
+    case: Any = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The names an expression sees: every field (None when unanswered), dates as dates."""
+    items = fields.values() if isinstance(fields, Mapping) else fields
+    context: dict[str, Any] = {}
+    for field in items:
+        value = answers.get(field.id)
+        if field.type == "date" and isinstance(value, str) and fieldtypes.is_iso_date(value):
+            value = dt.date.fromisoformat(value)
+        context[field.id] = value
+    now = now or dt.datetime.combine(today, dt.time(12, 0))
+    case = case if case is not None else _CaseView()
+    context.update(today=today, now=now, case=case, **extra)
+    return context
+
+
+def visible_answers(
+    procedure: Procedure, answers: Mapping[str, Any], *, today: dt.date, case: Any = None
+) -> dict[str, Any]:
+    """The answers to the pages and fields that are shown; hidden ones are dropped."""
+    kept: dict[str, Any] = {}
+    for page in procedure.form.pages:
+        context = expression_context(procedure.fields, kept | _rest(answers, kept, procedure),
+                                     today=today, case=case)
+        if page.when is not None and not page.when.holds(context):
+            continue
+        for field in page.fields:
+            if not field.stores_value or field.id not in answers:
+                continue
+            context = expression_context(procedure.fields, kept | _rest(answers, kept, procedure),
+                                         today=today, case=case)
+            if field.visible_if is not None and not field.visible_if.holds(context):
+                continue
+            value = answers[field.id]
+            if field.type == "group" and isinstance(value, list):
+                value = [_visible_item(field, item, context) for item in value]
+            kept[field.id] = value
+    return kept
+
+
+def _rest(answers, kept, procedure):
+    """Answers not yet judged (later pages), which expressions may read too."""
+    return {k: v for k, v in answers.items() if k not in kept and k in procedure.fields}
+
+
+def _visible_item(group: Field, item: Any, context: dict[str, Any]) -> Any:
+    if not isinstance(item, Mapping):
+        return item
+    kept = {}
+    for field in group.fields:
+        if not field.stores_value or field.id not in item:
+            continue
+        if field.visible_if is not None:
+            local = context | expression_context(group.fields, item, today=context["today"])
+            if not field.visible_if.holds(local):
+                continue
+        kept[field.id] = item[field.id]
+    return kept
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerError:
+    """A value that does not fit: ``field`` is the top-level field id it belongs to."""
+
+    field: str
+    path: tuple[Any, ...]
+    keyword: str
+    message: str
+
+
+_today: ContextVar[dt.date] = ContextVar("guichet_today")
+_root: ContextVar[tuple[Mapping[str, Any], dict[str, Any]]] = ContextVar("guichet_answers")
+
+
+def _required_when(validator, conditions, instance, schema):
+    if not isinstance(instance, Mapping):
+        return
+    answers, context = _root.get()
+    if instance is not answers:  # an item of a group: its sub-fields are read too
+        context = context | dict(instance)
+    for field_id, source in conditions.items():
+        if field_id not in instance and Expression(source).holds(context):
+            yield ValidationError(f"{field_id!r} is a required property", validator="required")
+
+
+def _bound(compare, words):
+    def check(validator, bound, instance, schema):
+        if isinstance(instance, str) and fieldtypes.is_iso_date(instance):
+            limit = fieldtypes.resolve_date_bound(bound, _today.get())
+            if not compare(dt.date.fromisoformat(instance), limit):
+                yield ValidationError(f"the date must be {words} {limit.isoformat()}")
+
+    return check
+
+
+def _phone_region(validator, region, instance, schema):
+    if isinstance(instance, str) and not fieldtypes.is_phone(instance, region):
+        yield ValidationError(f"{instance!r} is not a valid phone number")
+
+
+_formats = FormatChecker(formats=())
+_formats.checks("email")(fieldtypes.is_email)
+_formats.checks("date")(fieldtypes.is_iso_date)
+_formats.checks("siret")(fieldtypes.is_siret)
+_formats.checks("iban")(fieldtypes.is_iban)
+
+AnswersValidator = validators.extend(
+    Draft202012Validator,
+    {
+        "requiredWhen": _required_when,
+        "formatMinimum": _bound(lambda value, limit: value >= limit, "on or after"),
+        "formatMaximum": _bound(lambda value, limit: value <= limit, "on or before"),
+        "phoneRegion": _phone_region,
+    },
+)
+
+
+def normalise_answers(procedure: Procedure, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers in their stored form (see :func:`fieldtypes.normalise`)."""
+    result = {}
+    for key, value in answers.items():
+        field = procedure.fields.get(key)
+        if field is not None and field.type == "group" and isinstance(value, list):
+            value = [
+                {k: fieldtypes.normalise(f, v) if (f := _sub(field, k)) else v
+                 for k, v in item.items()} if isinstance(item, Mapping) else item
+                for item in value
+            ]
+        elif field is not None:
+            value = fieldtypes.normalise(field, value)
+        result[key] = value
+    return result
+
+
+def _sub(group: Field, key: str) -> Field | None:
+    return next((f for f in group.fields if f.id == key), None)
+
+
+def validate_answers(
+    procedure: Procedure, answers: Mapping[str, Any], *, today: dt.date, case: Any = None
+) -> tuple[dict[str, Any], list[AnswerError]]:
+    """Normalise, drop hidden fields, validate. Returns ``(kept answers, errors)``."""
+    kept = visible_answers(procedure, normalise_answers(procedure, answers), today=today, case=case)
+    validator = AnswersValidator(procedure.answers_schema, format_checker=_formats)
+    today_token = _today.set(today)
+    context = expression_context(procedure.fields, kept, today=today, case=case)
+    root_token = _root.set((kept, context))
+    try:
+        errors = [_answer_error(error) for error in validator.iter_errors(kept)]
+    finally:
+        _today.reset(today_token)
+        _root.reset(root_token)
+    return kept, sorted(errors, key=lambda e: (e.field, e.path))
+
+
+def _answer_error(error: ValidationError) -> AnswerError:
+    path = tuple(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        path = (*path, missing)
+    elif error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        path = (*path, *extra[:1])
+    field = str(path[0]) if path else ""
+    return AnswerError(field, path, str(error.validator), error.message)

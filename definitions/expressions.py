@@ -1,0 +1,157 @@
+"""Expressions (``visible_if``, ``when``, ``if``) and ``{{ … }}`` texts, in a Jinja2 sandbox.
+
+They are parsed and their names checked when a procedure loads, so that a typo is a
+load-time error, never a run-time one; each source text is compiled once, on first use,
+and the compiled form is shared by every procedure that uses the same text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes, pass_context
+from jinja2.meta import find_undeclared_variables
+from jinja2.parser import Parser
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+#: What an expression may read of ``case``.
+CASE_ATTRIBUTES = frozenset(
+    {"reference", "state", "procedure", "department", "created_at", "submitted_at"}
+)
+#: Names every expression sees besides the answers.
+BUILTIN_NAMES = frozenset({"case", "today", "now", "age", "len"})
+#: The only functions an expression may call.
+HELPERS = frozenset({"age", "len"})
+#: Jinja filters and tests that only transform values (no access to anything else).
+FILTERS = frozenset(
+    {"capitalize", "default", "first", "float", "int", "join", "last", "length", "lower",
+     "replace", "round", "string", "title", "trim", "truncate", "upper", "abs", "sort",
+     "unique", "min", "max", "sum", "d", "e", "escape", "wordcount", "list"}
+)
+TESTS = frozenset(
+    {"defined", "undefined", "none", "number", "string", "mapping", "sequence", "boolean",
+     "true", "false", "integer", "float", "in", "divisibleby", "even", "odd", "eq", "ne",
+     "lt", "le", "gt", "ge", "equalto", "lower", "upper", "sameas"}
+)
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+@pass_context
+def age(context, born: Any) -> int:
+    """Whole years from ``born`` to today (the ``today`` of the evaluation)."""
+    today = _as_date(context.get("today") or dt.date.today())
+    born = _as_date(born)
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+_environment = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_environment.globals.clear()
+_environment.globals.update(age=age, len=len)
+_environment.filters = {name: f for name, f in _environment.filters.items() if name in FILTERS}
+_environment.tests = {name: t for name, t in _environment.tests.items() if name in TESTS}
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What an expression or template reads: its free names and their attributes."""
+
+    names: frozenset[str]
+    attributes: tuple[tuple[str, str], ...]  # (name, attribute) pairs, e.g. ("case", "state")
+    error: str | None = None
+
+
+def _find_all(tree: nodes.Node, kind):
+    """Like ``Node.find_all``, but the node itself counts too."""
+    if isinstance(tree, kind):
+        yield tree
+    yield from tree.find_all(kind)
+
+
+@lru_cache(maxsize=8192)
+def analyse(source: str, template: bool = False) -> Analysis:
+    """Parse ``source`` and say what it reads, or why it does not parse or is not allowed."""
+    try:
+        if template:
+            tree = _environment.parse(source)
+            names = frozenset(find_undeclared_variables(tree))
+        else:
+            parser = Parser(_environment, source, state="variable")
+            tree = parser.parse_expression()
+            if not parser.stream.eos:
+                token = parser.stream.current
+                return Analysis(frozenset(), (), f"unexpected {token.value!r} after the expression")
+            names = frozenset(node.name for node in _find_all(tree, nodes.Name) if node.ctx == "load")
+    except TemplateSyntaxError as error:
+        return Analysis(frozenset(), (), error.message or "this does not parse")
+    attributes = []
+    for node in _find_all(tree, (nodes.Getattr, nodes.Getitem)):
+        if isinstance(node.node, nodes.Name) and node.node.name in names:
+            if isinstance(node, nodes.Getattr):
+                attributes.append((node.node.name, node.attr))
+            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+                attributes.append((node.node.name, node.arg.value))
+    for call in _find_all(tree, nodes.Call):
+        if not (isinstance(call.node, nodes.Name) and call.node.name in HELPERS):
+            what = call.node.name if isinstance(call.node, nodes.Name) else "a method"
+            return Analysis(
+                names, (), f"calling {what} is not allowed; the only functions are age() and len()"
+            )
+    for node in _find_all(tree, nodes.Filter):
+        if node.name not in FILTERS:
+            return Analysis(names, (), f"unknown filter {node.name!r}")
+    for node in _find_all(tree, nodes.Test):
+        if node.name not in TESTS:
+            return Analysis(names, (), f"unknown test {node.name!r}")
+    return Analysis(names, tuple(dict.fromkeys(attributes)))
+
+
+@lru_cache(maxsize=8192)
+def _compiled_expression(source: str):
+    return _environment.compile_expression(source, undefined_to_none=False)
+
+
+@lru_cache(maxsize=8192)
+def _compiled_template(source: str):
+    return _environment.from_string(source)
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    """A checked expression; :meth:`evaluate` compiles it on first use."""
+
+    source: str
+
+    def evaluate(self, context: Mapping[str, Any]) -> Any:
+        return _compiled_expression(self.source)(**context)
+
+    def holds(self, context: Mapping[str, Any]) -> bool:
+        return bool(self.evaluate(context))
+
+    @property
+    def names(self) -> frozenset[str]:
+        return analyse(self.source).names
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A checked ``{{ … }}`` text; :meth:`render` compiles it on first use."""
+
+    source: str
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        return _compiled_template(self.source).render(**context)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return analyse(self.source, True).names

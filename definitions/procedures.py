@@ -1,0 +1,267 @@
+"""Reading a procedure file: its form, its workflow (inline or reusable), its checks."""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .answers import compile_answers_schema
+from .errors import Problem
+from .expressions import analyse
+from .loader import Document, load_file
+from .model import Field, Form, Page, Procedure
+from .reader import Reader, Scope
+from .schemas import structural_problems, suggestion
+from .workflows import WorkflowReader
+
+REFERENCE_NAMES = ("year", "seq", "procedure")
+
+
+@dataclass
+class SharedWorkflow:
+    """A reusable workflow file, read once and checked once."""
+
+    name: str
+    document: Document | None
+    problems: list[Problem]
+    reader: WorkflowReader | None = None
+    required_fields: tuple[str, ...] = ()
+
+
+@dataclass
+class WorkflowLibrary:
+    """The ``workflows/`` folder beside procedure files; files are read on first use."""
+
+    folder: Path | None
+    site: Any = None
+    loaded: dict[str, SharedWorkflow] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        if self.folder is None or not self.folder.is_dir():
+            return []
+        return sorted(p.stem for p in self.folder.glob("*.yaml"))
+
+    def get(self, name: str) -> SharedWorkflow | None:
+        if name in self.loaded:
+            return self.loaded[name]
+        if self.folder is None:
+            return None
+        path = self.folder / f"{name}.yaml"
+        if not path.is_file():
+            return None
+        self.loaded[name] = shared = self.read(name, path)
+        return shared
+
+    def read(self, name: str, path: Path) -> SharedWorkflow:
+        document, problems = load_file(path)
+        shared = SharedWorkflow(name, document, problems)
+        if document is None or problems:
+            return shared
+        if not isinstance(document.data, dict):
+            shared.problems.append(document.problem((), "a workflow file is a mapping "
+                                                    "(initial, states, transitions…)"))
+            return shared
+        shared.problems += structural_problems(document, "workflow")
+        data, base = document.data, ()
+        if isinstance(data.get("workflow"), dict):  # the whole workflow under a 'workflow' key
+            data, base = data["workflow"], ("workflow",)
+        elif isinstance(data.get("workflow"), str) and data["workflow"] != name:
+            shared.problems.append(document.problem(
+                ("workflow",), f"this file is workflows/{name}.yaml but names itself "
+                f"{data['workflow']!r}; the file name is the workflow's name"))
+        if not shared.problems and not {"states", "transitions"} <= set(data):
+            shared.problems.append(document.problem(
+                base, "a workflow needs 'states' and 'transitions'"))
+        if shared.problems:
+            return shared
+        reader = Reader(document, self.site)
+        shared.reader = WorkflowReader(reader, base, data, reusable=True, name=name)
+        shared.reader.check_graph()
+        shared.required_fields = tuple(document.data.get("fields", ()))
+        shared.problems += reader.problems
+        return shared
+
+
+class ProcedureReader(Reader):
+    def __init__(self, document: Document, site=None, library: WorkflowLibrary | None = None):
+        super().__init__(document, site)
+        self.library = library or WorkflowLibrary(None, site)
+
+    def read(self) -> Procedure | None:
+        data = self.document.data
+        if not isinstance(data, dict):
+            self.error((), "a procedure file is a mapping (procedure, version, title, form, "
+                       "workflow…)")
+            return None
+        structure = structural_problems(self.document, "procedure")
+        if structure:
+            self.problems += structure
+            return None
+        self.check_top(data)
+        form = self.form(data["form"])
+        fields = MappingProxyType({f.id: f for f in form.fields})
+        workflow = self.workflow(data["workflow"], fields)
+        if self.problems or workflow is None:
+            return None
+        procedure = Procedure(
+            slug=data["procedure"],
+            version=data["version"],
+            title=self.text(("title",), data["title"]),
+            department=data["department"],
+            form=form,
+            workflow=workflow,
+            login=data.get("login", "optional"),
+            reference=data.get("reference", "{procedure}-{year}-{seq:06d}"),
+            summary=self.text(("summary",), data.get("summary")),
+            category=self.text(("category",), data.get("category")),
+            estimated_minutes=data.get("estimated_minutes"),
+            retention_days=data.get("retention_days"),
+            source_file=self.document.file,
+        )
+        object.__setattr__(procedure, "answers_schema",
+                           MappingProxyType(compile_answers_schema(form)))
+        return procedure
+
+    def check_top(self, data: dict) -> None:
+        if self.site is not None and data["department"] not in self.site.departments:
+            self.error(("department",), f"the department {data['department']!r} is not declared "
+                       f"in the site config{suggestion(data['department'], self.site.departments)}")
+        if "reference" in data:
+            self.check_reference(data["reference"])
+
+    def check_reference(self, pattern: str) -> None:
+        try:
+            parts = list(string.Formatter().parse(pattern))
+        except ValueError as error:
+            self.error(("reference",), f"this reference pattern does not parse: {error}")
+            return
+        names = [name for _, name, _, _ in parts if name is not None]
+        for _, name, spec, conversion in parts:
+            if name is None:
+                continue
+            if name not in REFERENCE_NAMES:
+                self.error(("reference",), f"unknown part {{{name}}} in the reference"
+                           f"{suggestion(name, REFERENCE_NAMES)}")
+            elif conversion or (spec and not (name == "seq" and _is_int_spec(spec))):
+                self.error(("reference",), f"{{{name}:{spec}}} is not allowed: only {{seq}} takes "
+                           "a width, such as {seq:06d}")
+        if "seq" not in names:
+            self.error(("reference",), "the reference must contain {seq} (or {seq:06d}) to be "
+                       "unique")
+
+    def form(self, data: dict) -> Form:
+        pages: list[Page] = []
+        seen_pages: dict[str, int] = {}
+        seen_fields: dict[str, tuple] = {}
+        bare: list[tuple[int, list[Field]]] = []
+        for index, page in enumerate(data["pages"]):
+            if page["id"] in seen_pages:
+                line = self.document.where(("form", "pages", seen_pages[page["id"]], "id"))[0]
+                self.error(("form", "pages", index, "id"), f"the page id {page['id']!r} is used "
+                           f"twice (first at line {line})")
+            seen_pages.setdefault(page["id"], index)
+            bare.append((index, self.fields(("form", "pages", index, "fields"), page["fields"],
+                                            None, seen_fields)))
+        fields = {f.id: f for _, page_fields in bare for f in page_fields}
+        scope = Scope(fields)
+        for index, page_fields in bare:
+            page = data["pages"][index]
+            path = ("form", "pages", index)
+            by_id = {item["id"]: (i, item) for i, item in enumerate(page["fields"])}
+            checked = tuple(
+                self.attach_expressions((*path, "fields", by_id[f.id][0]), by_id[f.id][1], f,
+                                        scope)
+                for f in page_fields
+            )
+            pages.append(Page(
+                id=page["id"],
+                title=self.text((*path, "title"), page["title"]),
+                fields=checked,
+                when=self.expression((*path, "when"), page.get("when"), scope),
+                intro=self.text((*path, "intro"), page.get("intro")),
+            ))
+            self.check_page_refers_back(path, page, page_fields)
+        return Form(pages=tuple(pages), review=bool(data.get("review")))
+
+    def check_page_refers_back(self, path, page: dict, page_fields: list[Field]) -> None:
+        """A page's ``when`` cannot depend on the page's own fields: they are not asked yet."""
+        if "when" not in page:
+            return
+        own = {f.id for f in page_fields} & analyse(page["when"]).names
+        for name in sorted(own):
+            self.error((*path, "when"), f"the page's condition reads {name!r}, a field of the "
+                       "same page; a page's 'when' may only read earlier answers")
+
+    def workflow(self, data: dict, fields) -> Any:
+        if "use" in data:
+            return self.shared_workflow(data, fields)
+        reader = WorkflowReader(self, ("workflow",), data, reusable=False)
+        if not reader.check_graph():
+            return None
+        return reader.build(fields, {}, self)
+
+    def shared_workflow(self, data: dict, fields) -> Any:
+        name = data["use"]
+        shared = self.library.get(name)
+        if shared is None:
+            known = self.library.names()
+            self.error(("workflow", "use"), f"there is no reusable workflow {name!r} "
+                       f"(workflows/{name}.yaml){suggestion(name, known) if known else ''}")
+            return None
+        self.problems += shared.problems
+        if shared.reader is None:
+            return None
+        roles = dict(data.get("roles", {}))
+        needed = shared.reader.roles
+        for role in sorted(needed - set(roles)):
+            self.error(("workflow", "use"), f"the workflow {name!r} needs the role {role!r}: map "
+                       f"it to a department under 'roles'")
+        for role, slug in roles.items():
+            if role not in needed:
+                self.error(("workflow", "roles", role), f"the workflow {name!r} has no role "
+                           f"{role!r}{suggestion(role, needed)}", key=True)
+            elif self.site is not None and slug not in self.site.departments:
+                self.error(("workflow", "roles", role), f"the department {slug!r} is not declared "
+                           f"in the site config{suggestion(slug, self.site.departments)}")
+        for field_id in shared.required_fields:
+            if field_id not in fields:
+                self.error(("workflow", "use"), f"the workflow {name!r} reads the field "
+                           f"{field_id!r}, which this procedure does not have")
+        if not shared.reader.graph_ok or self.problems:
+            return None
+        slug = self.document.data["procedure"]
+        reader = Reader(shared.document, self.site, suffix=f" (in procedure {slug!r})")
+        workflow = shared.reader.build(fields, roles, reader)
+        self.problems += reader.problems
+        return workflow
+
+
+def _is_int_spec(spec: str) -> bool:
+    return spec.rstrip("d").isdigit() or spec == "d"
+
+
+def read_procedure(document: Document, site=None, library: WorkflowLibrary | None = None):
+    """Check a loaded procedure. Returns ``(procedure or None, problems)``."""
+    reader = ProcedureReader(document, site, library)
+    procedure = reader.read()
+    return procedure, reader.problems
+
+
+def load_procedure(path, site=None, library: WorkflowLibrary | None = None):
+    """Load and check one procedure file. Returns ``(procedure or None, problems)``."""
+    path = Path(path)
+    document, problems = load_file(path)
+    if document is None or problems:
+        return None, problems
+    library = library or WorkflowLibrary(path.parent / "workflows", site)
+    procedure, problems = read_procedure(document, site, library)
+    if procedure is not None:
+        source = path.read_text("utf-8")
+        object.__setattr__(procedure, "source", source)
+        object.__setattr__(procedure, "source_hash",
+                           hashlib.sha256(source.encode("utf-8")).hexdigest())
+    return procedure, problems

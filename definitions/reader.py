@@ -1,0 +1,307 @@
+"""What every reader of a Guichet file shares: positions, texts, expressions, fields."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+import phonenumbers
+from jsonschema import Draft202012Validator
+
+from . import fieldtypes
+from .errors import Problem
+from .expressions import BUILTIN_NAMES, CASE_ATTRIBUTES, Expression, Template, analyse
+from .loader import Document
+from .model import Bounds, Field, LocalizedTemplate, Text
+from .schemas import describe, suggestion
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The names an expression may read at one place of a file."""
+
+    fields: Mapping[str, Field]
+    locals: Mapping[str, Field] = field(default_factory=dict)  # sibling sub-fields of a group
+    transition: Mapping[str, Field] | None = None  # the transition's form, in its on_fire
+    transition_id: str | None = None
+
+    def field(self, name: str) -> Field | None:
+        return self.locals.get(name) or self.fields.get(name)
+
+    def names(self) -> set[str]:
+        names = set(self.fields) | set(self.locals) | BUILTIN_NAMES
+        if self.transition is not None:
+            names.add("transition")
+        return names
+
+
+class Reader:
+    """Reads one document; collects problems instead of stopping at the first."""
+
+    def __init__(self, document: Document, site=None, suffix: str = ""):
+        self.document = document
+        self.site = site
+        self.suffix = suffix  # e.g. " (in procedure 'x')" for a shared workflow
+        self.problems: list[Problem] = []
+
+    def error(self, path, message: str, *, key: bool = False) -> None:
+        self.problems.append(self.document.problem(tuple(path), message + self.suffix, key=key))
+
+    # -- texts ---------------------------------------------------------------------------
+
+    def text(self, path, value: Any) -> Text | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return Text(MappingProxyType({self.default_language: value}))
+        self.check_languages(path, value)
+        return Text(MappingProxyType(dict(value)))
+
+    @property
+    def default_language(self) -> str:
+        return self.site.languages[0] if self.site else "fr"
+
+    def check_languages(self, path, value: Mapping[str, Any]) -> None:
+        if self.site is None:
+            return
+        offered = self.site.languages
+        for language in value:
+            if language not in offered:
+                self.error(
+                    (*path, language),
+                    f"the site does not offer the language {language!r}{suggestion(language, offered)}",
+                    key=True,
+                )
+        if offered[0] not in value:
+            self.error(path, f"this text has no {offered[0]!r} version, the site's first language")
+
+    # -- expressions ---------------------------------------------------------------------
+
+    def expression(self, path, source: str | None, scope: Scope) -> Expression | None:
+        if source is None:
+            return None
+        if self.check_source(path, source, scope, template=False):
+            return Expression(source)
+        return None
+
+    def template(self, path, value: Any, scope: Scope) -> LocalizedTemplate | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            items = {self.default_language: value}
+            paths = {self.default_language: tuple(path)}
+        else:
+            self.check_languages(path, value)
+            items = dict(value)
+            paths = {language: (*path, language) for language in value}
+        ok = all(self.check_source(paths[k], v, scope, template=True) for k, v in items.items())
+        if not ok:
+            return None
+        return LocalizedTemplate(MappingProxyType({k: Template(v) for k, v in items.items()}))
+
+    def check_source(self, path, source: str, scope: Scope, *, template: bool) -> bool:
+        what = "text" if template else "expression"
+        analysis = analyse(source, template)
+        before = len(self.problems)
+        if analysis.error:
+            self.error(path, f"this {what} does not parse: {analysis.error}")
+            return False
+        known = scope.names()
+        for name in sorted(analysis.names):
+            if name == "transition" and scope.transition is None:
+                self.error(
+                    path,
+                    f"this {what} reads 'transition', which only the on_fire actions of a "
+                    "transition with a form can read",
+                )
+            elif name not in known:
+                self.error(path, f"unknown name {name!r} in this {what}{suggestion(name, known)}")
+        for name, attribute in analysis.attributes:
+            self.check_attribute(path, what, scope, name, attribute)
+        return len(self.problems) == before
+
+    def check_attribute(self, path, what, scope: Scope, name: str, attribute: str) -> None:
+        if name == "case":
+            if attribute not in CASE_ATTRIBUTES:
+                self.error(
+                    path,
+                    f"unknown attribute {attribute!r} of case in this {what}"
+                    f"{suggestion(attribute, CASE_ATTRIBUTES)}",
+                )
+        elif name == "transition" and scope.transition is not None:
+            if attribute not in scope.transition:
+                self.error(
+                    path,
+                    f"the transition {scope.transition_id!r} has no form field {attribute!r}"
+                    f"{suggestion(attribute, scope.transition)}",
+                )
+        elif (target := scope.field(name)) is not None:
+            keys = fieldtypes.STRUCTURED_KEYS.get(target.type)
+            if keys is None:
+                self.error(path, f"{name!r} is a {target.type} field: it has no {attribute!r}")
+            elif attribute not in keys:
+                self.error(
+                    path,
+                    f"a {target.type} field has no {attribute!r}{suggestion(attribute, keys)}",
+                )
+
+    # -- fields --------------------------------------------------------------------------
+
+    def fields(self, path, items: list, scope_fields: Mapping[str, Field] | None,
+               seen: dict[str, tuple] | None = None, *, in_group: bool = False) -> list[Field]:
+        """Read a list of fields; ids must be unique within ``seen``."""
+        seen = {} if seen is None else seen
+        result = []
+        for index, item in enumerate(items):
+            item_path = (*path, index)
+            field_id = item["id"]
+            if field_id in seen:
+                line = self.document.where((*seen[field_id], "id"))[0]
+                self.error((*item_path, "id"), f"the field id {field_id!r} is used twice "
+                           f"(first at line {line})")
+                continue
+            seen[field_id] = item_path
+            if in_group and item["type"] == "group":
+                self.error((*item_path, "type"), "a group cannot hold another group")
+                continue
+            result.append(self.bare_field(item_path, item))
+        return result
+
+    def bare_field(self, path, data: dict) -> Field:
+        """A field with its settings checked; expressions are attached by the caller."""
+        kind = data["type"]
+        path = tuple(path)
+        values: dict[str, Any] = {"id": data["id"], "type": kind}
+        for key in ("label", "hint", "pattern_message", "unit", "item_label", "text"):
+            if key in data:
+                values[key] = self.text((*path, key), data[key])
+        for key in ("required", "prefill", "autocomplete", "min_length", "max_length", "pattern",
+                    "widget", "min_items", "max_items", "multiple", "region"):
+            if key in data:
+                values[key] = data[key]
+        for key in ("min", "max"):
+            if key in data:
+                values[key] = data[key]
+        if kind in ("choice", "multichoice"):
+            values["options"] = MappingProxyType(
+                {str(k): self.text((*path, "options", k), v) for k, v in data["options"].items()}
+            )
+        if "accept" in data:
+            accept = data["accept"]
+            values["accept"] = tuple([accept] if isinstance(accept, str) else accept)
+        if "max_size" in data:
+            values["max_size"] = fieldtypes.parse_size(data["max_size"])
+        if "bounds" in data:
+            values["bounds"] = Bounds(**data["bounds"])
+        if kind == "group":
+            values["fields"] = tuple(
+                self.fields((*path, "fields"), data["fields"], None, in_group=True)
+            )
+        self.check_field_settings(path, data, values)
+        if "default" in data:
+            values["default"] = data["default"]
+        return Field(**values)
+
+    def check_field_settings(self, path, data: dict, values: dict) -> None:
+        kind = data["type"]
+        if kind == "info":
+            for key in ("required", "prefill", "default", "autocomplete"):
+                if key in data:
+                    self.error((*path, key), f"an info field only shows text: it takes no {key!r}",
+                               key=True)
+        for low, high in (("min_length", "max_length"), ("min", "max"), ("min_items", "max_items")):
+            if low in data and high in data and _comparable(data[low], data[high]):
+                if data[low] > data[high]:
+                    self.error((*path, low), f"{low} ({data[low]}) is greater than {high} "
+                               f"({data[high]})")
+        if "pattern" in data:
+            try:
+                re.compile(data["pattern"])
+            except re.error as error:
+                self.error((*path, "pattern"), f"this pattern is not a valid regular expression: "
+                           f"{error}")
+        if "pattern_message" in data and "pattern" not in data:
+            self.error((*path, "pattern_message"), "pattern_message needs a pattern", key=True)
+        for mime in values.get("accept", ()):
+            if not fieldtypes.is_mime_type(mime):
+                self.error((*path, "accept"), f"{mime!r} is not a MIME type such as "
+                           "application/pdf or image/jpeg")
+        if "region" in data:
+            if data["region"] not in phonenumbers.SUPPORTED_REGIONS:
+                self.error((*path, "region"), f"{data['region']!r} is not a country code "
+                           "known for phone numbers")
+        if "autocomplete" in data and (why := fieldtypes.autocomplete_problem(data["autocomplete"])):
+            token = data["autocomplete"].split()[-1] if data["autocomplete"].split() else ""
+            self.error((*path, "autocomplete"),
+                       why + suggestion(token, fieldtypes.AUTOCOMPLETE_TOKENS))
+        if "prefill" in data:
+            source, _, key = data["prefill"].partition(".")
+            known = fieldtypes.IDENTITY_CLAIMS if source == "identity" else fieldtypes.PROFILE_KEYS
+            if key not in known:
+                self.error((*path, "prefill"),
+                           f"{source} has no {key!r} to prefill from{suggestion(key, known)}")
+        if "bounds" in data:
+            b = data["bounds"]
+            if not (-90 <= b["south"] < b["north"] <= 90 and -180 <= b["west"] < b["east"] <= 180):
+                self.error((*path, "bounds"), "bounds must have south < north (within -90..90) "
+                           "and west < east (within -180..180)")
+        if kind == "choice" and "default" in data and str(data["default"]) not in data["options"]:
+            self.error((*path, "default"), f"the default {data['default']!r} is not one of the "
+                       f"options{suggestion(str(data['default']), data['options'])}")
+        if kind == "date":
+            for key in ("min", "max", "default"):
+                if key in data and isinstance(data[key], str) and not _is_date_bound(data[key]):
+                    self.error((*path, key), f"{data[key]!r} is not a date (YYYY-MM-DD), 'today' "
+                               "or 'today+30d' / 'today-18y'")
+        elif "default" in data and kind not in ("choice", "group", "file", "info"):
+            self.check_default(path, data, values)
+
+    def check_default(self, path, data: dict, values: dict) -> None:
+        probe = Field(**{**values, "required": False})
+        schema = fieldtypes.value_schema(probe)
+        for key in ("pattern",):  # formats are judged by the answers validator, not here
+            schema.pop(key, None)
+        if not Draft202012Validator(schema).is_valid(data["default"]):
+            self.error((*path, "default"), f"the default {describe(data['default'])} does not fit "
+                       f"a {data['type']} field")
+
+    def attach_expressions(self, path, data: dict, field_: Field, scope: Scope) -> Field:
+        """Check the field's ``visible_if`` (and its sub-fields') against ``scope``."""
+        changes: dict[str, Any] = {}
+        if "visible_if" in data:
+            names = analyse(data["visible_if"]).names
+            if field_.id in names:
+                self.error((*path, "visible_if"), f"the field {field_.id!r} cannot depend on itself")
+            else:
+                changes["visible_if"] = self.expression((*path, "visible_if"), data["visible_if"], scope)
+        if field_.type == "group":
+            locals_ = {f.id: f for f in field_.fields}
+            inner = Scope(scope.fields, locals_, scope.transition, scope.transition_id)
+            subs = {item["id"]: (i, item) for i, item in enumerate(data["fields"])}
+            changes["fields"] = tuple(
+                self.attach_expressions((*path, "fields", subs[f.id][0]), subs[f.id][1], f, inner)
+                for f in field_.fields
+            )
+        return replace(field_, **changes) if changes else field_
+
+
+def _comparable(a: Any, b: Any) -> bool:
+    numbers = (int, float)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return False
+    if isinstance(a, numbers) and isinstance(b, numbers):
+        return True
+    return isinstance(a, str) and isinstance(b, str) and _is_iso(a) and _is_iso(b)
+
+
+def _is_iso(value: str) -> bool:
+    return fieldtypes.is_iso_date(value)
+
+
+def _is_date_bound(value: str) -> bool:
+    if _is_iso(value):
+        return True
+    return bool(re.match(r"^today(?:[+-]\d+[dwmy])?$", value))

@@ -1,0 +1,154 @@
+"""The site config (``guichet.yaml``): the authority, its languages, departments, connectors.
+
+Secrets are never written in the file: a value ``env:NAME`` is read from the environment
+when the config loads. An unset variable is a problem; a value is never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from .errors import DefinitionError, Problem
+from .loader import Document, load_file
+from .model import Text
+from .reader import Reader
+from .schemas import structural_problems
+
+DEFAULT_TIMEZONE = "Europe/Paris"
+
+
+class Secret:
+    """A value read from the environment; its repr and str never show it."""
+
+    __slots__ = ("variable", "_value")
+
+    def __init__(self, variable: str, value: str):
+        self.variable = variable
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret(env:{self.variable})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other.variable == self.variable
+
+    def __hash__(self) -> int:
+        return hash(self.variable)
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    id: str
+    name: Text
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorConfig:
+    """A connector instance: its type and settings (secrets as :class:`Secret`)."""
+
+    name: str
+    type: str
+    settings: Mapping[str, Any]
+
+    def resolved(self) -> dict[str, Any]:
+        """The settings with secrets revealed, for the connector itself only."""
+        return _reveal(dict(self.settings))
+
+
+def _reveal(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return value.reveal()
+    if isinstance(value, dict | MappingProxyType):
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_reveal(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    authority: Text
+    languages: tuple[str, ...]
+    departments: Mapping[str, Department]
+    connectors: Mapping[str, ConnectorConfig]
+    timezone: str = DEFAULT_TIMEZONE
+    source_file: str = ""
+
+
+def read_site(document: Document, environ: Mapping[str, str] | None = None):
+    """Check a loaded site config. Returns ``(site or None, problems)``."""
+    environ = os.environ if environ is None else environ
+    if not isinstance(document.data, dict):
+        return None, [document.problem((), "a site config is a mapping (authority, departments…)")]
+    problems = structural_problems(document, "site")
+    if problems:
+        return None, problems
+    data = document.data
+    reader = Reader(document)
+    languages = tuple(data.get("languages", ["fr"]))
+    departments: dict[str, Department] = {}
+    for index, item in enumerate(data["departments"]):
+        if item["id"] in departments:
+            reader.error(("departments", index, "id"), f"the department {item['id']!r} is "
+                         "declared twice")
+            continue
+        departments[item["id"]] = Department(
+            item["id"], reader.text(("departments", index, "name"), item["name"]), item.get("email")
+        )
+    connectors = {}
+    for name, settings in data.get("connectors", {}).items():
+        resolved = _resolve_secrets(reader, ("connectors", name), settings, environ)
+        connectors[name] = ConnectorConfig(name, settings["type"], MappingProxyType(resolved))
+    timezone = data.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(timezone)
+    except (KeyError, ValueError, OSError):
+        reader.error(("timezone",), f"{timezone!r} is not a known time zone, such as Europe/Paris")
+    site = Site(
+        authority=reader.text(("authority",), data["authority"]),
+        languages=languages,
+        departments=MappingProxyType(departments),
+        connectors=MappingProxyType(connectors),
+        timezone=timezone,
+        source_file=document.file,
+    )
+    return (None if reader.problems else site), reader.problems
+
+
+def _resolve_secrets(reader: Reader, path, value: Any, environ) -> Any:
+    if isinstance(value, dict):
+        return {k: _resolve_secrets(reader, (*path, k), v, environ) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_secrets(reader, (*path, i), v, environ) for i, v in enumerate(value)]
+    if isinstance(value, str) and value.startswith("env:"):
+        variable = value[4:]
+        if not variable:
+            reader.error(path, "env: must name an environment variable, e.g. env:REGISTRY_SECRET")
+        elif variable not in environ:
+            reader.error(path, f"the environment variable {variable} is not set")
+        else:
+            return Secret(variable, environ[variable])
+    return value
+
+
+def load_site(path, environ: Mapping[str, str] | None = None) -> Site:
+    """Load and check a site config file, or raise :class:`DefinitionError`."""
+    document, problems = load_file(path)
+    site = None
+    if document is not None and not problems:
+        site, problems = read_site(document, environ)
+    if problems or site is None:
+        raise DefinitionError(problems or [Problem(str(path), 1, 1, "the site config is empty")])
+    return site

@@ -1,0 +1,394 @@
+"""Workflows: states, transitions, deadlines, the legal clock, actions and routing.
+
+A workflow is written inside a procedure, or once in ``workflows/NAME.yaml`` for several
+procedures, which then map its roles to departments. Its shape (ids, the graph, timers)
+is checked once per file by :meth:`WorkflowReader.check_graph`; what depends on the
+procedure (fields read by expressions, roles, connectors) by :meth:`WorkflowReader.build`,
+once per procedure that uses it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from .model import Action, Clock, Deadline, Field, RoutingRule, State, Transition, Workflow
+from .reader import Reader, Scope
+from .schemas import suggestion
+
+ACTOR_KINDS = ("agent", "supervisor", "citizen", "timer")
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+class WorkflowReader:
+    """Checks and builds one workflow: ``data`` is found at ``base`` in ``reader``'s file."""
+
+    def __init__(self, reader: Reader, base: tuple, data: dict, *, reusable: bool, name=None):
+        self.reader = reader
+        self.base = base
+        self.data = data
+        self.reusable = reusable
+        self.name = name
+        self.states = {s["id"]: (i, s) for i, s in enumerate(data["states"])}
+        self.transitions = {t["id"]: (i, t) for i, t in enumerate(data["transitions"])}
+        self.graph_ok: bool | None = None
+
+    def error(self, path, message: str, *, key: bool = False, reader: Reader | None = None):
+        (reader or self.reader).error((*self.base, *path), message, key=key)
+
+    def state_path(self, state_id: str) -> tuple:
+        return ("states", self.states[state_id][0])
+
+    def transition_path(self, transition_id: str) -> tuple:
+        return ("transitions", self.transitions[transition_id][0])
+
+    @property
+    def roles(self) -> set[str]:
+        """The roles this workflow's states and actors name."""
+        found = set()
+        for _, state in self.states.values():
+            found |= _roles_in(state.get("department"))
+        for _, transition in self.transitions.values():
+            by = transition["by"]
+            if isinstance(by, dict):
+                found |= _roles_in(by["department"])
+        return found
+
+    # -- the shape of the workflow, once per file ------------------------------------------
+
+    def check_graph(self) -> bool:
+        before = len(self.reader.problems)
+        self.check_unique("states", "state")
+        self.check_unique("transitions", "transition")
+        states, transitions = self.states, self.transitions
+        finals = {sid for sid, (_, s) in states.items() if s.get("final")}
+        initial = self.data.get("initial", self.data["states"][0]["id"])
+        if initial not in states:
+            self.error(("initial",), f"the initial state {initial!r} does not exist"
+                       f"{suggestion(initial, states)}")
+        for tid, (index, transition) in transitions.items():
+            path = ("transitions", index)
+            sources = _as_list(transition["from"])
+            for position, source in enumerate(sources):
+                where = (*path, "from", position) if isinstance(transition["from"], list) else (
+                    *path, "from")
+                if source not in states:
+                    self.error(where, f"the transition {tid!r} leaves from {source!r}, which is not "
+                               f"a state{suggestion(source, states)}")
+                elif source in finals:
+                    self.error(where, f"the transition {tid!r} leaves the final state {source!r}; "
+                               "a final state ends the case")
+            if transition["to"] not in states:
+                self.error((*path, "to"), f"the transition {tid!r} goes to {transition['to']!r}, "
+                           f"which is not a state{suggestion(transition['to'], states)}")
+        fired = self.check_deadlines(finals) | self.check_clock(finals)
+        for tid, (index, transition) in transitions.items():
+            if transition["by"] == "timer" and tid not in fired:
+                self.error(("transitions", index, "by"), f"the timer transition {tid!r} is fired by "
+                           "no deadline and no clock; add a deadline that fires it, or change 'by'")
+        if not finals:
+            self.error(("states",), "this workflow has no final state: mark the states that end "
+                       "a case with 'final: true'")
+        for sid, (index, state) in states.items():
+            if sid not in finals and not any(
+                sid in _as_list(t["from"]) for _, t in transitions.values()
+            ):
+                self.error(("states", index, "id"), f"the state {sid!r} is not final and has no way "
+                           "out: add a transition from it, or mark it 'final: true'")
+        if initial in states:
+            for sid in self.unreachable(initial):
+                self.error(("states", states[sid][0], "id"), f"the state {sid!r} cannot be reached "
+                           f"from the initial state {initial!r}")
+        self.check_departments()
+        self.graph_ok = len(self.reader.problems) == before
+        return self.graph_ok
+
+    def check_unique(self, key: str, what: str) -> None:
+        seen: dict[str, int] = {}
+        for index, item in enumerate(self.data[key]):
+            if item["id"] in seen:
+                line = self.reader.document.where((*self.base, key, seen[item["id"]], "id"))[0]
+                self.error((key, index, "id"), f"the {what} id {item['id']!r} is used twice "
+                           f"(first at line {line})")
+            else:
+                seen[item["id"]] = index
+
+    def check_deadlines(self, finals: set[str]) -> set[str]:
+        fired = set()
+        for sid, (index, state) in self.states.items():
+            deadline = state.get("deadline")
+            for position, item in enumerate(_as_list(deadline)):
+                path = ("states", index, "deadline") + ((position,) if isinstance(deadline, list)
+                                                        else ())
+                if ("days" in item) == ("working_days" in item):
+                    self.error(path, "a deadline needs either 'days' or 'working_days'")
+                if ("fire" in item) == ("remind" in item):
+                    self.error(path, "a deadline either fires a transition ('fire') or reminds "
+                               "('remind: agents' or 'remind: citizen')")
+                if "fire" in item:
+                    fired.add(item["fire"])
+                    self.check_timer((*path, "fire"), item["fire"], sid)
+        return fired
+
+    def check_timer(self, path, tid: str, state_id: str | None) -> None:
+        if tid not in self.transitions:
+            self.error(path, f"{tid!r} is not a transition{suggestion(tid, self.transitions)}")
+            return
+        transition = self.transitions[tid][1]
+        if transition["by"] != "timer":
+            self.error(path, f"the transition {tid!r} is fired by a timer, so it must say "
+                       "'by: timer'")
+        if state_id is not None and state_id not in _as_list(transition["from"]):
+            self.error(path, f"the transition {tid!r} does not leave the state {state_id!r}, so "
+                       "its deadline cannot fire it")
+
+    def check_clock(self, finals: set[str]) -> set[str]:
+        clock = self.data.get("clock")
+        if clock is None:
+            return set()
+        path = ("clock",)
+        if ("days" in clock) == ("months" in clock):
+            self.error(path, "the clock needs either 'days' or 'months'")
+        for key in ("starts_in",):
+            if clock[key] not in self.states:
+                self.error((*path, key), f"{clock[key]!r} is not a state"
+                           f"{suggestion(clock[key], self.states)}")
+            elif clock[key] in finals:
+                self.error((*path, key), "the clock cannot start in a final state")
+        pauses = clock.get("pauses_in")
+        for position, sid in enumerate(_as_list(pauses)):
+            where = (*path, "pauses_in") + ((position,) if isinstance(pauses, list) else ())
+            if sid not in self.states:
+                self.error(where, f"{sid!r} is not a state{suggestion(sid, self.states)}")
+        days = clock.get("days") or 0
+        if "alert_before_days" in clock and days and clock["alert_before_days"] >= days:
+            self.error((*path, "alert_before_days"), "the alert must come before the clock "
+                       f"expires: alert_before_days must be less than {days}")
+        self.check_timer((*path, "fire"), clock["fire"], None)
+        return {clock["fire"]}
+
+    def unreachable(self, initial: str) -> list[str]:
+        edges: dict[str, set[str]] = {}
+        for _, transition in self.transitions.values():
+            for source in _as_list(transition["from"]):
+                edges.setdefault(source, set()).add(transition["to"])
+        seen, queue = {initial}, deque([initial])
+        while queue:
+            for target in edges.get(queue.popleft(), ()):
+                if target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+        return [sid for sid in self.states if sid not in seen]
+
+    def check_departments(self) -> None:
+        for sid, (index, state) in self.states.items():
+            if "department" in state:
+                self.check_department(("states", index, "department"), state["department"])
+        for tid, (index, transition) in self.transitions.items():
+            if isinstance(transition["by"], dict):
+                self.check_department(("transitions", index, "by", "department"),
+                                      transition["by"]["department"])
+
+    def check_department(self, path, value: Any) -> None:
+        if isinstance(value, dict) and "role" in value:
+            if not self.reusable:
+                self.error(path, "roles are for reusable workflows (workflows/NAME.yaml); name a "
+                           "department here")
+        elif isinstance(value, dict):
+            for key, target in value["map"].items():
+                self.check_department((*path, "map", key), target)
+            if "default" in value:
+                self.check_department((*path, "default"), value["default"])
+        else:
+            self.check_slug(path, value)
+
+    def check_slug(self, path, slug: str, reader: Reader | None = None, what="") -> None:
+        site = self.reader.site
+        if site is not None and slug not in site.departments:
+            self.error(path, f"the department {slug!r}{what} is not declared in the site config"
+                       f"{suggestion(slug, site.departments)}", reader=reader)
+
+    # -- what depends on the procedure ------------------------------------------------------
+
+    def build(self, fields: Mapping[str, Field], roles: Mapping[str, str],
+              reader: Reader) -> Workflow | None:
+        """The workflow for one procedure; problems go to ``reader`` (the workflow's file)."""
+        before = len(reader.problems)
+        self.fields = fields
+        self.roles_map = roles
+        scope = Scope(fields)
+        states = []
+        for sid, (index, data) in self.states.items():
+            path = ("states", index)
+            department = self.department((*path, "department"), data.get("department"), reader)
+            deadlines = tuple(
+                Deadline(days=d.get("days") or d.get("working_days") or 0,
+                         working_days="working_days" in d, fire=d.get("fire"),
+                         remind=d.get("remind"))
+                for d in _as_list(data.get("deadline"))
+            )
+            states.append(State(
+                id=sid,
+                label=reader.text((*self.base, *path, "label"), data["label"]),
+                department=department,
+                owner=data.get("owner"),
+                final=bool(data.get("final")),
+                deadlines=deadlines,
+                on_enter=self.actions((*path, "on_enter"), data.get("on_enter", []), scope, reader),
+            ))
+        transitions = [self.transition(tid, index, data, reader)
+                       for tid, (index, data) in self.transitions.items()]
+        clock = None
+        if "clock" in self.data:
+            c = self.data["clock"]
+            clock = Clock(starts_in=c["starts_in"], fire=c["fire"], days=c.get("days"),
+                          months=c.get("months"), working_days=bool(c.get("working_days")),
+                          pauses_in=tuple(_as_list(c.get("pauses_in"))),
+                          on_resume=c.get("on_resume", "continue"),
+                          alert_before_days=c.get("alert_before_days"))
+        if len(reader.problems) != before:
+            return None
+        return Workflow(
+            initial=self.data.get("initial", self.data["states"][0]["id"]),
+            states=tuple(states),
+            transitions=tuple(transitions),
+            clock=clock,
+            name=self.name,
+        )
+
+    def department(self, path, value: Any, reader: Reader) -> str | RoutingRule | None:
+        if value is None:
+            return None
+        if isinstance(value, dict) and "by" in value:
+            self.check_routing(path, value, reader)
+            return RoutingRule(
+                by=tuple(value["by"].split(".")),
+                map=MappingProxyType({str(k): self.role(v) for k, v in value["map"].items()}),
+                default=self.role(value["default"]) if "default" in value else None,
+            )
+        return self.role(value)
+
+    def role(self, value: Any) -> str:
+        if isinstance(value, dict):
+            return self.roles_map.get(value["role"], value["role"])
+        return value
+
+    def check_routing(self, path, rule: dict, reader: Reader) -> None:
+        name, _, key = rule["by"].partition(".")
+        field = self.fields.get(name)
+        if field is None:
+            self.error((*path, "by"), f"the routing rule reads {name!r}, which is not a field"
+                       f"{suggestion(name, self.fields)}", reader=reader)
+            return
+        from .fieldtypes import STRUCTURED_KEYS
+
+        keys = STRUCTURED_KEYS.get(field.type)
+        if key and (keys is None or key not in keys):
+            self.error((*path, "by"), f"a {field.type} field has no {key!r}"
+                       f"{suggestion(key, keys or ())}", reader=reader)
+        elif not key and field.type in ("address", "location", "group", "multichoice", "file"):
+            self.error((*path, "by"), f"a routing rule needs a single value; {name!r} is a "
+                       f"{field.type} field" + (f" (route by {name}.postcode?)"
+                                                 if field.type == "address" else ""), reader=reader)
+        elif field.type == "choice":
+            for value in rule["map"]:
+                if str(value) not in field.options:
+                    self.error((*path, "map", value), f"{value!r} is not an option of {name!r}"
+                               f"{suggestion(str(value), field.options)}", key=True, reader=reader)
+
+    def transition(self, tid: str, index: int, data: dict, reader: Reader) -> Transition:
+        path = ("transitions", index)
+        full = (*self.base, *path)
+        by = data["by"]
+        actor, actor_department = (by, None) if isinstance(by, str) else (
+            "department", self.role(by["department"]))
+        form_fields: tuple[Field, ...] = ()
+        if "form" in data:
+            bare = reader.fields((*full, "form"), data["form"], None)
+            locals_ = {f.id: f for f in bare}
+            inner = Scope(self.fields, locals_)
+            form_fields = tuple(
+                reader.attach_expressions((*full, "form", i), data["form"][i], f, inner)
+                for i, f in enumerate(bare)
+            )
+        scope = Scope(self.fields, transition={f.id: f for f in form_fields} if "form" in data
+                      else None, transition_id=tid)
+        guard = reader.expression((*full, "if"), data.get("if"), Scope(self.fields))
+        return Transition(
+            id=tid,
+            sources=tuple(_as_list(data["from"])),
+            target=data["to"],
+            actor=actor,
+            actor_department=actor_department,
+            label=reader.text((*full, "label"), data.get("label")),
+            guard=guard,
+            form=form_fields,
+            on_fire=self.actions((*path, "on_fire"), data.get("on_fire", []), scope, reader),
+        )
+
+    def actions(self, path, items: list, scope: Scope, reader: Reader) -> tuple[Action, ...]:
+        result = []
+        for index, item in enumerate(items):
+            where = (*path, index)
+            full = (*self.base, *where)
+            kinds = [k for k in ("notify", "send", "set") if k in item]
+            if not kinds:
+                self.error(where, "an action needs 'notify', 'send' or 'set'", reader=reader)
+                continue
+            if len(kinds) > 1:
+                self.error(where, f"an action does one thing, but this one has {' and '.join(kinds)}"
+                           ": write one action for each", reader=reader)
+                continue
+            kind = kinds[0]
+            if kind != "notify":
+                for key in ("subject", "body"):
+                    if key in item:
+                        self.error((*where, key), f"{key!r} belongs to 'notify' actions, not to "
+                                   f"'{kind}'", key=True, reader=reader)
+            if kind == "notify":
+                result.append(Action(
+                    "notify", item["notify"],
+                    subject=reader.template((*full, "subject"), item.get("subject"), scope),
+                    body=reader.template((*full, "body"), item.get("body"), scope),
+                ))
+            elif kind == "send":
+                site = reader.site
+                if site is not None and item["send"] not in site.connectors:
+                    self.error((*where, "send"), f"the connector {item['send']!r} is not declared "
+                               f"in the site config{suggestion(item['send'], site.connectors)}",
+                               reader=reader)
+                result.append(Action("send", item["send"]))
+            else:
+                self.check_set((*where, "set"), item["set"], scope, reader)
+                result.append(Action("set", values=MappingProxyType(dict(item["set"]))))
+        return tuple(result)
+
+    def check_set(self, path, values: dict, scope: Scope, reader: Reader) -> None:
+        for key, value in values.items():
+            field = self.fields.get(key)
+            if field is None:
+                self.error((*path, key), f"'set' names {key!r}, which is not a field"
+                           f"{suggestion(key, self.fields)}", key=True, reader=reader)
+            elif field.type == "choice" and str(value) not in field.options:
+                self.error((*path, key), f"{value!r} is not an option of {key!r}"
+                           f"{suggestion(str(value), field.options)}", reader=reader)
+            elif isinstance(value, str) and "{{" in value:
+                reader.template((*self.base, *path, key), value, scope)
+
+
+def _roles_in(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        if "role" in value:
+            return {value["role"]}
+        found = set()
+        for target in value.get("map", {}).values():
+            found |= _roles_in(target)
+        return found | _roles_in(value.get("default"))
+    return set()
