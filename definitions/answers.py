@@ -130,7 +130,7 @@ def _required_when(validator, conditions, instance, schema):
         return
     answers, context = _root.get()
     if instance is not answers:  # an item of a group: its sub-fields are read too
-        context = context | dict(instance)
+        context = context | dict.fromkeys(schema.get("properties", ())) | dict(instance)
     for field_id, source in conditions.items():
         if field_id not in instance and Expression(source).holds(context):
             yield ValidationError(f"{field_id!r} is a required property", validator="required")
@@ -193,13 +193,15 @@ def validate_answers(
     procedure: Procedure, answers: Mapping[str, Any], *, today: dt.date, case: Any = None
 ) -> tuple[dict[str, Any], list[AnswerError]]:
     """Normalise, drop hidden fields, validate. Returns ``(kept answers, errors)``."""
-    kept = visible_answers(procedure, normalise_answers(procedure, answers), today=today, case=case)
+    normalised = normalise_answers(procedure, answers)
+    kept = visible_answers(procedure, normalised, today=today, case=case)
+    unknown = {k: v for k, v in normalised.items() if k not in procedure.fields}
     validator = AnswersValidator(procedure.answers_schema, format_checker=_formats)
     today_token = _today.set(today)
     context = expression_context(procedure.fields, kept, today=today, case=case)
     root_token = _root.set((kept, context))
     try:
-        errors = [_answer_error(error) for error in validator.iter_errors(kept)]
+        errors = [_answer_error(error) for error in validator.iter_errors(kept | unknown)]
     finally:
         _today.reset(today_token)
         _root.reset(root_token)

@@ -17,7 +17,7 @@ from .expressions import Expression, Template
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-def _empty() -> Mapping[str, Any]:
+def empty_mapping() -> Mapping[str, Any]:
     return EMPTY
 
 
@@ -79,7 +79,7 @@ class Field:
     min: Any = None
     max: Any = None
     unit: Text | None = None
-    options: Mapping[str, Text] = field(default_factory=_empty)
+    options: Mapping[str, Text] = field(default_factory=empty_mapping)
     widget: str | None = None
     min_items: int | None = None
     max_items: int | None = None
@@ -147,7 +147,7 @@ class Action:
     target: str | None = None
     subject: LocalizedTemplate | None = None
     body: LocalizedTemplate | None = None
-    values: Mapping[str, Any] = field(default_factory=_empty)
+    values: Mapping[str, Any] = field(default_factory=empty_mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +195,8 @@ class Workflow:
     transitions: tuple[Transition, ...]
     clock: Clock | None = None
     name: str | None = None  # the reusable workflow it comes from, if any
-    _states: Mapping[str, State] = field(default_factory=_empty, repr=False, compare=False)
-    _transitions: Mapping[str, Transition] = field(default_factory=_empty, repr=False, compare=False)
+    _states: Mapping[str, State] = field(default_factory=empty_mapping, repr=False, compare=False)
+    _transitions: Mapping[str, Transition] = field(default_factory=empty_mapping, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_states", MappingProxyType({s.id: s for s in self.states}))
@@ -233,8 +233,8 @@ class Procedure:
     source: str = ""
     source_file: str = ""
     source_hash: str = ""
-    answers_schema: Mapping[str, Any] = field(default_factory=_empty, repr=False, compare=False)
-    _fields: Mapping[str, Field] = field(default_factory=_empty, repr=False, compare=False)
+    answers_schema: Mapping[str, Any] = field(default_factory=empty_mapping, repr=False, compare=False)
+    _fields: Mapping[str, Field] = field(default_factory=empty_mapping, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_fields", MappingProxyType({f.id: f for f in self.form.fields}))

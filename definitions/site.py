@@ -124,7 +124,7 @@ def read_site(document: Document, environ: Mapping[str, str] | None = None):
         timezone=timezone,
         source_file=document.file,
     )
-    return (None if reader.problems else site), reader.problems
+    return site, reader.problems
 
 
 def _resolve_secrets(reader: Reader, path, value: Any, environ) -> Any:

@@ -1,0 +1,113 @@
+"""Checking many files at once: folders of procedures, their workflows and their tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem
+from .loader import load_file
+from .model import Procedure
+from .procedures import WorkflowLibrary, read_procedure
+from .scenarios import TestSuite, read_tests
+from .site import Site, read_site
+
+SITE_NAMES = ("guichet.yaml", "guichet.yml")
+
+
+@dataclass
+class CheckResult:
+    """What :func:`check_paths` found: the procedures that loaded, and every problem."""
+
+    procedures: list[Procedure] = field(default_factory=list)
+    suites: dict[tuple[str, int], TestSuite] = field(default_factory=dict)
+    site: Site | None = None
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def procedure_files(path: Path) -> list[Path]:
+    """The procedure files of a folder (not its tests, workflows or site config)."""
+    if path.is_file():
+        return [path]
+    files = []
+    for candidate in sorted(path.iterdir()):
+        if candidate.suffix not in (".yaml", ".yml") or not candidate.is_file():
+            continue
+        if candidate.name.endswith((".tests.yaml", ".tests.yml")) or candidate.name in SITE_NAMES:
+            continue
+        files.append(candidate)
+    return files
+
+
+def tests_file(path: Path) -> Path | None:
+    candidate = path.with_name(path.name.rsplit(".", 1)[0] + ".tests.yaml")
+    return candidate if candidate.is_file() else None
+
+
+def load_site_file(path, environ: Mapping[str, str] | None = None):
+    document, problems = load_file(path)
+    if document is None or problems:
+        return None, problems
+    return read_site(document, environ)
+
+
+def check_paths(
+    paths: Iterable[str | Path],
+    site_path: str | Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    with_tests: bool = True,
+) -> CheckResult:
+    """Load and check procedure files and folders (with their workflows and tests)."""
+    result = CheckResult()
+    if site_path is not None:
+        result.site, problems = load_site_file(site_path, environ)
+        result.problems += problems
+        result.files += 1
+    libraries: dict[Path, WorkflowLibrary] = {}
+    seen: dict[tuple[str, int], str] = {}
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            result.problems.append(Problem(str(path), 1, 1, "no such file or folder"))
+            continue
+        for file in procedure_files(path):
+            if site_path is not None and file.resolve() == Path(site_path).resolve():
+                continue
+            result.files += 1
+            folder = file.parent / "workflows"
+            library = libraries.setdefault(folder, WorkflowLibrary(folder, result.site))
+            document, problems = load_file(file)
+            result.problems += problems
+            if document is None or problems:
+                continue
+            procedure, problems = read_procedure(document, result.site, library)
+            result.problems += problems
+            if procedure is None:
+                continue
+            key = (procedure.slug, procedure.version)
+            if key in seen:
+                result.problems.append(document.problem(
+                    ("procedure",), f"procedure {procedure.slug!r} version {procedure.version} "
+                    f"is also defined in {seen[key]}"))
+                continue
+            seen[key] = str(file)
+            result.procedures.append(procedure)
+            tests = tests_file(file) if with_tests else None
+            if tests is not None:
+                result.files += 1
+                tests_document, problems = load_file(tests)
+                result.problems += problems
+                if tests_document is not None and not problems:
+                    suite, problems = read_tests(tests_document, procedure, result.site)
+                    result.problems += problems
+                    if suite is not None:
+                        result.suites[key] = suite
+    result.problems = sorted(set(result.problems))
+    return result

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Set up a local virtual environment with the test tools and run the whole test suite.
+# Usage: sh scripts/test.sh [pytest options]
+set -eu
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[dev]'
+exec .venv/bin/python -m pytest "$@"
