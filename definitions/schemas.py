@@ -74,7 +74,7 @@ def structural_problems(document: Document, kind: str, data: Any = None, base: t
     explainer = _Explainer(document, schema(kind), base)
     for error in validator.iter_errors(data):
         explainer.explain(error)
-    return explainer.problems
+    return explainer.result()
 
 
 _JSON_TYPES = {
@@ -125,9 +125,24 @@ class _Explainer:
         self.root = root
         self.base = base
         self.problems: list[Problem] = []
+        self.missing: dict[tuple, Problem] = {}  # (path, key) -> "missing required key"
+        self.misspelt: set[tuple] = set()  # (path, suggested key) of unknown keys
 
-    def add(self, path, message: str, *, key: bool = False) -> None:
-        self.problems.append(self.document.problem((*self.base, *path), message, key=key))
+    def add(self, path, message: str, *, key: bool = False) -> Problem:
+        problem = self.document.problem((*self.base, *path), message, key=key)
+        self.problems.append(problem)
+        return problem
+
+    def unknown_key(self, path, name: str, known, where: str = "here") -> None:
+        hint = suggestion(name, known)
+        if match := nearest(name, known):
+            self.misspelt.add((tuple(path), match))
+        self.add([*path, name], f"unknown key {name!r} {where}{hint}", key=True)
+
+    def result(self) -> list[Problem]:
+        """The problems, less "missing key" where the key is only misspelt."""
+        dropped = {id(p) for spot, p in self.missing.items() if spot in self.misspelt}
+        return [p for p in self.problems if id(p) not in dropped]
 
     def resolve(self, subschema: dict) -> dict:
         while "$ref" in subschema and len(subschema) == 1:
@@ -162,15 +177,12 @@ class _Explainer:
             known = self.known_properties(error.schema)
             for name in instance:
                 if name not in known:
-                    self.add(
-                        [*path, name],
-                        f"unknown key {name!r} {self.what(path)}{suggestion(name, known)}",
-                        key=True,
-                    )
+                    self.unknown_key(path, name, known, self.what(path))
         elif keyword == "required":
             for name in value:
                 if isinstance(instance, dict) and name not in instance:
-                    self.add(path, f"missing required key {name!r}")
+                    problem = self.add(path, f"missing required key {name!r}")
+                    self.missing[(tuple(path), name)] = problem
         elif keyword == "enum":
             if path and path[-1] == "type" and isinstance(instance, str):
                 self.add(path, f"unknown field type {instance!r}{suggestion(instance, value)}")
@@ -241,7 +253,7 @@ class _Explainer:
             }
             unknown = [name for name in error.instance if name not in known]
             for name in unknown:
-                self.add([*path, name], f"unknown key {name!r} here{suggestion(name, known)}", key=True)
+                self.unknown_key(path, name, known)
             if unknown:
                 return
         what = description or self.resolve(error.schema).get("description") or "valid here"

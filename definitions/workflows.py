@@ -95,7 +95,7 @@ class WorkflowReader:
                            "no deadline and no clock; add a deadline that fires it, or change 'by'")
         if not finals:
             self.error(("states",), "this workflow has no final state: mark the states that end "
-                       "a case with 'final: true'")
+                       "a case with 'final: true'", key=True)
         for sid, (index, state) in states.items():
             if sid not in finals and not any(
                 sid in _as_list(t["from"]) for _, t in transitions.values()
