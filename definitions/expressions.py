@@ -8,6 +8,7 @@ and the compiled form is shared by every procedure that uses the same text.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -64,11 +65,31 @@ _environment.tests = {name: t for name, t in _environment.tests.items() if name 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    """What an expression or template reads: its free names and their attributes."""
+    """What an expression or template reads, or why it cannot be used.
+
+    ``error`` is set when the text does not parse, ``refusal`` when it parses but uses
+    something not allowed (a call, an unknown filter, an include…).
+    """
 
     names: frozenset[str]
-    attributes: tuple[tuple[str, str], ...]  # (name, attribute) pairs, e.g. ("case", "state")
+    chains: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ("case", ("state",)), …
     error: str | None = None
+    refusal: str | None = None
+
+    @property
+    def attributes(self) -> tuple[tuple[str, str], ...]:
+        """(name, first attribute) pairs, e.g. ("case", "state")."""
+        return tuple(dict.fromkeys((name, path[0]) for name, path in self.chains))
+
+
+_FORBIDDEN_BLOCKS = {
+    nodes.Include: "{% include %}",
+    nodes.Import: "{% import %}",
+    nodes.FromImport: "{% from … import %}",
+    nodes.Extends: "{% extends %}",
+    nodes.Macro: "{% macro %}",
+    nodes.CallBlock: "{% call %}",
+}
 
 
 def _find_all(tree: nodes.Node, kind):
@@ -78,42 +99,80 @@ def _find_all(tree: nodes.Node, kind):
     yield from tree.find_all(kind)
 
 
+def _chain(node: nodes.Node) -> tuple[str, tuple[str, ...]] | None:
+    """``case.created_at.year`` as ("case", ("created_at", "year")), if rooted at a name."""
+    path: list[str] = []
+    while isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr):
+            path.append(node.attr)
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            path.append(node.arg.value)
+        else:
+            path = []  # an index or a computed key: what follows is not checked
+        node = node.node
+    if isinstance(node, nodes.Name) and path:
+        return node.name, tuple(reversed(path))
+    return None
+
+
+def _refusal(tree: nodes.Node, what: str) -> str | None:
+    for kind, label in _FORBIDDEN_BLOCKS.items():
+        if any(True for _ in _find_all(tree, kind)):
+            return f"this {what} uses {label}, which is not allowed"
+    for call in _find_all(tree, nodes.Call):
+        if isinstance(call.node, nodes.Name):
+            if call.node.name not in HELPERS:
+                return (f"calling {call.node.name} is not allowed in this {what}; the only "
+                        "functions are age() and len()")
+        else:
+            method = call.node.attr if isinstance(call.node, nodes.Getattr) else "a method"
+            return (f"calling the method {method} is not allowed in this {what}; the only "
+                    "functions are age() and len()")
+    for node in _find_all(tree, nodes.Filter):
+        if node.name not in FILTERS:
+            return f"unknown filter {node.name!r} in this {what}{_nearest(node.name, FILTERS)}"
+    for node in _find_all(tree, nodes.Test):
+        if node.name not in TESTS:
+            return f"unknown test {node.name!r} in this {what}{_nearest(node.name, TESTS)}"
+    for node in _find_all(tree, (nodes.Getattr, nodes.Getitem)):
+        attribute = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", "")
+        if isinstance(attribute, str) and attribute.startswith("_"):
+            return f"names starting with '_' ({attribute!r}) are not allowed in this {what}"
+    return None
+
+
+def _nearest(word: str, choices) -> str:
+    match = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
 @lru_cache(maxsize=8192)
 def analyse(source: str, template: bool = False) -> Analysis:
     """Parse ``source`` and say what it reads, or why it does not parse or is not allowed."""
+    what = "text" if template else "expression"
     try:
         if template:
             tree = _environment.parse(source)
-            names = frozenset(find_undeclared_variables(tree))
         else:
             parser = Parser(_environment, source, state="variable")
             tree = parser.parse_expression()
             if not parser.stream.eos:
                 token = parser.stream.current
-                return Analysis(frozenset(), (), f"unexpected {token.value!r} after the expression")
-            names = frozenset(node.name for node in _find_all(tree, nodes.Name) if node.ctx == "load")
+                return Analysis(frozenset(), error=f"unexpected {token.value!r} after the expression")
     except TemplateSyntaxError as error:
-        return Analysis(frozenset(), (), error.message or "this does not parse")
-    attributes = []
-    for node in _find_all(tree, (nodes.Getattr, nodes.Getitem)):
-        if isinstance(node.node, nodes.Name) and node.node.name in names:
-            if isinstance(node, nodes.Getattr):
-                attributes.append((node.node.name, node.attr))
-            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-                attributes.append((node.node.name, node.arg.value))
-    for call in _find_all(tree, nodes.Call):
-        if not (isinstance(call.node, nodes.Name) and call.node.name in HELPERS):
-            what = call.node.name if isinstance(call.node, nodes.Name) else "a method"
-            return Analysis(
-                names, (), f"calling {what} is not allowed; the only functions are age() and len()"
-            )
-    for node in _find_all(tree, nodes.Filter):
-        if node.name not in FILTERS:
-            return Analysis(names, (), f"unknown filter {node.name!r}")
-    for node in _find_all(tree, nodes.Test):
-        if node.name not in TESTS:
-            return Analysis(names, (), f"unknown test {node.name!r}")
-    return Analysis(names, tuple(dict.fromkeys(attributes)))
+        message = (error.message or "this does not parse").replace("end of template",
+                                                                    f"end of the {what}")
+        return Analysis(frozenset(), error=message)
+    refusal = _refusal(tree, what)
+    if refusal:
+        return Analysis(frozenset(), refusal=refusal)
+    if template:
+        names = frozenset(find_undeclared_variables(tree))
+    else:
+        names = frozenset(node.name for node in _find_all(tree, nodes.Name) if node.ctx == "load")
+    chains = [c for node in _find_all(tree, (nodes.Getattr, nodes.Getitem)) if (c := _chain(node))]
+    chains = [(name, path) for name, path in chains if name in names]
+    return Analysis(names, tuple(dict.fromkeys(chains)))
 
 
 @lru_cache(maxsize=8192)

@@ -177,8 +177,12 @@ def load(text: str | bytes, file: str = "<string>", *, max_nodes: int = MAX_NODE
         if error.context and error.problem:
             message = f"{error.context}, {error.problem}"
         return None, [Problem(file, line, column, f"invalid YAML: {message}")]
-    except yaml.YAMLError as error:  # reader errors: bad bytes or control characters
-        return None, [Problem(file, 1, 1, f"invalid YAML: {error}")]
+    except yaml.reader.ReaderError as error:  # bad bytes or control characters
+        line, column = _line_column(text, error.position)
+        what = f"#x{error.character:04x}" if isinstance(error.character, int) else repr(
+            error.character)
+        return None, [Problem(file, line, column,
+                              f"invalid YAML: unacceptable character {what}: {error.reason}")]
     finally:
         loader.dispose()
     if node is None:
@@ -200,6 +204,15 @@ def load(text: str | bytes, file: str = "<string>", *, max_nodes: int = MAX_NODE
             )
         ]
     return document, builder.problems
+
+
+def _line_column(text: str | bytes, position: int) -> tuple[int, int]:
+    """1-based line and column of ``position`` (a byte offset when ``text`` is bytes)."""
+    before = text[:position]
+    if isinstance(before, bytes):
+        before = before.decode("utf-8", errors="replace")
+    last_line = before.rsplit("\n", 1)[-1]
+    return before.count("\n") + 1, len(last_line) + 1
 
 
 def load_file(path, display: str | None = None):

@@ -12,7 +12,7 @@ from typing import Any
 from .answers import compile_answers_schema
 from .errors import Problem
 from .expressions import analyse
-from .loader import Document, load_file
+from .loader import Document, load, load_file
 from .model import Field, Form, Page, Procedure
 from .reader import Reader, Scope
 from .schemas import structural_problems, suggestion
@@ -38,9 +38,12 @@ class WorkflowLibrary:
 
     folder: Path | None
     site: Any = None
+    sources: dict[str, str] | None = None  # name -> YAML text, instead of a folder
     loaded: dict[str, SharedWorkflow] = field(default_factory=dict)
 
     def names(self) -> list[str]:
+        if self.sources is not None:
+            return sorted(self.sources)
         if self.folder is None or not self.folder.is_dir():
             return []
         return sorted(p.stem for p in self.folder.glob("*.yaml"))
@@ -48,16 +51,26 @@ class WorkflowLibrary:
     def get(self, name: str) -> SharedWorkflow | None:
         if name in self.loaded:
             return self.loaded[name]
-        if self.folder is None:
-            return None
-        path = self.folder / f"{name}.yaml"
-        if not path.is_file():
-            return None
-        self.loaded[name] = shared = self.read(name, path)
+        if self.sources is not None:
+            if name not in self.sources:
+                return None
+            document, problems = load(self.sources[name], f"workflows/{name}.yaml")
+        else:
+            path = self.folder / f"{name}.yaml" if self.folder else None
+            if path is None or not path.is_file():
+                return None
+            document, problems = load_file(path)
+        self.loaded[name] = shared = self.read(name, document, problems)
         return shared
 
-    def read(self, name: str, path: Path) -> SharedWorkflow:
-        document, problems = load_file(path)
+    def source(self, name: str) -> str | None:
+        """The YAML text of a workflow, to publish it with the procedures that use it."""
+        if self.sources is not None:
+            return self.sources.get(name)
+        path = self.folder / f"{name}.yaml" if self.folder else None
+        return path.read_text("utf-8") if path and path.is_file() else None
+
+    def read(self, name: str, document: Document | None, problems: list) -> SharedWorkflow:
         shared = SharedWorkflow(name, document, problems)
         if document is None or problems:
             return shared
@@ -167,6 +180,7 @@ class ProcedureReader(Reader):
             bare.append((index, self.fields(("form", "pages", index, "fields"), page["fields"],
                                             None, seen_fields)))
         fields = {f.id: f for _, page_fields in bare for f in page_fields}
+        self.check_sub_field_ids(data, bare, fields)
         scope = Scope(fields)
         for index, page_fields in bare:
             page = data["pages"][index]
@@ -177,6 +191,10 @@ class ProcedureReader(Reader):
                                         scope)
                 for f in page_fields
             )
+            later = {f.id for i, fs in bare if i >= index for f in fs}
+            self.check_page_condition(path, page, later)
+            self.check_fields_read_earlier(path, page, {f.id for i, fs in bare if i > index
+                                                        for f in fs})
             pages.append(Page(
                 id=page["id"],
                 title=self.text((*path, "title"), page["title"]),
@@ -184,17 +202,43 @@ class ProcedureReader(Reader):
                 when=self.expression((*path, "when"), page.get("when"), scope),
                 intro=self.text((*path, "intro"), page.get("intro")),
             ))
-            self.check_page_refers_back(path, page, page_fields)
         return Form(pages=tuple(pages), review=bool(data.get("review")))
 
-    def check_page_refers_back(self, path, page: dict, page_fields: list[Field]) -> None:
-        """A page's ``when`` cannot depend on the page's own fields: they are not asked yet."""
+    def check_sub_field_ids(self, data: dict, bare, fields: dict) -> None:
+        """Field ids are unique in the procedure: a group's fields too."""
+        owners: dict[str, str] = {}
+        for index, page_fields in bare:
+            for field_ in page_fields:
+                for sub_index, sub in enumerate(field_.fields):
+                    path = ("form", "pages", index, "fields", _position(data, index, field_.id),
+                            "fields", sub_index, "id")
+                    if sub.id in fields:
+                        self.error(path, f"the field id {sub.id!r} is used twice (also a field of "
+                                   "the form); give the group's field another id")
+                    elif sub.id in owners and owners[sub.id] != field_.id:
+                        self.error(path, f"the field id {sub.id!r} is used twice (also in the "
+                                   f"group {owners[sub.id]!r})")
+                    owners.setdefault(sub.id, field_.id)
+
+    def check_fields_read_earlier(self, path, page: dict, later: set[str]) -> None:
+        """A field's ``visible_if`` cannot read a later page: it is not answered yet."""
+        for index, item in enumerate(page["fields"]):
+            if "visible_if" not in item:
+                continue
+            for name in sorted(later & analyse(item["visible_if"]).names):
+                self.error((*path, "fields", index, "visible_if"), f"this condition reads "
+                           f"{name!r}, a field of a later page, which is not answered yet when "
+                           "this page is shown")
+
+    def check_page_condition(self, path, page: dict, later: set[str]) -> None:
+        """A page's ``when`` reads earlier answers only: its own and later ones are not asked yet."""
         if "when" not in page:
             return
-        own = {f.id for f in page_fields} & analyse(page["when"]).names
-        for name in sorted(own):
-            self.error((*path, "when"), f"the page's condition reads {name!r}, a field of the "
-                       "same page; a page's 'when' may only read earlier answers")
+        own = {f["id"] for f in page["fields"]}
+        for name in sorted(later & analyse(page["when"]).names):
+            where = "the same page" if name in own else "a later page"
+            self.error((*path, "when"), f"the page's condition reads {name!r}, a field of {where}; "
+                       "a page's 'when' may only read earlier answers")
 
     def workflow(self, data: dict, fields) -> Any:
         if "use" in data:
@@ -222,8 +266,9 @@ class ProcedureReader(Reader):
                        f"it to a department under 'roles'")
         for role, slug in roles.items():
             if role not in needed:
+                hint = suggestion(role, needed) if needed else "; it names no roles"
                 self.error(("workflow", "roles", role), f"the workflow {name!r} has no role "
-                           f"{role!r}{suggestion(role, needed)}", key=True)
+                           f"{role!r}{hint}", key=True)
             elif self.site is not None and slug not in self.site.departments:
                 self.error(("workflow", "roles", role), f"the department {slug!r} is not declared "
                            f"in the site config{suggestion(slug, self.site.departments)}")
@@ -238,6 +283,11 @@ class ProcedureReader(Reader):
         workflow = shared.reader.build(fields, roles, reader)
         self.problems += reader.problems
         return workflow
+
+
+def _position(data: dict, page_index: int, field_id: str) -> int:
+    fields = data["pages"][page_index]["fields"]
+    return next(i for i, item in enumerate(fields) if item["id"] == field_id)
 
 
 def _is_int_spec(spec: str) -> bool:

@@ -109,6 +109,9 @@ class Reader:
         if analysis.error:
             self.error(path, f"this {what} does not parse: {analysis.error}")
             return False
+        if analysis.refusal:
+            self.error(path, analysis.refusal)
+            return False
         known = scope.names()
         for name in sorted(analysis.names):
             if name == "transition" and scope.transition is None:
@@ -119,34 +122,34 @@ class Reader:
                 )
             elif name not in known:
                 self.error(path, f"unknown name {name!r} in this {what}{suggestion(name, known)}")
-        for name, attribute in analysis.attributes:
-            self.check_attribute(path, what, scope, name, attribute)
+        for name, attributes in analysis.chains:
+            if problem := self.chain_problem(scope, name, attributes):
+                message, hint = problem
+                self.error(path, f"{message} in this {what}{hint}")
         return len(self.problems) == before
 
-    def check_attribute(self, path, what, scope: Scope, name: str, attribute: str) -> None:
+    def chain_problem(self, scope: Scope, name: str, attributes: tuple[str, ...]):
+        """Why reading ``name.a.b…`` would fail at run time, as (message, hint), or None."""
+        first, rest = attributes[0], attributes[1:]
         if name == "case":
-            if attribute not in CASE_ATTRIBUTES:
-                self.error(
-                    path,
-                    f"unknown attribute {attribute!r} of case in this {what}"
-                    f"{suggestion(attribute, CASE_ATTRIBUTES)}",
-                )
-        elif name == "transition" and scope.transition is not None:
-            if attribute not in scope.transition:
-                self.error(
-                    path,
-                    f"the transition {scope.transition_id!r} has no form field {attribute!r}"
-                    f"{suggestion(attribute, scope.transition)}",
-                )
-        elif (target := scope.field(name)) is not None:
-            keys = fieldtypes.STRUCTURED_KEYS.get(target.type)
-            if keys is None:
-                self.error(path, f"{name!r} is a {target.type} field: it has no {attribute!r}")
-            elif attribute not in keys:
-                self.error(
-                    path,
-                    f"a {target.type} field has no {attribute!r}{suggestion(attribute, keys)}",
-                )
+            if first not in CASE_ATTRIBUTES:
+                return f"unknown attribute {first!r} of case", suggestion(first, CASE_ATTRIBUTES)
+            kind = "datetime" if first in ("created_at", "submitted_at") else "text"
+            return _value_problem(f"case.{first}", kind, rest)
+        if name in ("today", "now"):
+            return _value_problem(name, "date" if name == "today" else "datetime", attributes)
+        if name == "transition":
+            if scope.transition is None:
+                return None  # reported as a name
+            target = scope.transition.get(first)
+            if target is None:
+                return (f"the transition {scope.transition_id!r} has no form field {first!r}",
+                        suggestion(first, scope.transition))
+            return _field_problem(f"transition.{first}", target, rest)
+        target = scope.field(name)
+        if target is None:
+            return None  # an unknown name, reported as such
+        return _field_problem(name, target, attributes)
 
     # -- fields --------------------------------------------------------------------------
 
@@ -252,21 +255,15 @@ class Reader:
             self.error((*path, "default"), f"the default {data['default']!r} is not one of the "
                        f"options{suggestion(str(data['default']), data['options'])}")
         if kind == "date":
-            for key in ("min", "max", "default"):
-                if key in data and isinstance(data[key], str) and not _is_date_bound(data[key]):
-                    self.error((*path, key), f"{data[key]!r} is not a date (YYYY-MM-DD), 'today' "
-                               "or 'today+30d' / 'today-18y'")
+            if "default" in data and not (
+                isinstance(data["default"], str) and _is_date_bound(data["default"])
+            ):
+                self.error((*path, "default"), f"the default ({describe(data['default'])}) is not "
+                           "a date (YYYY-MM-DD), 'today' or 'today+30d' / 'today-18y'")
         elif "default" in data and kind not in ("choice", "group", "file", "info"):
-            self.check_default(path, data, values)
-
-    def check_default(self, path, data: dict, values: dict) -> None:
-        probe = Field(**{**values, "required": False})
-        schema = fieldtypes.value_schema(probe)
-        for key in ("pattern",):  # formats are judged by the answers validator, not here
-            schema.pop(key, None)
-        if not Draft202012Validator(schema).is_valid(data["default"]):
-            self.error((*path, "default"), f"the default {describe(data['default'])} does not fit "
-                       f"a {data['type']} field")
+            if not fits(Field(**{**values, "required": False}), data["default"]):
+                self.error((*path, "default"), f"the default ({describe(data['default'])}) does "
+                           f"not fit {a_or_an(data['type'])} field")
 
     def attach_expressions(self, path, data: dict, field_: Field, scope: Scope) -> Field:
         """Check the field's ``visible_if`` (and its sub-fields') against ``scope``."""
@@ -286,6 +283,48 @@ class Reader:
                 for f in field_.fields
             )
         return replace(field_, **changes) if changes else field_
+
+
+def fits(target: Field, value: Any) -> bool:
+    """Whether ``value`` has the shape ``target`` stores (formats are judged later)."""
+    schema = fieldtypes.value_schema(target)
+    schema.pop("pattern", None)
+    return Draft202012Validator(schema).is_valid(value)
+
+
+_PARTS = {
+    "date": frozenset({"year", "month", "day"}),
+    "datetime": frozenset({"year", "month", "day", "hour", "minute"}),
+}
+
+
+def a_or_an(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _value_problem(label: str, kind: str, attributes: tuple[str, ...]):
+    if not attributes:
+        return None
+    allowed = _PARTS.get(kind)
+    if allowed is None:
+        return f"{label!r} has no attribute {attributes[0]!r}", ""
+    if attributes[0] not in allowed:
+        return f"{label!r} has no {attributes[0]!r}", suggestion(attributes[0], allowed)
+    return _value_problem(f"{label}.{attributes[0]}", "number", attributes[1:])
+
+
+def _field_problem(label: str, target: Field, attributes: tuple[str, ...]):
+    if not attributes:
+        return None
+    if target.type == "date":
+        return _value_problem(label, "date", attributes)
+    keys = fieldtypes.STRUCTURED_KEYS.get(target.type)
+    first = attributes[0]
+    if keys is None:
+        return f"{label!r} is {a_or_an(target.type)} field: it has no {first!r}", ""
+    if first not in keys:
+        return f"{a_or_an(target.type)} field has no {first!r}", suggestion(first, keys)
+    return _value_problem(f"{label}.{first}", "text", attributes[1:])
 
 
 def _comparable(a: Any, b: Any) -> bool:

@@ -110,6 +110,8 @@ def nearest(word: str, choices, cutoff: float = 0.6) -> str | None:
 
 
 def suggestion(word: str, choices) -> str:
+    if not choices:
+        return ""
     match = nearest(word, choices)
     if match:
         return f"; did you mean {match!r}?"
@@ -241,7 +243,19 @@ class _Explainer:
                 or keys & set(self.known_properties(self.resolve(error.validator_value[index])))
             }
         if len(fitting) == 1:
-            for cause in next(iter(fitting.values())):
+            causes = next(iter(fitting.values()))
+            what = description or self.resolve(error.schema).get("description")
+            if what and all(not c.relative_path and c.validator in ("pattern", "enum")
+                            for c in causes):
+                # a scalar that fits none of the alternatives: say what is expected
+                hint = ""
+                if isinstance(error.instance, str):
+                    choices = [v for c in causes if c.validator == "enum" for v in c.validator_value]
+                    hint = suggestion(error.instance, choices) if nearest(
+                        error.instance, choices) else ""
+                self.add(path, f"{describe(error.instance)} is not {what}{hint}")
+                return
+            for cause in causes:
                 self.explain(cause)
             return
         if isinstance(error.instance, dict) and typed:

@@ -97,11 +97,14 @@ def read_site(document: Document, environ: Mapping[str, str] | None = None):
     reader = Reader(document)
     languages = tuple(data.get("languages", ["fr"]))
     departments: dict[str, Department] = {}
+    first: dict[str, int] = {}
     for index, item in enumerate(data["departments"]):
         if item["id"] in departments:
+            line = document.where(("departments", first[item["id"]], "id"))[0]
             reader.error(("departments", index, "id"), f"the department {item['id']!r} is "
-                         "declared twice")
+                         f"declared twice (first at line {line})")
             continue
+        first[item["id"]] = index
         departments[item["id"]] = Department(
             item["id"], reader.text(("departments", index, "name"), item["name"]), item.get("email")
         )

@@ -15,8 +15,9 @@ from types import MappingProxyType
 from typing import Any
 
 from .model import Action, Clock, Deadline, Field, RoutingRule, State, Transition, Workflow
-from .reader import Reader, Scope
-from .schemas import suggestion
+from .fieldtypes import STRUCTURED_KEYS
+from .reader import Reader, Scope, a_or_an, fits
+from .schemas import describe, suggestion
 
 ACTOR_KINDS = ("agent", "supervisor", "citizen", "timer")
 
@@ -73,6 +74,7 @@ class WorkflowReader:
         if initial not in states:
             self.error(("initial",), f"the initial state {initial!r} does not exist"
                        f"{suggestion(initial, states)}")
+        broken_edges = False
         for tid, (index, transition) in transitions.items():
             path = ("transitions", index)
             sources = _as_list(transition["from"])
@@ -80,12 +82,14 @@ class WorkflowReader:
                 where = (*path, "from", position) if isinstance(transition["from"], list) else (
                     *path, "from")
                 if source not in states:
+                    broken_edges = True
                     self.error(where, f"the transition {tid!r} leaves from {source!r}, which is not "
                                f"a state{suggestion(source, states)}")
                 elif source in finals:
                     self.error(where, f"the transition {tid!r} leaves the final state {source!r}; "
                                "a final state ends the case")
             if transition["to"] not in states:
+                broken_edges = True
                 self.error((*path, "to"), f"the transition {tid!r} goes to {transition['to']!r}, "
                            f"which is not a state{suggestion(transition['to'], states)}")
         fired = self.check_deadlines(finals) | self.check_clock(finals)
@@ -93,16 +97,20 @@ class WorkflowReader:
             if transition["by"] == "timer" and tid not in fired:
                 self.error(("transitions", index, "by"), f"the timer transition {tid!r} is fired by "
                            "no deadline and no clock; add a deadline that fires it, or change 'by'")
+            if transition["by"] == "timer" and transition.get("form"):
+                self.error(("transitions", index, "form"), f"the timer transition {tid!r} has a "
+                           "form, but no one fills it: remove the form", key=True)
         if not finals:
             self.error(("states",), "this workflow has no final state: mark the states that end "
                        "a case with 'final: true'", key=True)
-        for sid, (index, state) in states.items():
+        # A misnamed 'from' or 'to' is reported once, not again as its consequences.
+        for sid, (index, state) in states.items() if not broken_edges else ():
             if sid not in finals and not any(
                 sid in _as_list(t["from"]) for _, t in transitions.values()
             ):
                 self.error(("states", index, "id"), f"the state {sid!r} is not final and has no way "
                            "out: add a transition from it, or mark it 'final: true'")
-        if initial in states:
+        if initial in states and not broken_edges:
             for sid in self.unreachable(initial):
                 self.error(("states", states[sid][0], "id"), f"the state {sid!r} cannot be reached "
                            f"from the initial state {initial!r}")
@@ -127,11 +135,16 @@ class WorkflowReader:
             for position, item in enumerate(_as_list(deadline)):
                 path = ("states", index, "deadline") + ((position,) if isinstance(deadline, list)
                                                         else ())
-                if ("days" in item) == ("working_days" in item):
-                    self.error(path, "a deadline needs either 'days' or 'working_days'")
-                if ("fire" in item) == ("remind" in item):
+                if "days" in item and "working_days" in item:
+                    self.error(path, "a deadline takes 'days' or 'working_days', not both")
+                elif "days" not in item and "working_days" not in item:
+                    self.error(path, "a deadline needs 'days' or 'working_days'")
+                if "fire" in item and "remind" in item:
                     self.error(path, "a deadline either fires a transition ('fire') or reminds "
-                               "('remind: agents' or 'remind: citizen')")
+                               "('remind'), not both: write two deadlines in a list")
+                elif "fire" not in item and "remind" not in item:
+                    self.error(path, "a deadline needs 'fire: TRANSITION' or 'remind: agents' "
+                               "(or 'remind: citizen')")
                 if "fire" in item:
                     fired.add(item["fire"])
                     self.check_timer((*path, "fire"), item["fire"], sid)
@@ -154,8 +167,10 @@ class WorkflowReader:
         if clock is None:
             return set()
         path = ("clock",)
-        if ("days" in clock) == ("months" in clock):
-            self.error(path, "the clock needs either 'days' or 'months'")
+        if "days" in clock and "months" in clock:
+            self.error(path, "the clock takes 'days' or 'months', not both")
+        elif "days" not in clock and "months" not in clock:
+            self.error(path, "the clock needs 'days' or 'months'")
         for key in ("starts_in",):
             if clock[key] not in self.states:
                 self.error((*path, key), f"{clock[key]!r} is not a state"
@@ -167,10 +182,15 @@ class WorkflowReader:
             where = (*path, "pauses_in") + ((position,) if isinstance(pauses, list) else ())
             if sid not in self.states:
                 self.error(where, f"{sid!r} is not a state{suggestion(sid, self.states)}")
-        days = clock.get("days") or 0
+            elif sid in finals:
+                self.error(where, f"the clock cannot pause in the final state {sid!r}: final "
+                           "states stop it")
+        # a month counts at least 28 days
+        days = clock.get("days") or 28 * (clock.get("months") or 0)
         if "alert_before_days" in clock and days and clock["alert_before_days"] >= days:
             self.error((*path, "alert_before_days"), "the alert must come before the clock "
-                       f"expires: alert_before_days must be less than {days}")
+                       f"expires: alert_before_days must be less than {days}"
+                       + (" (the shortest months)" if "months" in clock else ""))
         self.check_timer((*path, "fire"), clock["fire"], None)
         return {clock["fire"]}
 
@@ -287,11 +307,9 @@ class WorkflowReader:
             self.error((*path, "by"), f"the routing rule reads {name!r}, which is not a field"
                        f"{suggestion(name, self.fields)}", reader=reader)
             return
-        from .fieldtypes import STRUCTURED_KEYS
-
         keys = STRUCTURED_KEYS.get(field.type)
         if key and (keys is None or key not in keys):
-            self.error((*path, "by"), f"a {field.type} field has no {key!r}"
+            self.error((*path, "by"), f"{a_or_an(field.type)} field has no {key!r}"
                        f"{suggestion(key, keys or ())}", reader=reader)
         elif not key and field.type in ("address", "location", "group", "multichoice", "file"):
             self.error((*path, "by"), f"a routing rule needs a single value; {name!r} is a "
@@ -381,6 +399,9 @@ class WorkflowReader:
                            f"{suggestion(str(value), field.options)}", reader=reader)
             elif isinstance(value, str) and "{{" in value:
                 reader.template((*self.base, *path, key), value, scope)
+            elif not fits(field, value):
+                self.error((*path, key), f"{describe(value)} does not fit {key!r}, "
+                           f"{a_or_an(field.type)} field", reader=reader)
 
 
 def _roles_in(value: Any) -> set[str]:

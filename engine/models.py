@@ -1,0 +1,226 @@
+"""The database model: procedure versions, cases, their history, timers, outbox, accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, utcnow
+
+CHANNELS = ("online", "counter", "phone", "mail")
+ACCOUNT_KINDS = ("citizen", "agent", "supervisor", "administrator")
+
+
+class ProcedureVersion(Base):
+    """A published version of a procedure: its YAML source, immutable once published."""
+
+    __tablename__ = "procedure_versions"
+    __table_args__ = (sa.UniqueConstraint("slug", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(100))
+    version: Mapped[int]
+    source: Mapped[str] = mapped_column(sa.Text)
+    source_hash: Mapped[str] = mapped_column(sa.String(64))
+    published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    withdrawn_at: Mapped[dt.datetime | None]
+
+
+class Account(Base):
+    """A person who signs in: a citizen, an agent, a supervisor or an administrator."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (sa.CheckConstraint(f"kind IN {ACCOUNT_KINDS}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    kind: Mapped[str] = mapped_column(sa.String(20), default="citizen")
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    email_confirmed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prefill_consent: Mapped[bool] = mapped_column(default=False)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="account", cascade="all, delete-orphan"
+    )
+
+    @property
+    def departments(self) -> frozenset[str]:
+        return frozenset(m.department for m in self.memberships)
+
+
+class Membership(Base):
+    """An agent's or supervisor's membership of a department of the site config."""
+
+    __tablename__ = "memberships"
+
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    department: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+
+    account: Mapped[Account] = relationship(back_populates="memberships")
+
+
+class ReferenceCounter(Base):
+    """The last sequence number given, per procedure and year."""
+
+    __tablename__ = "reference_counters"
+
+    procedure: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Case(Base):
+    """One filing of a procedure: a draft until submitted, then a case in a workflow."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.UniqueConstraint("procedure", "reference"),
+        sa.CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
+        sa.Index("ix_cases_open_by_department", "department", "state", "id",
+                 postgresql_where=sa.text("closed_at IS NULL AND submitted_at IS NOT NULL")),
+        sa.Index("ix_cases_owner", "owner_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure: Mapped[str] = mapped_column(sa.String(100))
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("procedure_versions.id"))
+    reference: Mapped[str | None] = mapped_column(sa.String(100))
+    state: Mapped[str | None] = mapped_column(sa.String(100))
+    department: Mapped[str | None] = mapped_column(sa.String(100))
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    tracking_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    channel: Mapped[str] = mapped_column(sa.String(20), default="online")
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    current_page: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    state_entered_at: Mapped[dt.datetime | None]
+    # the legal clock: its expiry, and what is left of it while paused
+    clock_started_at: Mapped[dt.datetime | None]
+    clock_expires_at: Mapped[dt.datetime | None]
+    clock_paused_at: Mapped[dt.datetime | None]
+    clock_remaining_days: Mapped[int | None]
+    anonymised_at: Mapped[dt.datetime | None]
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    version: Mapped[ProcedureVersion] = relationship()
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def is_draft(self) -> bool:
+        return self.submitted_at is None
+
+
+class CaseEvent(Base):
+    """One line of a case's history: who did what, when, from which state to which."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (sa.Index("ix_case_events_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(sa.String(30))  # submitted, transition, set, assigned…
+    actor_kind: Mapped[str] = mapped_column(sa.String(20))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    actor_department: Mapped[str | None] = mapped_column(sa.String(100))
+    transition: Mapped[str | None] = mapped_column(sa.String(100))
+    from_state: Mapped[str | None] = mapped_column(sa.String(100))
+    to_state: Mapped[str | None] = mapped_column(sa.String(100))
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class Attachment(Base):
+    """A file a citizen or an agent gave; its content is on disk, outside the web root."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    field: Mapped[str] = mapped_column(sa.String(100))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Timer(Base):
+    """Something due at a time: a deadline that fires or reminds, the clock's alert or expiry."""
+
+    __tablename__ = "timers"
+    __table_args__ = (sa.Index("ix_timers_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(20))  # fire, remind, clock_alert, clock_expiry
+    due_at: Mapped[dt.datetime]
+    state: Mapped[str | None] = mapped_column(sa.String(100))
+    transition: Mapped[str | None] = mapped_column(sa.String(100))
+    audience: Mapped[str | None] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    locked_until: Mapped[dt.datetime | None]
+    claim: Mapped[str | None] = mapped_column(sa.String(36))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[dt.datetime | None]
+
+
+class OutboxMessage(Base):
+    """A side effect to deliver after commit: a notification or a connector delivery."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(sa.String(20))  # notify | send
+    connector: Mapped[str] = mapped_column(sa.String(100))
+    audience: Mapped[str | None] = mapped_column(sa.String(20))  # citizen | agents (notify)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[dt.datetime | None]
+    claim: Mapped[str | None] = mapped_column(sa.String(36))
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[dt.datetime | None]
+
+
+class Notification(Base):
+    """A message shown in a citizen's personal space or an agent's inbox."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_account", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    audience: Mapped[str] = mapped_column(sa.String(20))
+    department: Mapped[str | None] = mapped_column(sa.String(100))
+    subject: Mapped[str] = mapped_column(sa.Text, default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime | None]
