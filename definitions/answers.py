@@ -218,3 +218,46 @@ def _answer_error(error: ValidationError) -> AnswerError:
         path = (*path, *extra[:1])
     field = str(path[0]) if path else ""
     return AnswerError(field, path, str(error.validator), error.message)
+
+
+def validate_form(
+    fields: tuple[Field, ...],
+    values: Mapping[str, Any],
+    *,
+    today: dt.date,
+    context: Mapping[str, Any] | None = None,
+    schema: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[AnswerError]]:
+    """Validate a transition's form: like :func:`validate_answers`, for a list of fields.
+
+    ``context`` holds what its conditions may read besides its own values (the answers).
+    """
+    by_id = {f.id: f for f in fields}
+    normalised = {k: fieldtypes.normalise(by_id[k], v) if k in by_id else v
+                  for k, v in values.items()}
+    base = dict(context or {})
+    base.setdefault("today", today)
+    local = base | expression_context(fields, normalised, today=today, case=base.get("case"))
+    kept = {}
+    for field in fields:
+        if not field.stores_value or field.id not in normalised:
+            continue
+        if field.visible_if is not None and not field.visible_if.holds(local):
+            continue
+        kept[field.id] = normalised[field.id]
+    unknown = {k: v for k, v in normalised.items() if k not in by_id}
+    schema = schema if schema is not None else form_schema(fields)
+    validator = AnswersValidator(schema, format_checker=_formats)
+    today_token = _today.set(today)
+    root_token = _root.set((kept, local))
+    try:
+        errors = [_answer_error(error) for error in validator.iter_errors(kept | unknown)]
+    finally:
+        _today.reset(today_token)
+        _root.reset(root_token)
+    return kept, sorted(errors, key=lambda e: (e.field, e.path))
+
+
+def form_schema(fields: tuple[Field, ...]) -> dict[str, Any]:
+    """The JSON Schema of a transition form's values."""
+    return {"$schema": SCHEMA_DIALECT, **fieldtypes.object_schema(fields)}

@@ -24,6 +24,8 @@ class ProcedureVersion(Base):
     slug: Mapped[str] = mapped_column(sa.String(100))
     version: Mapped[int]
     source: Mapped[str] = mapped_column(sa.Text)
+    # the reusable workflows it uses, as they were when published: name -> YAML text
+    workflows: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source_hash: Mapped[str] = mapped_column(sa.String(64))
     published_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))

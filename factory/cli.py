@@ -59,6 +59,30 @@ def graph(procedure_file: str, site: str | None, language: str) -> None:
     click.echo(mermaid(result.procedures[0], language), nl=False)
 
 
+@main.command("test")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@site_option
+def test_command(paths: tuple[str, ...], site: str | None) -> None:
+    """Run the procedure tests (NAME.tests.yaml) of procedure files or folders.
+
+    Prints one line per scenario, then "N passed, N failed"; exits 1 if any failed.
+    """
+    from engine.procedure_tests import run_paths
+
+    problems, results = run_paths(paths, site)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(f"{len(problems)} problems found: the tests did not run.", err=True)
+        sys.exit(1)
+    for result in results:
+        click.echo(result.line())
+    failed = sum(1 for r in results if not r.passed)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
 @main.command()
 @click.argument("kind", type=click.Choice(schemas.KINDS), default="procedure")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file.")

@@ -1,0 +1,259 @@
+"""Operations on cases: drafts, submission, firing transitions, assignment.
+
+Every function takes a session, a runtime, an actor and a clock; it flushes and lets the
+caller commit. Side effects (mail, deliveries) are only written to the outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from definitions.answers import expression_context, validate_answers, validate_form
+from definitions.model import Action, RoutingRule
+
+from . import timers
+from .catalogue import Runtime
+from .clock import Clock
+from .errors import Conflict, InvalidValues, NotFound, Refused
+from .models import Account, Case, CaseEvent, ProcedureVersion, ReferenceCounter
+from .notifications import notify, send
+from .workflow import Actor, CompiledProcedure, may_act
+
+
+def case_view(case: Case) -> SimpleNamespace:
+    """What expressions read of ``case``."""
+    return SimpleNamespace(reference=case.reference, state=case.state, procedure=case.procedure,
+                           department=case.department, created_at=case.created_at,
+                           submitted_at=case.submitted_at)
+
+
+def context(runtime: Runtime, compiled: CompiledProcedure, case: Case, now: dt.datetime,
+            transition_values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The names expressions and texts see for a case at ``now``."""
+    extra = {"transition": SimpleNamespace(**transition_values)} if transition_values is not None \
+        else {}
+    return expression_context(compiled.procedure.fields, case.answers,
+                              today=runtime.calendar.today(now), now=now, case=case_view(case),
+                              **extra)
+
+
+def new_draft(session: Session, runtime: Runtime, version: ProcedureVersion, actor: Actor,
+              clock: Clock, *, channel: str = "online", owner_id: int | None = None) -> Case:
+    """A draft of ``version``, owned by the citizen acting (or filed for ``owner_id``)."""
+    now = clock.now()
+    owner = owner_id if owner_id is not None else (
+        actor.account_id if actor.kind == "citizen" else None)
+    case = Case(procedure=version.slug, version_id=version.id, channel=channel, answers={},
+                owner_id=owner, created_at=now,
+                tracking_token=None if owner else secrets.token_urlsafe(32))
+    session.add(case)
+    session.flush()
+    return case
+
+
+def save_answers(session: Session, case: Case, answers: dict[str, Any], *, page: str | None = None
+                 ) -> Case:
+    """Merge a page's answers into a draft (validation is the page form's job, and submit's)."""
+    if not case.is_draft:
+        raise Refused("state", "this request is already submitted; its answers cannot change")
+    case.answers = {**case.answers, **answers}
+    if page is not None:
+        case.current_page = page
+    session.flush()
+    return case
+
+
+def next_reference(session: Session, compiled: CompiledProcedure, year: int) -> str:
+    """The next reference of a procedure for a year, safe under concurrent submissions."""
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ReferenceCounter)
+    statement = insert.values(procedure=compiled.procedure.slug, year=year, last=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ReferenceCounter.procedure, ReferenceCounter.year],
+        set_={"last": ReferenceCounter.last + 1},
+    ).returning(ReferenceCounter.last)
+    sequence = session.execute(statement).scalar_one()
+    return compiled.procedure.format_reference(year, sequence)
+
+
+def submit(session: Session, runtime: Runtime, case: Case, actor: Actor, clock: Clock, *,
+           idempotency_key: str | None = None) -> Case:
+    """Validate the whole answer set, give the case its reference, enter the initial state.
+
+    Replaying a submission (the same case, or the same ``idempotency_key``) returns the
+    case already submitted.
+    """
+    if idempotency_key:
+        existing = session.scalars(
+            sa.select(Case).where(Case.idempotency_key == idempotency_key)).first()
+        if existing is not None and not existing.is_draft:
+            return existing
+    if not case.is_draft:
+        return case
+    compiled = runtime.catalogue.compiled(session, case.version_id)
+    now = clock.now()
+    kept, errors = validate_answers(compiled.procedure, case.answers,
+                                    today=runtime.calendar.today(now), case=case_view(case))
+    if errors:
+        raise InvalidValues(errors, "the answers are not complete or not valid")
+    case.answers = kept
+    case.idempotency_key = idempotency_key
+    case.reference = next_reference(session, compiled, runtime.calendar.local(now).year)
+    case.submitted_at = now
+    initial = compiled.procedure.workflow.initial
+    add_event(session, case, actor, now, "submitted", to_state=initial)
+    enter_state(session, runtime, compiled, case, initial, actor, now)
+    _flush(session)
+    return case
+
+
+def submit_answers(session: Session, runtime: Runtime, version: ProcedureVersion,
+                   answers: dict[str, Any], actor: Actor, clock: Clock, *,
+                   idempotency_key: str | None = None, channel: str = "online",
+                   owner_id: int | None = None) -> Case:
+    """File a whole answer set at once (the API, the counter, procedure tests)."""
+    if idempotency_key:
+        existing = session.scalars(
+            sa.select(Case).where(Case.idempotency_key == idempotency_key)).first()
+        if existing is not None and not existing.is_draft:
+            return existing
+    with session.begin_nested():
+        case = new_draft(session, runtime, version, actor, clock, channel=channel,
+                         owner_id=owner_id)
+        case.answers = dict(answers)
+        return submit(session, runtime, case, actor, clock, idempotency_key=idempotency_key)
+
+
+def fire(session: Session, runtime: Runtime, case: Case, transition_id: str, actor: Actor,
+         clock: Clock, *, values: dict[str, Any] | None = None,
+         expected_version: int | None = None) -> Case:
+    """Fire a transition: the state, the actor and the guard are checked, in that order,
+    then the transition's form; a stale ``expected_version`` is a :class:`Conflict`."""
+    if expected_version is not None and expected_version != case.lock_version:
+        raise Conflict("the case changed since you opened it; reload it to see what changed")
+    if case.is_draft or case.closed_at is not None and case.state is None:
+        raise Refused("state", "this request is not in a workflow")
+    compiled = runtime.catalogue.compiled(session, case.version_id)
+    transition = compiled.transition(transition_id)
+    if transition is None:
+        raise NotFound(f"{case.procedure} has no transition {transition_id!r}")
+    if not compiled.leaves(transition_id, case.state):
+        raise Refused("state", f"{transition_id!r} cannot be fired from the state {case.state!r}")
+    if not may_act(transition, actor, department=case.department, owner_id=case.owner_id,
+                   tracking_token=case.tracking_token):
+        raise Refused("actor", f"{transition_id!r} is not yours to fire: it is done by "
+                      f"{transition.actor_department or transition.actor}")
+    now = clock.now()
+    if transition.guard is not None and not transition.guard.holds(
+            context(runtime, compiled, case, now)):
+        raise Refused("guard", f"the condition of {transition_id!r} does not hold: "
+                      f"{transition.guard.source}")
+    kept: dict[str, Any] = {}
+    if transition.form or values:
+        kept, errors = validate_form(transition.form, values or {},
+                                     today=runtime.calendar.today(now),
+                                     context=context(runtime, compiled, case, now),
+                                     schema=compiled.form_schemas.get(transition_id, {}))
+        if errors:
+            raise InvalidValues(errors, "the form is not complete or not valid")
+    source = case.state
+    add_event(session, case, actor, now, "transition", transition=transition_id,
+              from_state=source, to_state=transition.target, values=kept)
+    run_actions(session, runtime, compiled, case, transition.on_fire, actor, now,
+                transition_values={f.id: kept.get(f.id) for f in transition.form})
+    enter_state(session, runtime, compiled, case, transition.target, actor, now)
+    _flush(session)
+    return case
+
+
+def assign(session: Session, case: Case, assignee: Account | None, actor: Actor, clock: Clock, *,
+           expected_version: int | None = None) -> Case:
+    """Give the case to an agent of its department (or to nobody)."""
+    if expected_version is not None and expected_version != case.lock_version:
+        raise Conflict("the case changed since you opened it; reload it to see what changed")
+    if not actor.is_staff or case.department not in actor.departments:
+        raise Refused("actor", "only the agents of the case's department may assign it")
+    if assignee is not None and (case.department not in assignee.departments):
+        raise Refused("actor", "the case can only be given to an agent of its department")
+    case.assignee_id = assignee.id if assignee else None
+    add_event(session, case, actor, clock.now(), "assigned",
+              values={"assignee": assignee.id if assignee else None})
+    _flush(session)
+    return case
+
+
+def add_event(session: Session, case: Case, actor: Actor, now: dt.datetime, kind: str,
+              **fields: Any) -> CaseEvent:
+    event = CaseEvent(case_id=case.id, at=now, kind=kind, actor_kind=actor.kind,
+                      actor_id=actor.account_id,
+                      actor_department=next(iter(sorted(actor.departments)), None), **fields)
+    session.add(event)
+    return event
+
+
+def enter_state(session: Session, runtime: Runtime, compiled: CompiledProcedure, case: Case,
+                state_id: str, actor: Actor, now: dt.datetime) -> None:
+    workflow = compiled.procedure.workflow
+    state = workflow.state(state_id)
+    previous = case.state
+    case.state = state_id
+    case.state_entered_at = now
+    case.department = department_of(compiled, state, case) or case.department
+    case.closed_at = now if state.final else None
+    timers.leave_state(session, case)
+    timers.enter_state(session, runtime, compiled, case, state, previous, now)
+    run_actions(session, runtime, compiled, case, state.on_enter, actor, now)
+
+
+def department_of(compiled: CompiledProcedure, state, case: Case) -> str:
+    rule = state.department
+    if isinstance(rule, RoutingRule):
+        return rule.route(case.answers) or compiled.procedure.department
+    return rule or compiled.procedure.department
+
+
+def run_actions(session: Session, runtime: Runtime, compiled: CompiledProcedure, case: Case,
+                actions: tuple[Action, ...], actor: Actor, now: dt.datetime, *,
+                transition_values: dict[str, Any] | None = None) -> None:
+    for action in actions:
+        names = context(runtime, compiled, case, now, transition_values)
+        if action.kind == "notify":
+            notify(session, runtime, compiled, case, action.target, action, names, now)
+        elif action.kind == "send":
+            send(session, runtime, compiled, case, action.target, now)
+        else:
+            values = {
+                key: _render(value, names) for key, value in action.values.items()
+            }
+            case.answers = {**case.answers, **values}
+            add_event(session, case, actor, now, "set", values=values)
+
+
+def _render(value: Any, names: dict[str, Any]) -> Any:
+    if isinstance(value, str) and "{{" in value:
+        from definitions.expressions import Template
+
+        return Template(value).render(names)
+    return value
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError as error:
+        raise Conflict("someone else changed this case at the same time; reload it") from error
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case

@@ -1,0 +1,117 @@
+"""Notifications (to the citizen, to agents) and deliveries to connectors, as outbox rows.
+
+A notification is shown in the personal space or the inbox (a :class:`Notification` row)
+and, when the site has an e-mail connector, mailed through the outbox. A ``send`` action
+hands the case to a connector as one JSON event (a CloudEvents-style envelope).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from definitions.model import Action
+
+from .catalogue import Runtime
+from .models import Account, Attachment, Case, Membership, Notification
+from .outbox import enqueue
+from .workflow import CompiledProcedure
+
+EVENT_SOURCE = "guichet"
+
+
+def citizen_email(session: Session, compiled: CompiledProcedure, case: Case) -> str | None:
+    """The citizen's address: their account's, else the first e-mail answer."""
+    if case.owner_id is not None:
+        account = session.get(Account, case.owner_id)
+        if account is not None:
+            return account.email
+    for field in compiled.procedure.form.fields:
+        if field.type == "email" and case.answers.get(field.id):
+            return str(case.answers[field.id])
+    return None
+
+
+def agent_emails(session: Session, runtime: Runtime, department: str | None) -> list[str]:
+    """The department's shared address, else its members' addresses."""
+    if department is None:
+        return []
+    if runtime.site is not None and department in runtime.site.departments:
+        shared = runtime.site.departments[department].email
+        if shared:
+            return [shared]
+    return sorted(session.scalars(
+        sa.select(Account.email).join(Membership).where(Membership.department == department,
+                                                        Account.active.is_(True))
+    ))
+
+
+def notify(session: Session, runtime: Runtime, compiled: CompiledProcedure, case: Case,
+           audience: str, action: Action | None, names: dict[str, Any], now: dt.datetime, *,
+           subject: str | None = None, body: str | None = None) -> None:
+    """Tell the citizen or the agents of the case's department."""
+    language = runtime.site.languages[0] if runtime.site else "fr"
+    title = compiled.procedure.title.get(language)
+    if action is not None and action.subject is not None:
+        subject = action.subject.render(names, language)
+    if action is not None and action.body is not None:
+        body = action.body.render(names, language)
+    subject = subject or f"{title} — {case.reference}"
+    body = body or ""
+    session.add(Notification(
+        case_id=case.id, account_id=case.owner_id if audience == "citizen" else None,
+        audience=audience, department=case.department if audience == "agents" else None,
+        subject=subject, body=body, created_at=now,
+    ))
+    recipients = ([citizen_email(session, compiled, case)] if audience == "citizen"
+                  else agent_emails(session, runtime, case.department))
+    recipients = [r for r in recipients if r]
+    connector = runtime.mail_connector
+    if connector is None or not recipients:
+        return  # no way to mail it: the notification stays in the personal space or inbox
+    payload = {"to": recipients, "subject": subject, "text": body, "reference": case.reference,
+               "procedure": case.procedure}
+    enqueue(session, case=case, kind="notify", connector=connector, audience=audience,
+            payload=payload, now=now)
+
+
+def event_envelope(session: Session, compiled: CompiledProcedure, case: Case, now: dt.datetime,
+                   event_id: str) -> dict[str, Any]:
+    """The JSON event a connector receives (see ``guichet schema --payload``)."""
+    attachments = [
+        {"id": a.id, "field": a.field, "filename": a.filename, "content_type": a.content_type,
+         "size": a.size, "sha256": a.sha256}
+        for a in session.scalars(sa.select(Attachment).where(Attachment.case_id == case.id)
+                                 .order_by(Attachment.created_at))
+    ]
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "type": f"fr.guichet.case.{case.state}",
+        "source": f"{EVENT_SOURCE}/procedures/{case.procedure}",
+        "subject": case.reference,
+        "time": now.isoformat(),
+        "datacontenttype": "application/json",
+        "data": {
+            "procedure": case.procedure,
+            "version": compiled.procedure.version,
+            "reference": case.reference,
+            "state": case.state,
+            "department": case.department,
+            "submitted_at": case.submitted_at.isoformat() if case.submitted_at else None,
+            "answers": case.answers,
+            "attachments": attachments,
+        },
+    }
+
+
+def send(session: Session, runtime: Runtime, compiled: CompiledProcedure, case: Case,
+         connector: str, now: dt.datetime) -> None:
+    """Hand the case to a connector instance of the site config."""
+    event_id = str(uuid.uuid4())
+    enqueue(session, case=case, kind="send", connector=connector, payload=event_envelope(
+        session, compiled, case, now, event_id), now=now, event_id=event_id)

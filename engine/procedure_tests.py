@@ -1,0 +1,280 @@
+"""Running procedure tests (``NAME.tests.yaml``) with simulated time and recorded connectors.
+
+Each scenario runs in a fresh in-memory database: the answers are submitted by a citizen,
+the steps fire transitions or let time pass (due timers fire in order, at their time), and
+the expectations are compared with the case's state, department, the connectors it was
+sent to and who was notified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from definitions.catalogue import check_paths
+from definitions.model import Field, Procedure
+from definitions.procedures import WorkflowLibrary
+from definitions.scenarios import Expectation, Scenario, Step, TestSuite, resolve_dates
+from definitions.site import Site
+
+from . import cases
+from .catalogue import Runtime, publish
+from .clock import FrozenClock
+from .db import Base, make_engine, make_session_factory
+from .errors import EngineError, InvalidValues, Refused
+from .models import Account, Attachment, Case, Notification, OutboxMessage, Timer
+from .outbox import Delivery
+from .workflow import Actor
+
+MAX_TIMER_ROUNDS = 10_000
+
+
+@dataclass
+class ScenarioResult:
+    procedure: str
+    name: str
+    passed: bool
+    message: str = ""
+
+    def line(self) -> str:
+        status = "PASS" if self.passed else "FAIL"
+        tail = f" — {self.message}" if self.message else ""
+        return f"{status} {self.procedure}: {self.name}{tail}"
+
+
+class ScenarioFailed(Exception):
+    pass
+
+
+class ScenarioRun:
+    """One scenario, in its own in-memory database."""
+
+    def __init__(self, procedure: Procedure, source: str, workflows: dict[str, str],
+                 site: Site | None, start: dt.datetime):
+        self.engine = make_engine("sqlite://")
+        Base.metadata.create_all(self.engine)
+        self.sessions = make_session_factory(self.engine)
+        self.session = self.sessions()
+        self.runtime = Runtime(site=site)
+        self.clock = FrozenClock(start)
+        self.procedure = procedure
+        self.version = publish(self.session, self.runtime, source, workflows=workflows,
+                               clock=self.clock)
+        self.deliveries: list[Delivery] = []
+        self.citizen: Account | None = None
+        if procedure.login != "none":
+            self.citizen = Account(email="citizen@example.org", name="Citizen", kind="citizen")
+            self.session.add(self.citizen)
+        self.session.commit()
+        self.case: Case | None = None
+
+    def close(self) -> None:
+        self.session.close()
+        self.engine.dispose()
+
+    @property
+    def today(self) -> dt.date:
+        return self.runtime.calendar.today(self.clock.now())
+
+    # -- what the scenario does --------------------------------------------------------------
+
+    def play(self, scenario: Scenario) -> None:
+        answers = self.attach(self.procedure.form.fields, resolve_dates(
+            dict(scenario.answers), self.today))
+        actor = Actor("citizen", self.citizen.id if self.citizen else None)
+        try:
+            self.case = cases.submit_answers(self.session, self.runtime, self.version, answers,
+                                             actor, self.clock, owner_id=actor.account_id)
+            self.session.commit()
+        except InvalidValues as invalid:
+            self.session.rollback()
+            found = sorted({e.field for e in invalid.errors})
+            if scenario.expect_errors:
+                if set(found) != set(scenario.expect_errors):
+                    raise ScenarioFailed(f"expected errors on {sorted(scenario.expect_errors)}, "
+                                         f"got {found}") from invalid
+                return
+            raise ScenarioFailed(f"the answers were refused: {invalid}") from invalid
+        if scenario.expect_errors:
+            raise ScenarioFailed(f"expected errors on {list(scenario.expect_errors)}, but the "
+                                 "answers were accepted")
+        self.settle()
+        for number, step in enumerate(scenario.steps, 1):
+            self.step(number, step)
+        if scenario.expect:
+            self.check(scenario.expect, "at the end")
+
+    def step(self, number: int, step: Step) -> None:
+        if step.wait is not None:
+            self.wait(step.wait.amount, step.wait.unit)
+        else:
+            self.fire(number, step)
+        if step.expect:
+            self.check(step.expect, f"after step {number}")
+
+    def fire(self, number: int, step: Step) -> None:
+        case = self.session.get(Case, self.case.id)
+        transition = self.procedure.workflow.transition(step.fire)
+        values = self.attach(transition.form, resolve_dates(dict(step.values), self.today))
+        try:
+            cases.fire(self.session, self.runtime, case, step.fire, self.actor(step, case),
+                       self.clock, values=values)
+            self.session.commit()
+        except Refused as refusal:
+            self.session.rollback()
+            if step.expect_refused:
+                return
+            raise ScenarioFailed(f"step {number}: {step.fire!r} was refused ({refusal.reason}): "
+                                 f"{refusal}") from refusal
+        except EngineError as error:
+            self.session.rollback()
+            raise ScenarioFailed(f"step {number}: {error}") from error
+        if step.expect_refused:
+            raise ScenarioFailed(f"step {number}: {step.fire!r} should have been refused")
+        self.settle()
+
+    def actor(self, step: Step, case: Case) -> Actor:
+        if step.actor == "citizen":
+            return Actor("citizen", case.owner_id, tracking_token=case.tracking_token)
+        if step.actor == "department":
+            return Actor("agent", departments=frozenset({step.actor_department}))
+        return Actor(step.actor or "agent", departments=frozenset({case.department}))
+
+    def wait(self, amount: int, unit: str) -> None:
+        now = self.clock.now()
+        calendar = self.runtime.calendar
+        if unit == "month":
+            target = calendar.add(now, months=amount)
+        elif unit == "year":
+            target = calendar.add(now, months=12 * amount)
+        elif unit == "working day":
+            target = calendar.add(now, days=amount, working_days=True)
+        else:
+            seconds = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}[unit]
+            target = now + dt.timedelta(seconds=seconds * amount)
+        for _ in range(MAX_TIMER_ROUNDS):
+            due = self.session.scalar(sa.select(sa.func.min(Timer.due_at)).where(
+                Timer.status == "pending", Timer.due_at <= target))
+            self.session.commit()
+            if due is None:
+                break
+            self.clock.set(max(due, self.clock.now()))
+            self.settle()
+        else:
+            raise ScenarioFailed("timers keep firing: does a deadline loop?")
+        self.clock.set(target)
+        self.settle()
+
+    def settle(self) -> None:
+        """Let the worker fire what is due and deliver the outbox, at the current time."""
+        from .worker import Worker
+
+        self.session.commit()  # one connection in memory: end our transaction first
+        self.session.expire_all()
+        worker = Worker(self.runtime, self.sessions, self.deliveries.append, clock=self.clock)
+        for _ in range(MAX_TIMER_ROUNDS):
+            if not worker.run_once():
+                break
+        self.session.expire_all()
+
+    def attach(self, fields: tuple[Field, ...], values: dict[str, Any]) -> dict[str, Any]:
+        """File fields take file names in tests: each becomes a small attachment."""
+        result = dict(values)
+        for field in fields:
+            value = result.get(field.id)
+            if field.type == "file" and value is not None:
+                names = value if isinstance(value, list) else [value]
+                ids = [self.attachment(field, str(name)) for name in names]
+                result[field.id] = ids if field.multiple else ids[0]
+            elif field.type == "group" and isinstance(value, list):
+                result[field.id] = [self.attach(field.fields, dict(item)) if isinstance(
+                    item, dict) else item for item in value]
+        return result
+
+    def attachment(self, field: Field, name: str) -> str:
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        attachment = Attachment(id=str(uuid.uuid4()), field=field.id, filename=name,
+                                content_type=content_type, size=1024, sha256="0" * 64,
+                                created_at=self.clock.now())
+        self.session.add(attachment)
+        self.session.flush()
+        return attachment.id
+
+    # -- what it checks ----------------------------------------------------------------------
+
+    def check(self, expect: Expectation, when: str) -> None:
+        case = self.session.get(Case, self.case.id)
+        problems = []
+        if expect.state is not None and case.state != expect.state:
+            problems.append(f"state is {case.state!r}, expected {expect.state!r}")
+        if expect.department is not None and case.department != expect.department:
+            problems.append(f"department is {case.department!r}, expected {expect.department!r}")
+        if expect.sent is not None:
+            sent = set(self.session.scalars(sa.select(OutboxMessage.connector).where(
+                OutboxMessage.case_id == case.id, OutboxMessage.kind == "send")))
+            if sent != set(expect.sent):
+                problems.append(f"sent to {sorted(sent)}, expected {sorted(expect.sent)}")
+        if expect.notified is not None:
+            notified = set(self.session.scalars(sa.select(Notification.audience).where(
+                Notification.case_id == case.id)))
+            if notified != set(expect.notified):
+                problems.append(f"notified {sorted(notified)}, expected {sorted(expect.notified)}")
+        if problems:
+            raise ScenarioFailed(f"{when}: " + "; ".join(problems))
+
+
+def start_time(calendar_zone: str = "Europe/Paris") -> dt.datetime:
+    """Scenarios start today at 9:00 in the authority's time zone."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(calendar_zone)
+    today = dt.datetime.now(zone).date()
+    return dt.datetime.combine(today, dt.time(9, 0), zone).astimezone(dt.UTC)
+
+
+def run_suite(procedure: Procedure, suite: TestSuite, source: str, workflows: dict[str, str],
+              site: Site | None, start: dt.datetime | None = None) -> list[ScenarioResult]:
+    start = start or start_time(site.timezone if site else "Europe/Paris")
+    results = []
+    for scenario in suite.scenarios:
+        run = ScenarioRun(procedure, source, workflows, site, start)
+        try:
+            run.play(scenario)
+            results.append(ScenarioResult(procedure.slug, scenario.name, True))
+        except ScenarioFailed as failure:
+            results.append(ScenarioResult(procedure.slug, scenario.name, False, str(failure)))
+        except Exception as error:  # noqa: BLE001 - report, and go on with the others
+            results.append(ScenarioResult(procedure.slug, scenario.name, False,
+                                          f"error: {type(error).__name__}: {error}"))
+        finally:
+            run.close()
+    return results
+
+
+def run_paths(paths, site_path=None, *, environ=None, start: dt.datetime | None = None):
+    """Check then run the tests of procedure files and folders.
+
+    Returns ``(problems, results)``: when there are problems nothing runs.
+    """
+    checked = check_paths(paths, site_path, environ=environ)
+    if checked.problems:
+        return checked.problems, []
+    results: list[ScenarioResult] = []
+    for procedure in checked.procedures:
+        suite = checked.suites.get((procedure.slug, procedure.version))
+        if suite is None:
+            continue
+        path = Path(procedure.source_file)
+        library = WorkflowLibrary(path.parent / "workflows", checked.site)
+        workflows = {name: library.source(name) or "" for name in library.names()}
+        results += run_suite(procedure, suite, path.read_text("utf-8"), workflows, checked.site,
+                             start)
+    return [], results
+
+

@@ -1,0 +1,165 @@
+"""The worker: fires due timers and delivers the outbox, with retries and dead letters.
+
+Run as ``guichet worker`` (any number, on any number of machines: rows are claimed with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL) or as a thread of the embedded server. A claim is
+a lease: the rows of a worker that dies are claimed again once it runs out, so nothing is
+lost, and receivers deduplicate on the event id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import cases
+from .catalogue import Runtime
+from .clock import Clock
+from .errors import Conflict, EngineError, Refused
+from .models import Case, OutboxMessage, Timer
+from .notifications import notify
+from .outbox import Delivery, DeliveryFailed, backoff, claim
+from .workflow import Actor
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[Delivery], None]
+
+
+class Worker:
+    def __init__(self, runtime: Runtime, sessions: sessionmaker, deliver: Deliver, *,
+                 clock: Clock | None = None, batch: int = 50,
+                 lease: dt.timedelta = dt.timedelta(minutes=2), max_attempts: int = 8,
+                 retry_after: dt.timedelta = dt.timedelta(seconds=30),
+                 max_retry_after: dt.timedelta = dt.timedelta(hours=1)):
+        self.runtime = runtime
+        self.sessions = sessions
+        self.deliver = deliver
+        self.clock = clock or Clock()
+        self.batch = batch
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.retry_after = retry_after
+        self.max_retry_after = max_retry_after
+
+    # -- timers ------------------------------------------------------------------------------
+
+    def run_timers(self) -> int:
+        with self.sessions() as session, session.begin():
+            claimed = claim(session, Timer, due_column=Timer.due_at, now=self.clock.now(),
+                            limit=self.batch, lease=self.lease)
+            ids = [t.id for t in claimed]
+        for timer_id in ids:
+            self._run_timer(timer_id)
+        return len(ids)
+
+    def _run_timer(self, timer_id: int) -> None:
+        with self.sessions() as session:
+            try:
+                with session.begin():
+                    timer = session.get(Timer, timer_id)
+                    self._fire(session, timer)
+                    timer.status, timer.done_at = "done", self.clock.now()
+            except Conflict:
+                # an agent changed the case at the same moment: try again shortly
+                self._set_timer(session, timer_id, "pending", None)
+            except Refused as refusal:
+                self._set_timer(session, timer_id, "refused", str(refusal))
+            except Exception as error:  # noqa: BLE001 - a broken timer must not stop the worker
+                log.exception("timer %s failed", timer_id)
+                self._set_timer(session, timer_id, "pending", repr(error))
+
+    def _set_timer(self, session: Session, timer_id: int, status: str, error: str | None) -> None:
+        with session.begin():
+            timer = session.get(Timer, timer_id)
+            timer.status, timer.last_error = status, error
+            if status == "pending":
+                timer.due_at = self.clock.now() + self.retry_after
+            else:
+                timer.done_at = self.clock.now()
+
+    def _fire(self, session: Session, timer: Timer) -> None:
+        case = session.get(Case, timer.case_id)
+        now = self.clock.now()
+        if case is None or case.closed_at is not None:
+            return
+        compiled = self.runtime.catalogue.compiled(session, case.version_id)
+        if timer.kind in ("fire", "remind") and case.state != timer.state:
+            return  # the case left the state: the deadline no longer applies
+        if timer.kind == "clock_expiry" and case.clock_expires_at != timer.due_at:
+            return  # the clock was paused or restarted since
+        if timer.kind in ("fire", "clock_expiry"):
+            cases.fire(session, self.runtime, case, timer.transition, Actor.timer(), self.clock)
+            return
+        names = cases.context(self.runtime, compiled, case, now)
+        audience = timer.audience or "agents"
+        if timer.kind == "clock_alert":
+            expires = self.runtime.calendar.local(case.clock_expires_at).date().isoformat()
+            notify(session, self.runtime, compiled, case, "agents", None, names, now,
+                   subject=f"{case.reference}: le délai légal expire le {expires}",
+                   body=f"Sans décision, le délai légal de la demande {case.reference} expire "
+                        f"le {expires}.")
+        else:
+            notify(session, self.runtime, compiled, case, audience, None, names, now,
+                   subject=f"Rappel : {case.reference}",
+                   body=f"La demande {case.reference} attend une action depuis "
+                        f"{timer.created_at:%d/%m/%Y}.")
+
+    # -- outbox ------------------------------------------------------------------------------
+
+    def run_outbox(self) -> int:
+        with self.sessions() as session, session.begin():
+            claimed = claim(session, OutboxMessage, due_column=OutboxMessage.next_attempt_at,
+                            now=self.clock.now(), limit=self.batch, lease=self.lease,
+                            running="delivering")
+            deliveries = [
+                (m.id, Delivery(m.event_id, m.connector, m.kind, m.audience, m.payload, m.attempts))
+                for m in claimed
+            ]
+        for message_id, delivery in deliveries:
+            self._deliver(message_id, delivery)
+        return len(deliveries)
+
+    def _deliver(self, message_id: int, delivery: Delivery) -> None:
+        error: str | None = None
+        retryable = True
+        try:
+            self.deliver(delivery)
+        except DeliveryFailed as failure:
+            error, retryable = str(failure), failure.retryable
+        except Exception as failure:  # noqa: BLE001 - any connector error is retried
+            error = f"{type(failure).__name__}: {failure}"
+        now = self.clock.now()
+        with self.sessions() as session, session.begin():
+            message = session.get(OutboxMessage, message_id)
+            message.claim, message.locked_until = None, None
+            if error is None:
+                message.status, message.delivered_at, message.last_error = "delivered", now, None
+            elif not retryable or message.attempts >= self.max_attempts:
+                message.status, message.last_error = "dead", error
+                log.warning("delivery %s to %s is a dead letter: %s", delivery.event_id,
+                            delivery.connector, error)
+            else:
+                message.status, message.last_error = "pending", error
+                message.next_attempt_at = now + backoff(message.attempts, self.retry_after,
+                                                        self.max_retry_after)
+
+    # -- loop --------------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Fire the due timers, then deliver the due outbox rows; returns how many."""
+        return self.run_timers() + self.run_outbox()
+
+    def run(self, stop: threading.Event, idle: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                done = self.run_once()
+            except (sa.exc.OperationalError, EngineError):
+                log.exception("the worker could not run; trying again")
+                done = 0
+            if not done:
+                stop.wait(idle)
