@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -104,14 +105,15 @@ def submit(session: Session, runtime: Runtime, case: Case, actor: Actor, clock: 
                                     today=runtime.calendar.today(now), case=case_view(case))
     if errors:
         raise InvalidValues(errors, "the answers are not complete or not valid")
-    case.answers = kept
-    case.idempotency_key = idempotency_key
-    case.reference = next_reference(session, compiled, runtime.calendar.local(now).year)
-    case.submitted_at = now
-    initial = compiled.procedure.workflow.initial
-    add_event(session, case, actor, now, "submitted", to_state=initial)
-    enter_state(session, runtime, compiled, case, initial, actor, now)
-    _flush(session)
+    with optimistic():
+        case.answers = kept
+        case.idempotency_key = idempotency_key
+        case.reference = next_reference(session, compiled, runtime.calendar.local(now).year)
+        case.submitted_at = now
+        initial = compiled.procedure.workflow.initial
+        add_event(session, case, actor, now, "submitted", to_state=initial)
+        enter_state(session, runtime, compiled, case, initial, actor, now)
+        session.flush()
     return case
 
 
@@ -164,13 +166,13 @@ def fire(session: Session, runtime: Runtime, case: Case, transition_id: str, act
                                      schema=compiled.form_schemas.get(transition_id, {}))
         if errors:
             raise InvalidValues(errors, "the form is not complete or not valid")
-    source = case.state
-    add_event(session, case, actor, now, "transition", transition=transition_id,
-              from_state=source, to_state=transition.target, values=kept)
-    run_actions(session, runtime, compiled, case, transition.on_fire, actor, now,
-                transition_values={f.id: kept.get(f.id) for f in transition.form})
-    enter_state(session, runtime, compiled, case, transition.target, actor, now)
-    _flush(session)
+    with optimistic():
+        add_event(session, case, actor, now, "transition", transition=transition_id,
+                  from_state=case.state, to_state=transition.target, values=kept)
+        run_actions(session, runtime, compiled, case, transition.on_fire, actor, now,
+                    transition_values={f.id: kept.get(f.id) for f in transition.form})
+        enter_state(session, runtime, compiled, case, transition.target, actor, now)
+        session.flush()
     return case
 
 
@@ -246,8 +248,15 @@ def _render(value: Any, names: dict[str, Any]) -> Any:
 
 
 def _flush(session: Session) -> None:
-    try:
+    with optimistic():
         session.flush()
+
+
+@contextmanager
+def optimistic():
+    """Turn a lost race on a case (its version changed under us) into a :class:`Conflict`."""
+    try:
+        yield
     except StaleDataError as error:
         raise Conflict("someone else changed this case at the same time; reload it") from error
 
