@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -46,12 +47,16 @@ class UTCDateTime(TypeDecorator):
         return dialect.type_descriptor(sa.DateTime(timezone=dialect.name != "sqlite"))
 
 
+#: JSON documents: JSONB on PostgreSQL (indexable), JSON text elsewhere.
+JSON = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {
         dt.datetime: UTCDateTime(),
-        dict[str, Any]: sa.JSON(),
-        list[Any]: sa.JSON(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
     }
 
 
