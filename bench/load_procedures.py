@@ -32,7 +32,8 @@ ENVIRON = {
 
 def generate(folder: Path, count: int) -> list[Path]:
     sources = sorted(
-        p for p in EXAMPLES.glob("*.yaml")
+        p
+        for p in EXAMPLES.glob("*.yaml")
         if not p.name.endswith(".tests.yaml") and p.name != "guichet.yaml"
     )
     shutil.copytree(EXAMPLES / "workflows", folder / "workflows")

@@ -39,8 +39,11 @@ class _CaseView:
     """What expressions read of ``case`` before a case exists (every attribute empty)."""
 
     def __init__(self, values: Mapping[str, Any] | None = None):
-        self.__dict__.update(dict.fromkeys(
-            ("reference", "state", "procedure", "department", "created_at", "submitted_at")))
+        self.__dict__.update(
+            dict.fromkeys(
+                ("reference", "state", "procedure", "department", "created_at", "submitted_at")
+            )
+        )
         self.__dict__.update(values or {})
 
 
@@ -73,15 +76,17 @@ def visible_answers(
     """The answers to the pages and fields that are shown; hidden ones are dropped."""
     kept: dict[str, Any] = {}
     for page in procedure.form.pages:
-        context = expression_context(procedure.fields, kept | _rest(answers, kept, procedure),
-                                     today=today, case=case)
+        context = expression_context(
+            procedure.fields, kept | _rest(answers, kept, procedure), today=today, case=case
+        )
         if page.when is not None and not page.when.holds(context):
             continue
         for field in page.fields:
             if not field.stores_value or field.id not in answers:
                 continue
-            context = expression_context(procedure.fields, kept | _rest(answers, kept, procedure),
-                                         today=today, case=case)
+            context = expression_context(
+                procedure.fields, kept | _rest(answers, kept, procedure), today=today, case=case
+            )
             if field.visible_if is not None and not field.visible_if.holds(context):
                 continue
             value = answers[field.id]
@@ -175,8 +180,12 @@ def normalise_answers(procedure: Procedure, answers: Mapping[str, Any]) -> dict[
         field = procedure.fields.get(key)
         if field is not None and field.type == "group" and isinstance(value, list):
             value = [
-                {k: fieldtypes.normalise(f, v) if (f := _sub(field, k)) else v
-                 for k, v in item.items()} if isinstance(item, Mapping) else item
+                {
+                    k: fieldtypes.normalise(f, v) if (f := _sub(field, k)) else v
+                    for k, v in item.items()
+                }
+                if isinstance(item, Mapping)
+                else item
                 for item in value
             ]
         elif field is not None:
@@ -233,8 +242,9 @@ def validate_form(
     ``context`` holds what its conditions may read besides its own values (the answers).
     """
     by_id = {f.id: f for f in fields}
-    normalised = {k: fieldtypes.normalise(by_id[k], v) if k in by_id else v
-                  for k, v in values.items()}
+    normalised = {
+        k: fieldtypes.normalise(by_id[k], v) if k in by_id else v for k, v in values.items()
+    }
     base = dict(context or {})
     base.setdefault("today", today)
     local = base | expression_context(fields, normalised, today=today, case=base.get("case"))

@@ -50,11 +50,11 @@ def tests_file(path: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def load_site_file(path, environ: Mapping[str, str] | None = None):
+def load_site_file(path, environ: Mapping[str, str] | None = None, connector_schemas=None):
     document, problems = load_file(path)
     if document is None or problems:
         return None, problems
-    return read_site(document, environ)
+    return read_site(document, environ, connector_schemas)
 
 
 def check_paths(
@@ -63,11 +63,15 @@ def check_paths(
     *,
     environ: Mapping[str, str] | None = None,
     with_tests: bool = True,
+    connector_schemas: Mapping[str, Mapping] | None = None,
 ) -> CheckResult:
-    """Load and check procedure files and folders (with their workflows and tests)."""
+    """Load and check procedure files and folders (with their workflows and tests).
+
+    ``connector_schemas`` (type -> settings schema) checks the site's connectors too.
+    """
     result = CheckResult()
     if site_path is not None:
-        result.site, problems = load_site_file(site_path, environ)
+        result.site, problems = load_site_file(site_path, environ, connector_schemas)
         result.problems += problems
         result.files += 1
     libraries: dict[Path, WorkflowLibrary] = {}
@@ -93,9 +97,13 @@ def check_paths(
                 continue
             key = (procedure.slug, procedure.version)
             if key in seen:
-                result.problems.append(document.problem(
-                    ("procedure",), f"procedure {procedure.slug!r} version {procedure.version} "
-                    f"is also defined in {seen[key]}"))
+                result.problems.append(
+                    document.problem(
+                        ("procedure",),
+                        f"procedure {procedure.slug!r} version {procedure.version} "
+                        f"is also defined in {seen[key]}",
+                    )
+                )
                 continue
             seen[key] = str(file)
             result.procedures.append(procedure)

@@ -29,14 +29,65 @@ BUILTIN_NAMES = frozenset({"case", "today", "now", "age", "len"})
 HELPERS = frozenset({"age", "len"})
 #: Jinja filters and tests that only transform values (no access to anything else).
 FILTERS = frozenset(
-    {"capitalize", "default", "first", "float", "int", "join", "last", "length", "lower",
-     "replace", "round", "string", "title", "trim", "truncate", "upper", "abs", "sort",
-     "unique", "min", "max", "sum", "d", "e", "escape", "wordcount", "list"}
+    {
+        "capitalize",
+        "default",
+        "first",
+        "float",
+        "int",
+        "join",
+        "last",
+        "length",
+        "lower",
+        "replace",
+        "round",
+        "string",
+        "title",
+        "trim",
+        "truncate",
+        "upper",
+        "abs",
+        "sort",
+        "unique",
+        "min",
+        "max",
+        "sum",
+        "d",
+        "e",
+        "escape",
+        "wordcount",
+        "list",
+    }
 )
 TESTS = frozenset(
-    {"defined", "undefined", "none", "number", "string", "mapping", "sequence", "boolean",
-     "true", "false", "integer", "float", "in", "divisibleby", "even", "odd", "eq", "ne",
-     "lt", "le", "gt", "ge", "equalto", "lower", "upper", "sameas"}
+    {
+        "defined",
+        "undefined",
+        "none",
+        "number",
+        "string",
+        "mapping",
+        "sequence",
+        "boolean",
+        "true",
+        "false",
+        "integer",
+        "float",
+        "in",
+        "divisibleby",
+        "even",
+        "odd",
+        "eq",
+        "ne",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+        "equalto",
+        "lower",
+        "upper",
+        "sameas",
+    }
 )
 
 
@@ -122,12 +173,16 @@ def _refusal(tree: nodes.Node, what: str) -> str | None:
     for call in _find_all(tree, nodes.Call):
         if isinstance(call.node, nodes.Name):
             if call.node.name not in HELPERS:
-                return (f"calling {call.node.name} is not allowed in this {what}; the only "
-                        "functions are age() and len()")
+                return (
+                    f"calling {call.node.name} is not allowed in this {what}; the only "
+                    "functions are age() and len()"
+                )
         else:
             method = call.node.attr if isinstance(call.node, nodes.Getattr) else "a method"
-            return (f"calling the method {method} is not allowed in this {what}; the only "
-                    "functions are age() and len()")
+            return (
+                f"calling the method {method} is not allowed in this {what}; the only "
+                "functions are age() and len()"
+            )
     for node in _find_all(tree, nodes.Filter):
         if node.name not in FILTERS:
             return f"unknown filter {node.name!r} in this {what}{_nearest(node.name, FILTERS)}"
@@ -158,10 +213,13 @@ def analyse(source: str, template: bool = False) -> Analysis:
             tree = parser.parse_expression()
             if not parser.stream.eos:
                 token = parser.stream.current
-                return Analysis(frozenset(), error=f"unexpected {token.value!r} after the expression")
+                return Analysis(
+                    frozenset(), error=f"unexpected {token.value!r} after the expression"
+                )
     except TemplateSyntaxError as error:
-        message = (error.message or "this does not parse").replace("end of template",
-                                                                    f"end of the {what}")
+        message = (error.message or "this does not parse").replace(
+            "end of template", f"end of the {what}"
+        )
         return Analysis(frozenset(), error=message)
     refusal = _refusal(tree, what)
     if refusal:

@@ -19,8 +19,23 @@ from stdnum.fr import siret as stdnum_siret
 from .model import Field
 
 TYPES = (
-    "text", "textarea", "email", "phone", "integer", "decimal", "date", "choice",
-    "multichoice", "boolean", "file", "address", "siret", "iban", "location", "group", "info",
+    "text",
+    "textarea",
+    "email",
+    "phone",
+    "integer",
+    "decimal",
+    "date",
+    "choice",
+    "multichoice",
+    "boolean",
+    "file",
+    "address",
+    "siret",
+    "iban",
+    "location",
+    "group",
+    "info",
 )
 #: Keys of the structured values, readable in expressions as ``field.key``.
 STRUCTURED_KEYS = {
@@ -30,13 +45,21 @@ STRUCTURED_KEYS = {
 }
 #: Claims a login identity (FranceConnect, OpenID Connect) may carry, for ``prefill``.
 IDENTITY_CLAIMS = frozenset(
-    {"given_name", "family_name", "preferred_username", "birthdate", "birthplace",
-     "birthcountry", "gender", "email", "phone", "address"}
+    {
+        "given_name",
+        "family_name",
+        "preferred_username",
+        "birthdate",
+        "birthplace",
+        "birthcountry",
+        "gender",
+        "email",
+        "phone",
+        "address",
+    }
 )
 #: What a citizen's saved profile holds, for ``prefill: profile.KEY``.
-PROFILE_KEYS = frozenset(
-    {"given_name", "family_name", "birthdate", "email", "phone", "address"}
-)
+PROFILE_KEYS = frozenset({"given_name", "family_name", "birthdate", "email", "phone", "address"})
 #: HTML autocomplete field names (WHATWG "autofill field name"), for ``autocomplete``.
 AUTOCOMPLETE_TOKENS = frozenset(
     """off on name honorific-prefix given-name additional-name family-name honorific-suffix
@@ -48,7 +71,9 @@ AUTOCOMPLETE_TOKENS = frozenset(
     bday-year sex url photo tel tel-country-code tel-national tel-area-code tel-local
     tel-local-prefix tel-local-suffix tel-extension email impp""".split()
 )
-_AUTOCOMPLETE_PREFIXES = frozenset({"shipping", "billing", "home", "work", "mobile", "fax", "pager"})
+_AUTOCOMPLETE_PREFIXES = frozenset(
+    {"shipping", "billing", "home", "work", "mobile", "fax", "pager"}
+)
 
 _DATE_BOUND = re.compile(r"^today(?:([+-])(\d+)([dwmy]))?$")
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?) ?([kKMG]?)(?:[Bo]|iB)$")
@@ -92,7 +117,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """``day`` plus ``months`` calendar months, clamped to the end of the month."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def resolve_date_bound(bound: str, today: dt.date) -> dt.date:
@@ -170,7 +197,10 @@ def value_schema(field: Field) -> dict[str, Any]:
     kind = field.type
     schema: dict[str, Any]
     if kind in ("text", "textarea"):
-        schema = {"type": "string", "minLength": max(field.min_length or 0, 1 if field.required else 0)}
+        schema = {
+            "type": "string",
+            "minLength": max(field.min_length or 0, 1 if field.required else 0),
+        }
         if field.max_length is not None:
             schema["maxLength"] = field.max_length
         if field.pattern:
@@ -211,11 +241,19 @@ def value_schema(field: Field) -> dict[str, Any]:
             "type": "object",
             "required": ["street", "postcode", "city"],
             "additionalProperties": False,
-            "properties": {"street": text, "postcode": text, "city": text,
-                           "country": {"type": "string", "pattern": "^[A-Z]{2}$"}},
+            "properties": {
+                "street": text,
+                "postcode": text,
+                "city": text,
+                "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+            },
             # French postcodes have five digits
-            "if": {"anyOf": [{"not": {"required": ["country"]}},
-                             {"properties": {"country": {"const": "FR"}}}]},
+            "if": {
+                "anyOf": [
+                    {"not": {"required": ["country"]}},
+                    {"properties": {"country": {"const": "FR"}}},
+                ]
+            },
             "then": {"properties": {"postcode": {"pattern": "^[0-9]{5}$"}}},
         }
     elif kind == "location":
@@ -225,8 +263,12 @@ def value_schema(field: Field) -> dict[str, Any]:
         if bounds:
             lat = {"type": "number", "minimum": bounds.south, "maximum": bounds.north}
             lon = {"type": "number", "minimum": bounds.west, "maximum": bounds.east}
-        schema = {"type": "object", "required": ["lat", "lon"], "additionalProperties": False,
-                  "properties": {"lat": lat, "lon": lon}}
+        schema = {
+            "type": "object",
+            "required": ["lat", "lon"],
+            "additionalProperties": False,
+            "properties": {"lat": lat, "lon": lon},
+        }
     elif kind == "group":
         schema = {"type": "array", "items": object_schema(field.fields)}
         if field.min_items:
@@ -251,14 +293,19 @@ def object_schema(fields, conditions: dict[str, str] | None = None) -> dict[str,
         if not field.stores_value:
             continue
         properties[field.id] = value_schema(field)
-        condition = conditions.get(field.id) or (field.visible_if.source if field.visible_if else None)
+        condition = conditions.get(field.id) or (
+            field.visible_if.source if field.visible_if else None
+        )
         if field.required:
             if condition:
                 required_when[field.id] = condition
             else:
                 required.append(field.id)
-    schema: dict[str, Any] = {"type": "object", "properties": properties,
-                              "additionalProperties": False}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
     if required:
         schema["required"] = required
     if required_when:

@@ -47,7 +47,9 @@ def mermaid(procedure: Procedure, language: str = "fr") -> str:
         lines.append(f'    state "{label}" as {_node(state.id)}')
     lines.append(f"    [*] --> {_node(workflow.initial)}")
     for transition in workflow.transitions:
-        actor = transition.actor_department if transition.actor == "department" else transition.actor
+        actor = (
+            transition.actor_department if transition.actor == "department" else transition.actor
+        )
         name = transition.label.get(language) if transition.label else transition.id
         detail = f"timer, {timers.get(transition.id, '')}" if transition.actor == "timer" else actor
         guard = f" [if {transition.guard.source}]" if transition.guard else ""
@@ -73,7 +75,9 @@ def mermaid(procedure: Procedure, language: str = "fr") -> str:
                 length = _span(clock.days, True)
             notes.append(f"Legal clock starts here - {length}")
             if clock.pauses_in:
-                notes.append(f"paused in {', '.join(clock.pauses_in)} ({clock.on_resume} on resume)")
+                notes.append(
+                    f"paused in {', '.join(clock.pauses_in)} ({clock.on_resume} on resume)"
+                )
             if clock.alert_before_days:
                 notes.append(f"agents alerted {clock.alert_before_days} days before expiry")
             notes.append(f"at expiry fires {clock.fire}")

@@ -179,10 +179,16 @@ def load(text: str | bytes, file: str = "<string>", *, max_nodes: int = MAX_NODE
         return None, [Problem(file, line, column, f"invalid YAML: {message}")]
     except yaml.reader.ReaderError as error:  # bad bytes or control characters
         line, column = _line_column(text, error.position)
-        what = f"#x{error.character:04x}" if isinstance(error.character, int) else repr(
-            error.character)
-        return None, [Problem(file, line, column,
-                              f"invalid YAML: unacceptable character {what}: {error.reason}")]
+        what = (
+            f"#x{error.character:04x}"
+            if isinstance(error.character, int)
+            else repr(error.character)
+        )
+        return None, [
+            Problem(
+                file, line, column, f"invalid YAML: unacceptable character {what}: {error.reason}"
+            )
+        ]
     finally:
         loader.dispose()
     if node is None:

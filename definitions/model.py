@@ -196,7 +196,9 @@ class Workflow:
     clock: Clock | None = None
     name: str | None = None  # the reusable workflow it comes from, if any
     _states: Mapping[str, State] = field(default_factory=empty_mapping, repr=False, compare=False)
-    _transitions: Mapping[str, Transition] = field(default_factory=empty_mapping, repr=False, compare=False)
+    _transitions: Mapping[str, Transition] = field(
+        default_factory=empty_mapping, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_states", MappingProxyType({s.id: s for s in self.states}))
@@ -233,7 +235,9 @@ class Procedure:
     source: str = ""
     source_file: str = ""
     source_hash: str = ""
-    answers_schema: Mapping[str, Any] = field(default_factory=empty_mapping, repr=False, compare=False)
+    answers_schema: Mapping[str, Any] = field(
+        default_factory=empty_mapping, repr=False, compare=False
+    )
     _fields: Mapping[str, Field] = field(default_factory=empty_mapping, repr=False, compare=False)
 
     def __post_init__(self) -> None:

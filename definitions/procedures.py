@@ -75,20 +75,26 @@ class WorkflowLibrary:
         if document is None or problems:
             return shared
         if not isinstance(document.data, dict):
-            shared.problems.append(document.problem((), "a workflow file is a mapping "
-                                                    "(initial, states, transitions…)"))
+            shared.problems.append(
+                document.problem((), "a workflow file is a mapping (initial, states, transitions…)")
+            )
             return shared
         shared.problems += structural_problems(document, "workflow")
         data, base = document.data, ()
         if isinstance(data.get("workflow"), dict):  # the whole workflow under a 'workflow' key
             data, base = data["workflow"], ("workflow",)
         elif isinstance(data.get("workflow"), str) and data["workflow"] != name:
-            shared.problems.append(document.problem(
-                ("workflow",), f"this file is workflows/{name}.yaml but names itself "
-                f"{data['workflow']!r}; the file name is the workflow's name"))
+            shared.problems.append(
+                document.problem(
+                    ("workflow",),
+                    f"this file is workflows/{name}.yaml but names itself "
+                    f"{data['workflow']!r}; the file name is the workflow's name",
+                )
+            )
         if not shared.problems and not {"states", "transitions"} <= set(data):
-            shared.problems.append(document.problem(
-                base, "a workflow needs 'states' and 'transitions'"))
+            shared.problems.append(
+                document.problem(base, "a workflow needs 'states' and 'transitions'")
+            )
         if shared.problems:
             return shared
         reader = Reader(document, self.site)
@@ -107,8 +113,9 @@ class ProcedureReader(Reader):
     def read(self) -> Procedure | None:
         data = self.document.data
         if not isinstance(data, dict):
-            self.error((), "a procedure file is a mapping (procedure, version, title, form, "
-                       "workflow…)")
+            self.error(
+                (), "a procedure file is a mapping (procedure, version, title, form, workflow…)"
+            )
             return None
         structure = structural_problems(self.document, "procedure")
         if structure:
@@ -135,14 +142,18 @@ class ProcedureReader(Reader):
             retention_days=data.get("retention_days"),
             source_file=self.document.file,
         )
-        object.__setattr__(procedure, "answers_schema",
-                           MappingProxyType(compile_answers_schema(form)))
+        object.__setattr__(
+            procedure, "answers_schema", MappingProxyType(compile_answers_schema(form))
+        )
         return procedure
 
     def check_top(self, data: dict) -> None:
         if self.site is not None and data["department"] not in self.site.departments:
-            self.error(("department",), f"the department {data['department']!r} is not declared "
-                       f"in the site config{suggestion(data['department'], self.site.departments)}")
+            self.error(
+                ("department",),
+                f"the department {data['department']!r} is not declared "
+                f"in the site config{suggestion(data['department'], self.site.departments)}",
+            )
         if "reference" in data:
             self.check_reference(data["reference"])
 
@@ -157,14 +168,20 @@ class ProcedureReader(Reader):
             if name is None:
                 continue
             if name not in REFERENCE_NAMES:
-                self.error(("reference",), f"unknown part {{{name}}} in the reference"
-                           f"{suggestion(name, REFERENCE_NAMES)}")
+                self.error(
+                    ("reference",),
+                    f"unknown part {{{name}}} in the reference{suggestion(name, REFERENCE_NAMES)}",
+                )
             elif conversion or (spec and not (name == "seq" and _is_int_spec(spec))):
-                self.error(("reference",), f"{{{name}:{spec}}} is not allowed: only {{seq}} takes "
-                           "a width, such as {seq:06d}")
+                self.error(
+                    ("reference",),
+                    f"{{{name}:{spec}}} is not allowed: only {{seq}} takes "
+                    "a width, such as {seq:06d}",
+                )
         if "seq" not in names:
-            self.error(("reference",), "the reference must contain {seq} (or {seq:06d}) to be "
-                       "unique")
+            self.error(
+                ("reference",), "the reference must contain {seq} (or {seq:06d}) to be unique"
+            )
 
     def form(self, data: dict) -> Form:
         pages: list[Page] = []
@@ -174,11 +191,19 @@ class ProcedureReader(Reader):
         for index, page in enumerate(data["pages"]):
             if page["id"] in seen_pages:
                 line = self.document.where(("form", "pages", seen_pages[page["id"]], "id"))[0]
-                self.error(("form", "pages", index, "id"), f"the page id {page['id']!r} is used "
-                           f"twice (first at line {line})")
+                self.error(
+                    ("form", "pages", index, "id"),
+                    f"the page id {page['id']!r} is used twice (first at line {line})",
+                )
             seen_pages.setdefault(page["id"], index)
-            bare.append((index, self.fields(("form", "pages", index, "fields"), page["fields"],
-                                            None, seen_fields)))
+            bare.append(
+                (
+                    index,
+                    self.fields(
+                        ("form", "pages", index, "fields"), page["fields"], None, seen_fields
+                    ),
+                )
+            )
         fields = {f.id: f for _, page_fields in bare for f in page_fields}
         self.check_sub_field_ids(data, bare, fields)
         scope = Scope(fields)
@@ -187,21 +212,23 @@ class ProcedureReader(Reader):
             path = ("form", "pages", index)
             by_id = {item["id"]: (i, item) for i, item in enumerate(page["fields"])}
             checked = tuple(
-                self.attach_expressions((*path, "fields", by_id[f.id][0]), by_id[f.id][1], f,
-                                        scope)
+                self.attach_expressions((*path, "fields", by_id[f.id][0]), by_id[f.id][1], f, scope)
                 for f in page_fields
             )
             later = {f.id for i, fs in bare if i >= index for f in fs}
             self.check_page_condition(path, page, later)
-            self.check_fields_read_earlier(path, page, {f.id for i, fs in bare if i > index
-                                                        for f in fs})
-            pages.append(Page(
-                id=page["id"],
-                title=self.text((*path, "title"), page["title"]),
-                fields=checked,
-                when=self.expression((*path, "when"), page.get("when"), scope),
-                intro=self.text((*path, "intro"), page.get("intro")),
-            ))
+            self.check_fields_read_earlier(
+                path, page, {f.id for i, fs in bare if i > index for f in fs}
+            )
+            pages.append(
+                Page(
+                    id=page["id"],
+                    title=self.text((*path, "title"), page["title"]),
+                    fields=checked,
+                    when=self.expression((*path, "when"), page.get("when"), scope),
+                    intro=self.text((*path, "intro"), page.get("intro")),
+                )
+            )
         return Form(pages=tuple(pages), review=bool(data.get("review")))
 
     def check_sub_field_ids(self, data: dict, bare, fields: dict) -> None:
@@ -210,14 +237,28 @@ class ProcedureReader(Reader):
         for index, page_fields in bare:
             for field_ in page_fields:
                 for sub_index, sub in enumerate(field_.fields):
-                    path = ("form", "pages", index, "fields", _position(data, index, field_.id),
-                            "fields", sub_index, "id")
+                    path = (
+                        "form",
+                        "pages",
+                        index,
+                        "fields",
+                        _position(data, index, field_.id),
+                        "fields",
+                        sub_index,
+                        "id",
+                    )
                     if sub.id in fields:
-                        self.error(path, f"the field id {sub.id!r} is used twice (also a field of "
-                                   "the form); give the group's field another id")
+                        self.error(
+                            path,
+                            f"the field id {sub.id!r} is used twice (also a field of "
+                            "the form); give the group's field another id",
+                        )
                     elif sub.id in owners and owners[sub.id] != field_.id:
-                        self.error(path, f"the field id {sub.id!r} is used twice (also in the "
-                                   f"group {owners[sub.id]!r})")
+                        self.error(
+                            path,
+                            f"the field id {sub.id!r} is used twice (also in the "
+                            f"group {owners[sub.id]!r})",
+                        )
                     owners.setdefault(sub.id, field_.id)
 
     def check_fields_read_earlier(self, path, page: dict, later: set[str]) -> None:
@@ -226,19 +267,26 @@ class ProcedureReader(Reader):
             if "visible_if" not in item:
                 continue
             for name in sorted(later & analyse(item["visible_if"]).names):
-                self.error((*path, "fields", index, "visible_if"), f"this condition reads "
-                           f"{name!r}, a field of a later page, which is not answered yet when "
-                           "this page is shown")
+                self.error(
+                    (*path, "fields", index, "visible_if"),
+                    f"this condition reads "
+                    f"{name!r}, a field of a later page, which is not answered yet when "
+                    "this page is shown",
+                )
 
     def check_page_condition(self, path, page: dict, later: set[str]) -> None:
-        """A page's ``when`` reads earlier answers only: its own and later ones are not asked yet."""
+        """A page's ``when`` reads earlier answers only: its own and later ones are not
+        asked yet."""
         if "when" not in page:
             return
         own = {f["id"] for f in page["fields"]}
         for name in sorted(later & analyse(page["when"]).names):
             where = "the same page" if name in own else "a later page"
-            self.error((*path, "when"), f"the page's condition reads {name!r}, a field of {where}; "
-                       "a page's 'when' may only read earlier answers")
+            self.error(
+                (*path, "when"),
+                f"the page's condition reads {name!r}, a field of {where}; "
+                "a page's 'when' may only read earlier answers",
+            )
 
     def workflow(self, data: dict, fields) -> Any:
         if "use" in data:
@@ -253,8 +301,11 @@ class ProcedureReader(Reader):
         shared = self.library.get(name)
         if shared is None:
             known = self.library.names()
-            self.error(("workflow", "use"), f"there is no reusable workflow {name!r} "
-                       f"(workflows/{name}.yaml){suggestion(name, known) if known else ''}")
+            self.error(
+                ("workflow", "use"),
+                f"there is no reusable workflow {name!r} "
+                f"(workflows/{name}.yaml){suggestion(name, known) if known else ''}",
+            )
             return None
         self.problems += shared.problems
         if shared.reader is None:
@@ -262,20 +313,32 @@ class ProcedureReader(Reader):
         roles = dict(data.get("roles", {}))
         needed = shared.reader.roles
         for role in sorted(needed - set(roles)):
-            self.error(("workflow", "use"), f"the workflow {name!r} needs the role {role!r}: map "
-                       f"it to a department under 'roles'")
+            self.error(
+                ("workflow", "use"),
+                f"the workflow {name!r} needs the role {role!r}: map "
+                f"it to a department under 'roles'",
+            )
         for role, slug in roles.items():
             if role not in needed:
                 hint = suggestion(role, needed) if needed else "; it names no roles"
-                self.error(("workflow", "roles", role), f"the workflow {name!r} has no role "
-                           f"{role!r}{hint}", key=True)
+                self.error(
+                    ("workflow", "roles", role),
+                    f"the workflow {name!r} has no role {role!r}{hint}",
+                    key=True,
+                )
             elif self.site is not None and slug not in self.site.departments:
-                self.error(("workflow", "roles", role), f"the department {slug!r} is not declared "
-                           f"in the site config{suggestion(slug, self.site.departments)}")
+                self.error(
+                    ("workflow", "roles", role),
+                    f"the department {slug!r} is not declared "
+                    f"in the site config{suggestion(slug, self.site.departments)}",
+                )
         for field_id in shared.required_fields:
             if field_id not in fields:
-                self.error(("workflow", "use"), f"the workflow {name!r} reads the field "
-                           f"{field_id!r}, which this procedure does not have")
+                self.error(
+                    ("workflow", "use"),
+                    f"the workflow {name!r} reads the field "
+                    f"{field_id!r}, which this procedure does not have",
+                )
         if not shared.reader.graph_ok or self.problems:
             return None
         slug = self.document.data["procedure"]
@@ -312,6 +375,7 @@ def load_procedure(path, site=None, library: WorkflowLibrary | None = None):
     if procedure is not None:
         source = path.read_text("utf-8")
         object.__setattr__(procedure, "source", source)
-        object.__setattr__(procedure, "source_hash",
-                           hashlib.sha256(source.encode("utf-8")).hexdigest())
+        object.__setattr__(
+            procedure, "source_hash", hashlib.sha256(source.encode("utf-8")).hexdigest()
+        )
     return procedure, problems

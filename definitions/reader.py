@@ -72,7 +72,8 @@ class Reader:
             if language not in offered:
                 self.error(
                     (*path, language),
-                    f"the site does not offer the language {language!r}{suggestion(language, offered)}",
+                    f"the site does not offer the language {language!r}"
+                    f"{suggestion(language, offered)}",
                     key=True,
                 )
         if offered[0] not in value:
@@ -143,8 +144,10 @@ class Reader:
                 return None  # reported as a name
             target = scope.transition.get(first)
             if target is None:
-                return (f"the transition {scope.transition_id!r} has no form field {first!r}",
-                        suggestion(first, scope.transition))
+                return (
+                    f"the transition {scope.transition_id!r} has no form field {first!r}",
+                    suggestion(first, scope.transition),
+                )
             return _field_problem(f"transition.{first}", target, rest)
         target = scope.field(name)
         if target is None:
@@ -153,8 +156,15 @@ class Reader:
 
     # -- fields --------------------------------------------------------------------------
 
-    def fields(self, path, items: list, scope_fields: Mapping[str, Field] | None,
-               seen: dict[str, tuple] | None = None, *, in_group: bool = False) -> list[Field]:
+    def fields(
+        self,
+        path,
+        items: list,
+        scope_fields: Mapping[str, Field] | None,
+        seen: dict[str, tuple] | None = None,
+        *,
+        in_group: bool = False,
+    ) -> list[Field]:
         """Read a list of fields; ids must be unique within ``seen``."""
         seen = {} if seen is None else seen
         result = []
@@ -163,8 +173,10 @@ class Reader:
             field_id = item["id"]
             if field_id in seen:
                 line = self.document.where((*seen[field_id], "id"))[0]
-                self.error((*item_path, "id"), f"the field id {field_id!r} is used twice "
-                           f"(first at line {line})")
+                self.error(
+                    (*item_path, "id"),
+                    f"the field id {field_id!r} is used twice (first at line {line})",
+                )
                 continue
             seen[field_id] = item_path
             if in_group and item["type"] == "group":
@@ -181,8 +193,19 @@ class Reader:
         for key in ("label", "hint", "pattern_message", "unit", "item_label", "text"):
             if key in data:
                 values[key] = self.text((*path, key), data[key])
-        for key in ("required", "prefill", "autocomplete", "min_length", "max_length", "pattern",
-                    "widget", "min_items", "max_items", "multiple", "region"):
+        for key in (
+            "required",
+            "prefill",
+            "autocomplete",
+            "min_length",
+            "max_length",
+            "pattern",
+            "widget",
+            "min_items",
+            "max_items",
+            "multiple",
+            "region",
+        ):
             if key in data:
                 values[key] = data[key]
         for key in ("min", "max"):
@@ -213,57 +236,83 @@ class Reader:
         if kind == "info":
             for key in ("required", "prefill", "default", "autocomplete"):
                 if key in data:
-                    self.error((*path, key), f"an info field only shows text: it takes no {key!r}",
-                               key=True)
+                    self.error(
+                        (*path, key),
+                        f"an info field only shows text: it takes no {key!r}",
+                        key=True,
+                    )
         for low, high in (("min_length", "max_length"), ("min", "max"), ("min_items", "max_items")):
             if low in data and high in data and _comparable(data[low], data[high]):
                 if data[low] > data[high]:
-                    self.error((*path, low), f"{low} ({data[low]}) is greater than {high} "
-                               f"({data[high]})")
+                    self.error(
+                        (*path, low), f"{low} ({data[low]}) is greater than {high} ({data[high]})"
+                    )
         if "pattern" in data:
             try:
                 re.compile(data["pattern"])
             except re.error as error:
-                self.error((*path, "pattern"), f"this pattern is not a valid regular expression: "
-                           f"{error}")
+                self.error(
+                    (*path, "pattern"), f"this pattern is not a valid regular expression: {error}"
+                )
         if "pattern_message" in data and "pattern" not in data:
             self.error((*path, "pattern_message"), "pattern_message needs a pattern", key=True)
         for mime in values.get("accept", ()):
             if not fieldtypes.is_mime_type(mime):
-                self.error((*path, "accept"), f"{mime!r} is not a MIME type such as "
-                           "application/pdf or image/jpeg")
+                self.error(
+                    (*path, "accept"),
+                    f"{mime!r} is not a MIME type such as application/pdf or image/jpeg",
+                )
         if "region" in data:
             if data["region"] not in phonenumbers.SUPPORTED_REGIONS:
-                self.error((*path, "region"), f"{data['region']!r} is not a country code "
-                           "known for phone numbers")
-        if "autocomplete" in data and (why := fieldtypes.autocomplete_problem(data["autocomplete"])):
+                self.error(
+                    (*path, "region"),
+                    f"{data['region']!r} is not a country code known for phone numbers",
+                )
+        if "autocomplete" in data and (
+            why := fieldtypes.autocomplete_problem(data["autocomplete"])
+        ):
             token = data["autocomplete"].split()[-1] if data["autocomplete"].split() else ""
-            self.error((*path, "autocomplete"),
-                       why + suggestion(token, fieldtypes.AUTOCOMPLETE_TOKENS))
+            self.error(
+                (*path, "autocomplete"), why + suggestion(token, fieldtypes.AUTOCOMPLETE_TOKENS)
+            )
         if "prefill" in data:
             source, _, key = data["prefill"].partition(".")
             known = fieldtypes.IDENTITY_CLAIMS if source == "identity" else fieldtypes.PROFILE_KEYS
             if key not in known:
-                self.error((*path, "prefill"),
-                           f"{source} has no {key!r} to prefill from{suggestion(key, known)}")
+                self.error(
+                    (*path, "prefill"),
+                    f"{source} has no {key!r} to prefill from{suggestion(key, known)}",
+                )
         if "bounds" in data:
             b = data["bounds"]
             if not (-90 <= b["south"] < b["north"] <= 90 and -180 <= b["west"] < b["east"] <= 180):
-                self.error((*path, "bounds"), "bounds must have south < north (within -90..90) "
-                           "and west < east (within -180..180)")
+                self.error(
+                    (*path, "bounds"),
+                    "bounds must have south < north (within -90..90) "
+                    "and west < east (within -180..180)",
+                )
         if kind == "choice" and "default" in data and str(data["default"]) not in data["options"]:
-            self.error((*path, "default"), f"the default {data['default']!r} is not one of the "
-                       f"options{suggestion(str(data['default']), data['options'])}")
+            self.error(
+                (*path, "default"),
+                f"the default {data['default']!r} is not one of the "
+                f"options{suggestion(str(data['default']), data['options'])}",
+            )
         if kind == "date":
             if "default" in data and not (
                 isinstance(data["default"], str) and _is_date_bound(data["default"])
             ):
-                self.error((*path, "default"), f"the default ({describe(data['default'])}) is not "
-                           "a date (YYYY-MM-DD), 'today' or 'today+30d' / 'today-18y'")
+                self.error(
+                    (*path, "default"),
+                    f"the default ({describe(data['default'])}) is not "
+                    "a date (YYYY-MM-DD), 'today' or 'today+30d' / 'today-18y'",
+                )
         elif "default" in data and kind not in ("choice", "group", "file", "info"):
             if not fits(Field(**{**values, "required": False}), data["default"]):
-                self.error((*path, "default"), f"the default ({describe(data['default'])}) does "
-                           f"not fit {a_or_an(data['type'])} field")
+                self.error(
+                    (*path, "default"),
+                    f"the default ({describe(data['default'])}) does "
+                    f"not fit {a_or_an(data['type'])} field",
+                )
 
     def attach_expressions(self, path, data: dict, field_: Field, scope: Scope) -> Field:
         """Check the field's ``visible_if`` (and its sub-fields') against ``scope``."""
@@ -271,9 +320,13 @@ class Reader:
         if "visible_if" in data:
             names = analyse(data["visible_if"]).names
             if field_.id in names:
-                self.error((*path, "visible_if"), f"the field {field_.id!r} cannot depend on itself")
+                self.error(
+                    (*path, "visible_if"), f"the field {field_.id!r} cannot depend on itself"
+                )
             else:
-                changes["visible_if"] = self.expression((*path, "visible_if"), data["visible_if"], scope)
+                changes["visible_if"] = self.expression(
+                    (*path, "visible_if"), data["visible_if"], scope
+                )
         if field_.type == "group":
             locals_ = {f.id: f for f in field_.fields}
             inner = Scope(scope.fields, locals_, scope.transition, scope.transition_id)

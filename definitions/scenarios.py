@@ -86,9 +86,11 @@ class ScenarioReader(Reader):
     def __init__(self, document: Document, procedure: Procedure, site=None):
         super().__init__(document, site)
         self.procedure = procedure
-        self.sent = {a.target for s in procedure.workflow.states for a in s.on_enter
-                     if a.kind == "send"} | {a.target for t in procedure.workflow.transitions
-                                              for a in t.on_fire if a.kind == "send"}
+        self.sent = {
+            a.target for s in procedure.workflow.states for a in s.on_enter if a.kind == "send"
+        } | {
+            a.target for t in procedure.workflow.transitions for a in t.on_fire if a.kind == "send"
+        }
 
     def read(self) -> TestSuite | None:
         data = self.document.data
@@ -112,27 +114,42 @@ class ScenarioReader(Reader):
         for key, value in answers.items():
             field = fields.get(key)
             if field is None:
-                self.error((*path, key), f"{key!r} is not a field of {self.procedure.slug!r}"
-                           f"{suggestion(key, fields)}", key=True)
+                self.error(
+                    (*path, key),
+                    f"{key!r} is not a field of {self.procedure.slug!r}{suggestion(key, fields)}",
+                    key=True,
+                )
             elif field.type == "group" and isinstance(value, list):
                 subs = {f.id for f in field.fields}
                 for position, item in enumerate(value):
                     for sub in item if isinstance(item, dict) else ():
                         if sub not in subs:
-                            self.error((*path, key, position, sub), f"{sub!r} is not a field of "
-                                       f"the group {key!r}{suggestion(sub, subs)}", key=True)
+                            self.error(
+                                (*path, key, position, sub),
+                                f"{sub!r} is not a field of "
+                                f"the group {key!r}{suggestion(sub, subs)}",
+                                key=True,
+                            )
 
     def scenario(self, path, item: dict, shared: dict) -> Scenario:
         answers = {**shared, **item.get("answers", {})}
         self.check_answers((*path, "answers"), item.get("answers", {}))
         for position, name in enumerate(item.get("expect_errors", ())):
             if name not in self.procedure.fields:
-                self.error((*path, "expect_errors", position), f"{name!r} is not a field of "
-                           f"{self.procedure.slug!r}{suggestion(name, self.procedure.fields)}")
+                self.error(
+                    (*path, "expect_errors", position),
+                    f"{name!r} is not a field of "
+                    f"{self.procedure.slug!r}{suggestion(name, self.procedure.fields)}",
+                )
         if "expect_errors" in item and ("steps" in item or "expect" in item):
-            self.error((*path, "expect_errors"), "a scenario that expects errors stops at the "
-                       "submission: it cannot have steps or expect a state")
-        steps = tuple(self.step((*path, "steps", i), s) for i, s in enumerate(item.get("steps", ())))
+            self.error(
+                (*path, "expect_errors"),
+                "a scenario that expects errors stops at the "
+                "submission: it cannot have steps or expect a state",
+            )
+        steps = tuple(
+            self.step((*path, "steps", i), s) for i, s in enumerate(item.get("steps", ()))
+        )
         return Scenario(
             name=item["name"],
             answers=MappingProxyType(answers),
@@ -150,14 +167,19 @@ class ScenarioReader(Reader):
             for key in ("as", "with", "expect_refused"):
                 if key in item:
                     self.error((*path, key), f"{key!r} goes with 'fire', not with 'wait'", key=True)
-            return Step(wait=Duration.parse(item["wait"]),
-                        expect=self.expectation((*path, "expect"), item.get("expect")))
+            return Step(
+                wait=Duration.parse(item["wait"]),
+                expect=self.expectation((*path, "expect"), item.get("expect")),
+            )
         tid = item["fire"]
         transitions = {t.id: t for t in workflow.transitions}
         transition = transitions.get(tid)
         if transition is None:
-            self.error((*path, "fire"), f"{tid!r} is not a transition of {self.procedure.slug!r}"
-                       f"{suggestion(tid, transitions)}")
+            self.error(
+                (*path, "fire"),
+                f"{tid!r} is not a transition of {self.procedure.slug!r}"
+                f"{suggestion(tid, transitions)}",
+            )
             return Step()
         actor = item.get("as")
         actor_department = None
@@ -167,16 +189,21 @@ class ScenarioReader(Reader):
             self.check_department((*path, "as", "department"), actor_department)
         elif actor is None:
             if transition.actor == "timer" and not item.get("expect_refused"):
-                self.error((*path, "fire"), f"{tid!r} is fired by a timer: let time pass with "
-                           "'wait' instead")
+                self.error(
+                    (*path, "fire"),
+                    f"{tid!r} is fired by a timer: let time pass with 'wait' instead",
+                )
             actor = transition.actor if transition.actor != "timer" else "agent"
             actor_department = transition.actor_department
         form = {f.id for f in transition.form}
         for key in item.get("with", {}):
             if key not in form:
                 hint = suggestion(key, form) if form else "; this transition has no form"
-                self.error((*path, "with", key), f"{key!r} is not a field of the form of "
-                           f"{tid!r}{hint}", key=True)
+                self.error(
+                    (*path, "with", key),
+                    f"{key!r} is not a field of the form of {tid!r}{hint}",
+                    key=True,
+                )
         return Step(
             fire=tid,
             actor=actor,
@@ -188,23 +215,32 @@ class ScenarioReader(Reader):
 
     def check_department(self, path, slug: str) -> None:
         if self.site is not None and slug not in self.site.departments:
-            self.error(path, f"the department {slug!r} is not declared in the site config"
-                       f"{suggestion(slug, self.site.departments)}")
+            self.error(
+                path,
+                f"the department {slug!r} is not declared in the site config"
+                f"{suggestion(slug, self.site.departments)}",
+            )
 
     def expectation(self, path, item: dict | None) -> Expectation | None:
         if item is None:
             return None
         states = {s.id for s in self.procedure.workflow.states}
         if "state" in item and item["state"] not in states:
-            self.error((*path, "state"), f"{item['state']!r} is not a state of "
-                       f"{self.procedure.slug!r}{suggestion(item['state'], states)}")
+            self.error(
+                (*path, "state"),
+                f"{item['state']!r} is not a state of "
+                f"{self.procedure.slug!r}{suggestion(item['state'], states)}",
+            )
         if "department" in item:
             self.check_department((*path, "department"), item["department"])
         for position, name in enumerate(item.get("sent", ())):
             if name not in self.sent:
                 known = self.sent or ()
-                self.error((*path, "sent", position), f"{self.procedure.slug!r} never sends to "
-                           f"{name!r}{suggestion(name, known) if known else ''}")
+                self.error(
+                    (*path, "sent", position),
+                    f"{self.procedure.slug!r} never sends to "
+                    f"{name!r}{suggestion(name, known) if known else ''}",
+                )
         return Expectation(
             state=item.get("state"),
             department=item.get("department"),

@@ -28,7 +28,12 @@ KINDS = ("procedure", "workflow", "tests", "site")
 @cache
 def schema(kind: str) -> dict[str, Any]:
     """The published JSON Schema of one kind of file (``procedure``, ``workflow``…)."""
-    text = resources.files(__package__).joinpath("schemas").joinpath(f"{kind}.schema.json").read_text("utf-8")
+    text = (
+        resources.files(__package__)
+        .joinpath("schemas")
+        .joinpath(f"{kind}.schema.json")
+        .read_text("utf-8")
+    )
     return json.loads(text)
 
 
@@ -165,7 +170,11 @@ class _Explainer:
                 instance = instance[step]
             except (KeyError, IndexError, TypeError):
                 return "here"
-        if isinstance(instance, dict) and isinstance(instance.get("type"), str) and "id" in instance:
+        if (
+            isinstance(instance, dict)
+            and isinstance(instance.get("type"), str)
+            and "id" in instance
+        ):
             return f"in a {instance['type']} field"
         return "here"
 
@@ -245,14 +254,20 @@ class _Explainer:
         if len(fitting) == 1:
             causes = next(iter(fitting.values()))
             what = description or self.resolve(error.schema).get("description")
-            if what and all(not c.relative_path and c.validator in ("pattern", "enum")
-                            for c in causes):
+            if what and all(
+                not c.relative_path and c.validator in ("pattern", "enum") for c in causes
+            ):
                 # a scalar that fits none of the alternatives: say what is expected
                 hint = ""
                 if isinstance(error.instance, str):
-                    choices = [v for c in causes if c.validator == "enum" for v in c.validator_value]
-                    hint = suggestion(error.instance, choices) if nearest(
-                        error.instance, choices) else ""
+                    choices = [
+                        v for c in causes if c.validator == "enum" for v in c.validator_value
+                    ]
+                    hint = (
+                        suggestion(error.instance, choices)
+                        if nearest(error.instance, choices)
+                        else ""
+                    )
                 self.add(path, f"{describe(error.instance)} is not {what}{hint}")
                 return
             for cause in causes:

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
 from .errors import DefinitionError, Problem
 from .loader import Document, load_file
 from .model import Text
-from .reader import Reader
-from .schemas import structural_problems
+from .reader import Reader, a_or_an
+from .schemas import structural_problems, suggestion
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 
@@ -85,8 +87,16 @@ class Site:
     source_file: str = ""
 
 
-def read_site(document: Document, environ: Mapping[str, str] | None = None):
-    """Check a loaded site config. Returns ``(site or None, problems)``."""
+def read_site(
+    document: Document,
+    environ: Mapping[str, str] | None = None,
+    connector_schemas: Mapping[str, Mapping[str, Any]] | None = None,
+):
+    """Check a loaded site config. Returns ``(site or None, problems)``.
+
+    ``connector_schemas`` maps each known connector type to the JSON Schema of its settings;
+    when given, every connector instance is checked against its type's schema.
+    """
     environ = os.environ if environ is None else environ
     if not isinstance(document.data, dict):
         return None, [document.problem((), "a site config is a mapping (authority, departments…)")]
@@ -101,8 +111,10 @@ def read_site(document: Document, environ: Mapping[str, str] | None = None):
     for index, item in enumerate(data["departments"]):
         if item["id"] in departments:
             line = document.where(("departments", first[item["id"]], "id"))[0]
-            reader.error(("departments", index, "id"), f"the department {item['id']!r} is "
-                         f"declared twice (first at line {line})")
+            reader.error(
+                ("departments", index, "id"),
+                f"the department {item['id']!r} is declared twice (first at line {line})",
+            )
             continue
         first[item["id"]] = index
         departments[item["id"]] = Department(
@@ -110,6 +122,8 @@ def read_site(document: Document, environ: Mapping[str, str] | None = None):
         )
     connectors = {}
     for name, settings in data.get("connectors", {}).items():
+        if connector_schemas is not None:
+            check_connector(reader, name, settings, connector_schemas)
         resolved = _resolve_secrets(reader, ("connectors", name), settings, environ)
         connectors[name] = ConnectorConfig(name, settings["type"], MappingProxyType(resolved))
     timezone = data.get("timezone", DEFAULT_TIMEZONE)
@@ -128,6 +142,38 @@ def read_site(document: Document, environ: Mapping[str, str] | None = None):
         source_file=document.file,
     )
     return site, reader.problems
+
+
+def check_connector(
+    reader: Reader, name: str, settings: Mapping[str, Any], schemas: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Check a connector instance's settings against its type's JSON Schema."""
+    path = ("connectors", name)
+    kind = settings["type"]
+    if kind not in schemas:
+        reader.error((*path, "type"), f"unknown connector type {kind!r}{suggestion(kind, schemas)}")
+        return
+    schema = schemas[kind]
+    known = set(schema.get("properties", {})) | {"type"}
+    values = {k: v for k, v in settings.items() if k != "type"}
+    for error in Draft202012Validator(schema).iter_errors(values):
+        where = (*path, *error.absolute_path)
+        if error.validator == "additionalProperties":
+            for key in sorted(set(error.instance) - known):
+                reader.error(
+                    (*where, key),
+                    f"unknown setting {key!r} for {a_or_an(kind)} connector"
+                    f"{suggestion(key, known - {'type'})}",
+                    key=True,
+                )
+        elif error.validator == "required":
+            missing = error.message.split("'")[1]
+            reader.error(where, f"{a_or_an(kind)} connector needs {missing!r}")
+        elif error.validator == "anyOf" and not error.absolute_path:
+            options = " or ".join(repr(r["required"][0]) for r in error.validator_value)
+            reader.error(where, f"{a_or_an(kind)} connector needs {options}")
+        else:
+            reader.error(where, f"{error.message} ({kind} connector setting)")
 
 
 def _resolve_secrets(reader: Reader, path, value: Any, environ) -> Any:

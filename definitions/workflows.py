@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from .model import Action, Clock, Deadline, Field, RoutingRule, State, Transition, Workflow
 from .fieldtypes import STRUCTURED_KEYS
+from .model import Action, Clock, Deadline, Field, RoutingRule, State, Transition, Workflow
 from .reader import Reader, Scope, a_or_an, fits
 from .schemas import describe, suggestion
 
@@ -72,48 +72,78 @@ class WorkflowReader:
         finals = {sid for sid, (_, s) in states.items() if s.get("final")}
         initial = self.data.get("initial", self.data["states"][0]["id"])
         if initial not in states:
-            self.error(("initial",), f"the initial state {initial!r} does not exist"
-                       f"{suggestion(initial, states)}")
+            self.error(
+                ("initial",),
+                f"the initial state {initial!r} does not exist{suggestion(initial, states)}",
+            )
         broken_edges = False
         for tid, (index, transition) in transitions.items():
             path = ("transitions", index)
             sources = _as_list(transition["from"])
             for position, source in enumerate(sources):
-                where = (*path, "from", position) if isinstance(transition["from"], list) else (
-                    *path, "from")
+                where = (
+                    (*path, "from", position)
+                    if isinstance(transition["from"], list)
+                    else (*path, "from")
+                )
                 if source not in states:
                     broken_edges = True
-                    self.error(where, f"the transition {tid!r} leaves from {source!r}, which is not "
-                               f"a state{suggestion(source, states)}")
+                    self.error(
+                        where,
+                        f"the transition {tid!r} leaves from {source!r}, which is not "
+                        f"a state{suggestion(source, states)}",
+                    )
                 elif source in finals:
-                    self.error(where, f"the transition {tid!r} leaves the final state {source!r}; "
-                               "a final state ends the case")
+                    self.error(
+                        where,
+                        f"the transition {tid!r} leaves the final state {source!r}; "
+                        "a final state ends the case",
+                    )
             if transition["to"] not in states:
                 broken_edges = True
-                self.error((*path, "to"), f"the transition {tid!r} goes to {transition['to']!r}, "
-                           f"which is not a state{suggestion(transition['to'], states)}")
+                self.error(
+                    (*path, "to"),
+                    f"the transition {tid!r} goes to {transition['to']!r}, "
+                    f"which is not a state{suggestion(transition['to'], states)}",
+                )
         fired = self.check_deadlines(finals) | self.check_clock(finals)
         for tid, (index, transition) in transitions.items():
             if transition["by"] == "timer" and tid not in fired:
-                self.error(("transitions", index, "by"), f"the timer transition {tid!r} is fired by "
-                           "no deadline and no clock; add a deadline that fires it, or change 'by'")
+                self.error(
+                    ("transitions", index, "by"),
+                    f"the timer transition {tid!r} is fired by "
+                    "no deadline and no clock; add a deadline that fires it, or change 'by'",
+                )
             if transition["by"] == "timer" and transition.get("form"):
-                self.error(("transitions", index, "form"), f"the timer transition {tid!r} has a "
-                           "form, but no one fills it: remove the form", key=True)
+                self.error(
+                    ("transitions", index, "form"),
+                    f"the timer transition {tid!r} has a "
+                    "form, but no one fills it: remove the form",
+                    key=True,
+                )
         if not finals:
-            self.error(("states",), "this workflow has no final state: mark the states that end "
-                       "a case with 'final: true'", key=True)
+            self.error(
+                ("states",),
+                "this workflow has no final state: mark the states that end "
+                "a case with 'final: true'",
+                key=True,
+            )
         # A misnamed 'from' or 'to' is reported once, not again as its consequences.
-        for sid, (index, state) in states.items() if not broken_edges else ():
+        for sid, (index, _) in states.items() if not broken_edges else ():
             if sid not in finals and not any(
                 sid in _as_list(t["from"]) for _, t in transitions.values()
             ):
-                self.error(("states", index, "id"), f"the state {sid!r} is not final and has no way "
-                           "out: add a transition from it, or mark it 'final: true'")
+                self.error(
+                    ("states", index, "id"),
+                    f"the state {sid!r} is not final and has no way "
+                    "out: add a transition from it, or mark it 'final: true'",
+                )
         if initial in states and not broken_edges:
             for sid in self.unreachable(initial):
-                self.error(("states", states[sid][0], "id"), f"the state {sid!r} cannot be reached "
-                           f"from the initial state {initial!r}")
+                self.error(
+                    ("states", states[sid][0], "id"),
+                    f"the state {sid!r} cannot be reached from the initial state {initial!r}",
+                )
         self.check_departments()
         self.graph_ok = len(self.reader.problems) == before
         return self.graph_ok
@@ -123,8 +153,10 @@ class WorkflowReader:
         for index, item in enumerate(self.data[key]):
             if item["id"] in seen:
                 line = self.reader.document.where((*self.base, key, seen[item["id"]], "id"))[0]
-                self.error((key, index, "id"), f"the {what} id {item['id']!r} is used twice "
-                           f"(first at line {line})")
+                self.error(
+                    (key, index, "id"),
+                    f"the {what} id {item['id']!r} is used twice (first at line {line})",
+                )
             else:
                 seen[item["id"]] = index
 
@@ -133,18 +165,25 @@ class WorkflowReader:
         for sid, (index, state) in self.states.items():
             deadline = state.get("deadline")
             for position, item in enumerate(_as_list(deadline)):
-                path = ("states", index, "deadline") + ((position,) if isinstance(deadline, list)
-                                                        else ())
+                path = ("states", index, "deadline") + (
+                    (position,) if isinstance(deadline, list) else ()
+                )
                 if "days" in item and "working_days" in item:
                     self.error(path, "a deadline takes 'days' or 'working_days', not both")
                 elif "days" not in item and "working_days" not in item:
                     self.error(path, "a deadline needs 'days' or 'working_days'")
                 if "fire" in item and "remind" in item:
-                    self.error(path, "a deadline either fires a transition ('fire') or reminds "
-                               "('remind'), not both: write two deadlines in a list")
+                    self.error(
+                        path,
+                        "a deadline either fires a transition ('fire') or reminds "
+                        "('remind'), not both: write two deadlines in a list",
+                    )
                 elif "fire" not in item and "remind" not in item:
-                    self.error(path, "a deadline needs 'fire: TRANSITION' or 'remind: agents' "
-                               "(or 'remind: citizen')")
+                    self.error(
+                        path,
+                        "a deadline needs 'fire: TRANSITION' or 'remind: agents' "
+                        "(or 'remind: citizen')",
+                    )
                 if "fire" in item:
                     fired.add(item["fire"])
                     self.check_timer((*path, "fire"), item["fire"], sid)
@@ -156,11 +195,15 @@ class WorkflowReader:
             return
         transition = self.transitions[tid][1]
         if transition["by"] != "timer":
-            self.error(path, f"the transition {tid!r} is fired by a timer, so it must say "
-                       "'by: timer'")
+            self.error(
+                path, f"the transition {tid!r} is fired by a timer, so it must say 'by: timer'"
+            )
         if state_id is not None and state_id not in _as_list(transition["from"]):
-            self.error(path, f"the transition {tid!r} does not leave the state {state_id!r}, so "
-                       "its deadline cannot fire it")
+            self.error(
+                path,
+                f"the transition {tid!r} does not leave the state {state_id!r}, so "
+                "its deadline cannot fire it",
+            )
 
     def check_clock(self, finals: set[str]) -> set[str]:
         clock = self.data.get("clock")
@@ -173,8 +216,10 @@ class WorkflowReader:
             self.error(path, "the clock needs 'days' or 'months'")
         for key in ("starts_in",):
             if clock[key] not in self.states:
-                self.error((*path, key), f"{clock[key]!r} is not a state"
-                           f"{suggestion(clock[key], self.states)}")
+                self.error(
+                    (*path, key),
+                    f"{clock[key]!r} is not a state{suggestion(clock[key], self.states)}",
+                )
             elif clock[key] in finals:
                 self.error((*path, key), "the clock cannot start in a final state")
         pauses = clock.get("pauses_in")
@@ -183,14 +228,19 @@ class WorkflowReader:
             if sid not in self.states:
                 self.error(where, f"{sid!r} is not a state{suggestion(sid, self.states)}")
             elif sid in finals:
-                self.error(where, f"the clock cannot pause in the final state {sid!r}: final "
-                           "states stop it")
+                self.error(
+                    where,
+                    f"the clock cannot pause in the final state {sid!r}: final states stop it",
+                )
         # a month counts at least 28 days
         days = clock.get("days") or 28 * (clock.get("months") or 0)
         if "alert_before_days" in clock and days and clock["alert_before_days"] >= days:
-            self.error((*path, "alert_before_days"), "the alert must come before the clock "
-                       f"expires: alert_before_days must be less than {days}"
-                       + (" (the shortest months)" if "months" in clock else ""))
+            self.error(
+                (*path, "alert_before_days"),
+                "the alert must come before the clock "
+                f"expires: alert_before_days must be less than {days}"
+                + (" (the shortest months)" if "months" in clock else ""),
+            )
         self.check_timer((*path, "fire"), clock["fire"], None)
         return {clock["fire"]}
 
@@ -208,19 +258,23 @@ class WorkflowReader:
         return [sid for sid in self.states if sid not in seen]
 
     def check_departments(self) -> None:
-        for sid, (index, state) in self.states.items():
+        for _, (index, state) in self.states.items():
             if "department" in state:
                 self.check_department(("states", index, "department"), state["department"])
-        for tid, (index, transition) in self.transitions.items():
+        for _, (index, transition) in self.transitions.items():
             if isinstance(transition["by"], dict):
-                self.check_department(("transitions", index, "by", "department"),
-                                      transition["by"]["department"])
+                self.check_department(
+                    ("transitions", index, "by", "department"), transition["by"]["department"]
+                )
 
     def check_department(self, path, value: Any) -> None:
         if isinstance(value, dict) and "role" in value:
             if not self.reusable:
-                self.error(path, "roles are for reusable workflows (workflows/NAME.yaml); name a "
-                           "department here")
+                self.error(
+                    path,
+                    "roles are for reusable workflows (workflows/NAME.yaml); name a "
+                    "department here",
+                )
         elif isinstance(value, dict):
             for key, target in value["map"].items():
                 self.check_department((*path, "map", key), target)
@@ -232,13 +286,18 @@ class WorkflowReader:
     def check_slug(self, path, slug: str, reader: Reader | None = None, what="") -> None:
         site = self.reader.site
         if site is not None and slug not in site.departments:
-            self.error(path, f"the department {slug!r}{what} is not declared in the site config"
-                       f"{suggestion(slug, site.departments)}", reader=reader)
+            self.error(
+                path,
+                f"the department {slug!r}{what} is not declared in the site config"
+                f"{suggestion(slug, site.departments)}",
+                reader=reader,
+            )
 
     # -- what depends on the procedure ------------------------------------------------------
 
-    def build(self, fields: Mapping[str, Field], roles: Mapping[str, str],
-              reader: Reader) -> Workflow | None:
+    def build(
+        self, fields: Mapping[str, Field], roles: Mapping[str, str], reader: Reader
+    ) -> Workflow | None:
         """The workflow for one procedure; problems go to ``reader`` (the workflow's file)."""
         before = len(reader.problems)
         self.fields = fields
@@ -249,30 +308,44 @@ class WorkflowReader:
             path = ("states", index)
             department = self.department((*path, "department"), data.get("department"), reader)
             deadlines = tuple(
-                Deadline(days=d.get("days") or d.get("working_days") or 0,
-                         working_days="working_days" in d, fire=d.get("fire"),
-                         remind=d.get("remind"))
+                Deadline(
+                    days=d.get("days") or d.get("working_days") or 0,
+                    working_days="working_days" in d,
+                    fire=d.get("fire"),
+                    remind=d.get("remind"),
+                )
                 for d in _as_list(data.get("deadline"))
             )
-            states.append(State(
-                id=sid,
-                label=reader.text((*self.base, *path, "label"), data["label"]),
-                department=department,
-                owner=data.get("owner"),
-                final=bool(data.get("final")),
-                deadlines=deadlines,
-                on_enter=self.actions((*path, "on_enter"), data.get("on_enter", []), scope, reader),
-            ))
-        transitions = [self.transition(tid, index, data, reader)
-                       for tid, (index, data) in self.transitions.items()]
+            states.append(
+                State(
+                    id=sid,
+                    label=reader.text((*self.base, *path, "label"), data["label"]),
+                    department=department,
+                    owner=data.get("owner"),
+                    final=bool(data.get("final")),
+                    deadlines=deadlines,
+                    on_enter=self.actions(
+                        (*path, "on_enter"), data.get("on_enter", []), scope, reader
+                    ),
+                )
+            )
+        transitions = [
+            self.transition(tid, index, data, reader)
+            for tid, (index, data) in self.transitions.items()
+        ]
         clock = None
         if "clock" in self.data:
             c = self.data["clock"]
-            clock = Clock(starts_in=c["starts_in"], fire=c["fire"], days=c.get("days"),
-                          months=c.get("months"), working_days=bool(c.get("working_days")),
-                          pauses_in=tuple(_as_list(c.get("pauses_in"))),
-                          on_resume=c.get("on_resume", "continue"),
-                          alert_before_days=c.get("alert_before_days"))
+            clock = Clock(
+                starts_in=c["starts_in"],
+                fire=c["fire"],
+                days=c.get("days"),
+                months=c.get("months"),
+                working_days=bool(c.get("working_days")),
+                pauses_in=tuple(_as_list(c.get("pauses_in"))),
+                on_resume=c.get("on_resume", "continue"),
+                alert_before_days=c.get("alert_before_days"),
+            )
         if len(reader.problems) != before:
             return None
         return Workflow(
@@ -304,29 +377,46 @@ class WorkflowReader:
         name, _, key = rule["by"].partition(".")
         field = self.fields.get(name)
         if field is None:
-            self.error((*path, "by"), f"the routing rule reads {name!r}, which is not a field"
-                       f"{suggestion(name, self.fields)}", reader=reader)
+            self.error(
+                (*path, "by"),
+                f"the routing rule reads {name!r}, which is not a field"
+                f"{suggestion(name, self.fields)}",
+                reader=reader,
+            )
             return
         keys = STRUCTURED_KEYS.get(field.type)
         if key and (keys is None or key not in keys):
-            self.error((*path, "by"), f"{a_or_an(field.type)} field has no {key!r}"
-                       f"{suggestion(key, keys or ())}", reader=reader)
+            self.error(
+                (*path, "by"),
+                f"{a_or_an(field.type)} field has no {key!r}{suggestion(key, keys or ())}",
+                reader=reader,
+            )
         elif not key and field.type in ("address", "location", "group", "multichoice", "file"):
-            self.error((*path, "by"), f"a routing rule needs a single value; {name!r} is a "
-                       f"{field.type} field" + (f" (route by {name}.postcode?)"
-                                                 if field.type == "address" else ""), reader=reader)
+            self.error(
+                (*path, "by"),
+                f"a routing rule needs a single value; {name!r} is a "
+                f"{field.type} field"
+                + (f" (route by {name}.postcode?)" if field.type == "address" else ""),
+                reader=reader,
+            )
         elif field.type == "choice":
             for value in rule["map"]:
                 if str(value) not in field.options:
-                    self.error((*path, "map", value), f"{value!r} is not an option of {name!r}"
-                               f"{suggestion(str(value), field.options)}", key=True, reader=reader)
+                    self.error(
+                        (*path, "map", value),
+                        f"{value!r} is not an option of {name!r}"
+                        f"{suggestion(str(value), field.options)}",
+                        key=True,
+                        reader=reader,
+                    )
 
     def transition(self, tid: str, index: int, data: dict, reader: Reader) -> Transition:
         path = ("transitions", index)
         full = (*self.base, *path)
         by = data["by"]
-        actor, actor_department = (by, None) if isinstance(by, str) else (
-            "department", self.role(by["department"]))
+        actor, actor_department = (
+            (by, None) if isinstance(by, str) else ("department", self.role(by["department"]))
+        )
         form_fields: tuple[Field, ...] = ()
         if "form" in data:
             bare = reader.fields((*full, "form"), data["form"], None)
@@ -336,8 +426,11 @@ class WorkflowReader:
                 reader.attach_expressions((*full, "form", i), data["form"][i], f, inner)
                 for i, f in enumerate(bare)
             )
-        scope = Scope(self.fields, transition={f.id: f for f in form_fields} if "form" in data
-                      else None, transition_id=tid)
+        scope = Scope(
+            self.fields,
+            transition={f.id: f for f in form_fields} if "form" in data else None,
+            transition_id=tid,
+        )
         guard = reader.expression((*full, "if"), data.get("if"), Scope(self.fields))
         return Transition(
             id=tid,
@@ -361,27 +454,41 @@ class WorkflowReader:
                 self.error(where, "an action needs 'notify', 'send' or 'set'", reader=reader)
                 continue
             if len(kinds) > 1:
-                self.error(where, f"an action does one thing, but this one has {' and '.join(kinds)}"
-                           ": write one action for each", reader=reader)
+                self.error(
+                    where,
+                    f"an action does one thing, but this one has {' and '.join(kinds)}"
+                    ": write one action for each",
+                    reader=reader,
+                )
                 continue
             kind = kinds[0]
             if kind != "notify":
                 for key in ("subject", "body"):
                     if key in item:
-                        self.error((*where, key), f"{key!r} belongs to 'notify' actions, not to "
-                                   f"'{kind}'", key=True, reader=reader)
+                        self.error(
+                            (*where, key),
+                            f"{key!r} belongs to 'notify' actions, not to '{kind}'",
+                            key=True,
+                            reader=reader,
+                        )
             if kind == "notify":
-                result.append(Action(
-                    "notify", item["notify"],
-                    subject=reader.template((*full, "subject"), item.get("subject"), scope),
-                    body=reader.template((*full, "body"), item.get("body"), scope),
-                ))
+                result.append(
+                    Action(
+                        "notify",
+                        item["notify"],
+                        subject=reader.template((*full, "subject"), item.get("subject"), scope),
+                        body=reader.template((*full, "body"), item.get("body"), scope),
+                    )
+                )
             elif kind == "send":
                 site = reader.site
                 if site is not None and item["send"] not in site.connectors:
-                    self.error((*where, "send"), f"the connector {item['send']!r} is not declared "
-                               f"in the site config{suggestion(item['send'], site.connectors)}",
-                               reader=reader)
+                    self.error(
+                        (*where, "send"),
+                        f"the connector {item['send']!r} is not declared "
+                        f"in the site config{suggestion(item['send'], site.connectors)}",
+                        reader=reader,
+                    )
                 result.append(Action("send", item["send"]))
             else:
                 self.check_set((*where, "set"), item["set"], scope, reader)
@@ -392,16 +499,26 @@ class WorkflowReader:
         for key, value in values.items():
             field = self.fields.get(key)
             if field is None:
-                self.error((*path, key), f"'set' names {key!r}, which is not a field"
-                           f"{suggestion(key, self.fields)}", key=True, reader=reader)
+                self.error(
+                    (*path, key),
+                    f"'set' names {key!r}, which is not a field{suggestion(key, self.fields)}",
+                    key=True,
+                    reader=reader,
+                )
             elif field.type == "choice" and str(value) not in field.options:
-                self.error((*path, key), f"{value!r} is not an option of {key!r}"
-                           f"{suggestion(str(value), field.options)}", reader=reader)
+                self.error(
+                    (*path, key),
+                    f"{value!r} is not an option of {key!r}{suggestion(str(value), field.options)}",
+                    reader=reader,
+                )
             elif isinstance(value, str) and "{{" in value:
                 reader.template((*self.base, *path, key), value, scope)
             elif not fits(field, value):
-                self.error((*path, key), f"{describe(value)} does not fit {key!r}, "
-                           f"{a_or_an(field.type)} field", reader=reader)
+                self.error(
+                    (*path, key),
+                    f"{describe(value)} does not fit {key!r}, {a_or_an(field.type)} field",
+                    reader=reader,
+                )
 
 
 def _roles_in(value: Any) -> set[str]:

@@ -31,37 +31,73 @@ from .workflow import Actor, CompiledProcedure, may_act
 
 def case_view(case: Case) -> SimpleNamespace:
     """What expressions read of ``case``."""
-    return SimpleNamespace(reference=case.reference, state=case.state, procedure=case.procedure,
-                           department=case.department, created_at=case.created_at,
-                           submitted_at=case.submitted_at)
+    return SimpleNamespace(
+        reference=case.reference,
+        state=case.state,
+        procedure=case.procedure,
+        department=case.department,
+        created_at=case.created_at,
+        submitted_at=case.submitted_at,
+    )
 
 
-def context(runtime: Runtime, compiled: CompiledProcedure, case: Case, now: dt.datetime,
-            transition_values: dict[str, Any] | None = None) -> dict[str, Any]:
+def context(
+    runtime: Runtime,
+    compiled: CompiledProcedure,
+    case: Case,
+    now: dt.datetime,
+    transition_values: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The names expressions and texts see for a case at ``now``."""
-    extra = {"transition": SimpleNamespace(**transition_values)} if transition_values is not None \
+    extra = (
+        {"transition": SimpleNamespace(**transition_values)}
+        if transition_values is not None
         else {}
-    return expression_context(compiled.procedure.fields, case.answers,
-                              today=runtime.calendar.today(now), now=now, case=case_view(case),
-                              **extra)
+    )
+    return expression_context(
+        compiled.procedure.fields,
+        case.answers,
+        today=runtime.calendar.today(now),
+        now=now,
+        case=case_view(case),
+        **extra,
+    )
 
 
-def new_draft(session: Session, runtime: Runtime, version: ProcedureVersion, actor: Actor,
-              clock: Clock, *, channel: str = "online", owner_id: int | None = None) -> Case:
+def new_draft(
+    session: Session,
+    runtime: Runtime,
+    version: ProcedureVersion,
+    actor: Actor,
+    clock: Clock,
+    *,
+    channel: str = "online",
+    owner_id: int | None = None,
+) -> Case:
     """A draft of ``version``, owned by the citizen acting (or filed for ``owner_id``)."""
     now = clock.now()
-    owner = owner_id if owner_id is not None else (
-        actor.account_id if actor.kind == "citizen" else None)
-    case = Case(procedure=version.slug, version_id=version.id, channel=channel, answers={},
-                owner_id=owner, created_at=now,
-                tracking_token=None if owner else secrets.token_urlsafe(32))
+    owner = (
+        owner_id
+        if owner_id is not None
+        else (actor.account_id if actor.kind == "citizen" else None)
+    )
+    case = Case(
+        procedure=version.slug,
+        version_id=version.id,
+        channel=channel,
+        answers={},
+        owner_id=owner,
+        created_at=now,
+        tracking_token=None if owner else secrets.token_urlsafe(32),
+    )
     session.add(case)
     session.flush()
     return case
 
 
-def save_answers(session: Session, case: Case, answers: dict[str, Any], *, page: str | None = None
-                 ) -> Case:
+def save_answers(
+    session: Session, case: Case, answers: dict[str, Any], *, page: str | None = None
+) -> Case:
     """Merge a page's answers into a draft (validation is the page form's job, and submit's)."""
     if not case.is_draft:
         raise Refused("state", "this request is already submitted; its answers cannot change")
@@ -85,8 +121,15 @@ def next_reference(session: Session, compiled: CompiledProcedure, year: int) -> 
     return compiled.procedure.format_reference(year, sequence)
 
 
-def submit(session: Session, runtime: Runtime, case: Case, actor: Actor, clock: Clock, *,
-           idempotency_key: str | None = None) -> Case:
+def submit(
+    session: Session,
+    runtime: Runtime,
+    case: Case,
+    actor: Actor,
+    clock: Clock,
+    *,
+    idempotency_key: str | None = None,
+) -> Case:
     """Validate the whole answer set, give the case its reference, enter the initial state.
 
     Replaying a submission (the same case, or the same ``idempotency_key``) returns the
@@ -94,15 +137,17 @@ def submit(session: Session, runtime: Runtime, case: Case, actor: Actor, clock: 
     """
     if idempotency_key:
         existing = session.scalars(
-            sa.select(Case).where(Case.idempotency_key == idempotency_key)).first()
+            sa.select(Case).where(Case.idempotency_key == idempotency_key)
+        ).first()
         if existing is not None and not existing.is_draft:
             return existing
     if not case.is_draft:
         return case
     compiled = runtime.catalogue.compiled(session, case.version_id)
     now = clock.now()
-    kept, errors = validate_answers(compiled.procedure, case.answers,
-                                    today=runtime.calendar.today(now), case=case_view(case))
+    kept, errors = validate_answers(
+        compiled.procedure, case.answers, today=runtime.calendar.today(now), case=case_view(case)
+    )
     if errors:
         raise InvalidValues(errors, "the answers are not complete or not valid")
     with optimistic():
@@ -117,26 +162,44 @@ def submit(session: Session, runtime: Runtime, case: Case, actor: Actor, clock: 
     return case
 
 
-def submit_answers(session: Session, runtime: Runtime, version: ProcedureVersion,
-                   answers: dict[str, Any], actor: Actor, clock: Clock, *,
-                   idempotency_key: str | None = None, channel: str = "online",
-                   owner_id: int | None = None) -> Case:
+def submit_answers(
+    session: Session,
+    runtime: Runtime,
+    version: ProcedureVersion,
+    answers: dict[str, Any],
+    actor: Actor,
+    clock: Clock,
+    *,
+    idempotency_key: str | None = None,
+    channel: str = "online",
+    owner_id: int | None = None,
+) -> Case:
     """File a whole answer set at once (the API, the counter, procedure tests)."""
     if idempotency_key:
         existing = session.scalars(
-            sa.select(Case).where(Case.idempotency_key == idempotency_key)).first()
+            sa.select(Case).where(Case.idempotency_key == idempotency_key)
+        ).first()
         if existing is not None and not existing.is_draft:
             return existing
     with session.begin_nested():
-        case = new_draft(session, runtime, version, actor, clock, channel=channel,
-                         owner_id=owner_id)
+        case = new_draft(
+            session, runtime, version, actor, clock, channel=channel, owner_id=owner_id
+        )
         case.answers = dict(answers)
         return submit(session, runtime, case, actor, clock, idempotency_key=idempotency_key)
 
 
-def fire(session: Session, runtime: Runtime, case: Case, transition_id: str, actor: Actor,
-         clock: Clock, *, values: dict[str, Any] | None = None,
-         expected_version: int | None = None) -> Case:
+def fire(
+    session: Session,
+    runtime: Runtime,
+    case: Case,
+    transition_id: str,
+    actor: Actor,
+    clock: Clock,
+    *,
+    values: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Case:
     """Fire a transition: the state, the actor and the guard are checked, in that order,
     then the transition's form; a stale ``expected_version`` is a :class:`Conflict`."""
     if expected_version is not None and expected_version != case.lock_version:
@@ -149,35 +212,72 @@ def fire(session: Session, runtime: Runtime, case: Case, transition_id: str, act
         raise NotFound(f"{case.procedure} has no transition {transition_id!r}")
     if not compiled.leaves(transition_id, case.state):
         raise Refused("state", f"{transition_id!r} cannot be fired from the state {case.state!r}")
-    if not may_act(transition, actor, department=case.department, owner_id=case.owner_id,
-                   tracking_token=case.tracking_token):
-        raise Refused("actor", f"{transition_id!r} is not yours to fire: it is done by "
-                      f"{transition.actor_department or transition.actor}")
+    if not may_act(
+        transition,
+        actor,
+        department=case.department,
+        owner_id=case.owner_id,
+        tracking_token=case.tracking_token,
+    ):
+        raise Refused(
+            "actor",
+            f"{transition_id!r} is not yours to fire: it is done by "
+            f"{transition.actor_department or transition.actor}",
+        )
     now = clock.now()
     if transition.guard is not None and not transition.guard.holds(
-            context(runtime, compiled, case, now)):
-        raise Refused("guard", f"the condition of {transition_id!r} does not hold: "
-                      f"{transition.guard.source}")
+        context(runtime, compiled, case, now)
+    ):
+        raise Refused(
+            "guard", f"the condition of {transition_id!r} does not hold: {transition.guard.source}"
+        )
     kept: dict[str, Any] = {}
     if transition.form or values:
-        kept, errors = validate_form(transition.form, values or {},
-                                     today=runtime.calendar.today(now),
-                                     context=context(runtime, compiled, case, now),
-                                     schema=compiled.form_schemas.get(transition_id, {}))
+        kept, errors = validate_form(
+            transition.form,
+            values or {},
+            today=runtime.calendar.today(now),
+            context=context(runtime, compiled, case, now),
+            schema=compiled.form_schemas.get(transition_id, {}),
+        )
         if errors:
             raise InvalidValues(errors, "the form is not complete or not valid")
     with optimistic():
-        add_event(session, case, actor, now, "transition", transition=transition_id,
-                  from_state=case.state, to_state=transition.target, values=kept)
-        run_actions(session, runtime, compiled, case, transition.on_fire, actor, now,
-                    transition_values={f.id: kept.get(f.id) for f in transition.form})
+        add_event(
+            session,
+            case,
+            actor,
+            now,
+            "transition",
+            transition=transition_id,
+            from_state=case.state,
+            to_state=transition.target,
+            values=kept,
+        )
+        run_actions(
+            session,
+            runtime,
+            compiled,
+            case,
+            transition.on_fire,
+            actor,
+            now,
+            transition_values={f.id: kept.get(f.id) for f in transition.form},
+        )
         enter_state(session, runtime, compiled, case, transition.target, actor, now)
         session.flush()
     return case
 
 
-def assign(session: Session, case: Case, assignee: Account | None, actor: Actor, clock: Clock, *,
-           expected_version: int | None = None) -> Case:
+def assign(
+    session: Session,
+    case: Case,
+    assignee: Account | None,
+    actor: Actor,
+    clock: Clock,
+    *,
+    expected_version: int | None = None,
+) -> Case:
     """Give the case to an agent of its department (or to nobody)."""
     if expected_version is not None and expected_version != case.lock_version:
         raise Conflict("the case changed since you opened it; reload it to see what changed")
@@ -186,23 +286,43 @@ def assign(session: Session, case: Case, assignee: Account | None, actor: Actor,
     if assignee is not None and (case.department not in assignee.departments):
         raise Refused("actor", "the case can only be given to an agent of its department")
     case.assignee_id = assignee.id if assignee else None
-    add_event(session, case, actor, clock.now(), "assigned",
-              values={"assignee": assignee.id if assignee else None})
+    add_event(
+        session,
+        case,
+        actor,
+        clock.now(),
+        "assigned",
+        values={"assignee": assignee.id if assignee else None},
+    )
     _flush(session)
     return case
 
 
-def add_event(session: Session, case: Case, actor: Actor, now: dt.datetime, kind: str,
-              **fields: Any) -> CaseEvent:
-    event = CaseEvent(case_id=case.id, at=now, kind=kind, actor_kind=actor.kind,
-                      actor_id=actor.account_id,
-                      actor_department=next(iter(sorted(actor.departments)), None), **fields)
+def add_event(
+    session: Session, case: Case, actor: Actor, now: dt.datetime, kind: str, **fields: Any
+) -> CaseEvent:
+    event = CaseEvent(
+        case_id=case.id,
+        at=now,
+        kind=kind,
+        actor_kind=actor.kind,
+        actor_id=actor.account_id,
+        actor_department=next(iter(sorted(actor.departments)), None),
+        **fields,
+    )
     session.add(event)
     return event
 
 
-def enter_state(session: Session, runtime: Runtime, compiled: CompiledProcedure, case: Case,
-                state_id: str, actor: Actor, now: dt.datetime) -> None:
+def enter_state(
+    session: Session,
+    runtime: Runtime,
+    compiled: CompiledProcedure,
+    case: Case,
+    state_id: str,
+    actor: Actor,
+    now: dt.datetime,
+) -> None:
     workflow = compiled.procedure.workflow
     state = workflow.state(state_id)
     previous = case.state
@@ -222,9 +342,17 @@ def department_of(compiled: CompiledProcedure, state, case: Case) -> str:
     return rule or compiled.procedure.department
 
 
-def run_actions(session: Session, runtime: Runtime, compiled: CompiledProcedure, case: Case,
-                actions: tuple[Action, ...], actor: Actor, now: dt.datetime, *,
-                transition_values: dict[str, Any] | None = None) -> None:
+def run_actions(
+    session: Session,
+    runtime: Runtime,
+    compiled: CompiledProcedure,
+    case: Case,
+    actions: tuple[Action, ...],
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    transition_values: dict[str, Any] | None = None,
+) -> None:
     for action in actions:
         names = context(runtime, compiled, case, now, transition_values)
         if action.kind == "notify":
@@ -232,9 +360,7 @@ def run_actions(session: Session, runtime: Runtime, compiled: CompiledProcedure,
         elif action.kind == "send":
             send(session, runtime, compiled, case, action.target, now)
         else:
-            values = {
-                key: _render(value, names) for key, value in action.values.items()
-            }
+            values = {key: _render(value, names) for key, value in action.values.items()}
             case.answers = {**case.answers, **values}
             add_event(session, case, actor, now, "set", values=values)
 

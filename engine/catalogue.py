@@ -92,12 +92,19 @@ class Catalogue:
             .group_by(ProcedureVersion.slug)
             .subquery()
         )
-        return list(session.scalars(
-            sa.select(ProcedureVersion).join(
-                newest, sa.and_(ProcedureVersion.slug == newest.c.slug,
-                                ProcedureVersion.version == newest.c.v))
-            .order_by(ProcedureVersion.slug)
-        ))
+        return list(
+            session.scalars(
+                sa.select(ProcedureVersion)
+                .join(
+                    newest,
+                    sa.and_(
+                        ProcedureVersion.slug == newest.c.slug,
+                        ProcedureVersion.version == newest.c.v,
+                    ),
+                )
+                .order_by(ProcedureVersion.slug)
+            )
+        )
 
 
 def publish(
@@ -122,8 +129,9 @@ def publish(
         (source + "".join(f"\0{k}\0{v}" for k, v in sorted(kept.items()))).encode("utf-8")
     ).hexdigest()
     existing = session.scalars(
-        sa.select(ProcedureVersion).where(ProcedureVersion.slug == procedure.slug,
-                                          ProcedureVersion.version == procedure.version)
+        sa.select(ProcedureVersion).where(
+            ProcedureVersion.slug == procedure.slug, ProcedureVersion.version == procedure.version
+        )
     ).first()
     if existing is not None:
         if existing.source_hash != digest:
@@ -132,23 +140,36 @@ def publish(
                 "other content; a published version never changes: publish a new version number"
             )
         return existing
-    row = ProcedureVersion(slug=procedure.slug, version=procedure.version, source=source,
-                           workflows=kept, source_hash=digest, published_at=clock.now(),
-                           published_by_id=published_by)
+    row = ProcedureVersion(
+        slug=procedure.slug,
+        version=procedure.version,
+        source=source,
+        workflows=kept,
+        source_hash=digest,
+        published_at=clock.now(),
+        published_by_id=published_by,
+    )
     session.add(row)
     session.flush()
     return row
 
 
-def publish_folder(session: Session, runtime: Runtime, folder: Path, *, clock: Clock) -> list[
-        ProcedureVersion]:
+def publish_folder(
+    session: Session, runtime: Runtime, folder: Path, *, clock: Clock
+) -> list[ProcedureVersion]:
     """Publish every procedure of a folder (with the workflows they use)."""
     from definitions.catalogue import procedure_files
 
     library = WorkflowLibrary(folder / "workflows", runtime.site)
     workflows = {name: library.source(name) or "" for name in library.names()}
     return [
-        publish(session, runtime, path.read_text("utf-8"), workflows=workflows, clock=clock,
-                name=str(path))
+        publish(
+            session,
+            runtime,
+            path.read_text("utf-8"),
+            workflows=workflows,
+            clock=clock,
+            name=str(path),
+        )
         for path in procedure_files(folder)
     ]

@@ -89,8 +89,9 @@ class Calendar:
             dt.UTC
         )
 
-    def add(self, moment: dt.datetime, *, days: int = 0, working_days: bool = False,
-            months: int = 0) -> dt.datetime:
+    def add(
+        self, moment: dt.datetime, *, days: int = 0, working_days: bool = False, months: int = 0
+    ) -> dt.datetime:
         """``moment`` plus calendar days, working days or months, at the same local time."""
         day = self.today(moment)
         if months:

@@ -63,8 +63,9 @@ class Membership(Base):
 
     __tablename__ = "memberships"
 
-    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
     department: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
 
     account: Mapped[Account] = relationship(back_populates="memberships")
@@ -87,8 +88,13 @@ class Case(Base):
     __table_args__ = (
         sa.UniqueConstraint("procedure", "reference"),
         sa.CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
-        sa.Index("ix_cases_open_by_department", "department", "state", "id",
-                 postgresql_where=sa.text("closed_at IS NULL AND submitted_at IS NOT NULL")),
+        sa.Index(
+            "ix_cases_open_by_department",
+            "department",
+            "state",
+            "id",
+            postgresql_where=sa.text("closed_at IS NULL AND submitted_at IS NOT NULL"),
+        ),
         sa.Index("ix_cases_owner", "owner_id", "id"),
     )
 

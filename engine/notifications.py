@@ -44,15 +44,28 @@ def agent_emails(session: Session, runtime: Runtime, department: str | None) -> 
         shared = runtime.site.departments[department].email
         if shared:
             return [shared]
-    return sorted(session.scalars(
-        sa.select(Account.email).join(Membership).where(Membership.department == department,
-                                                        Account.active.is_(True))
-    ))
+    return sorted(
+        session.scalars(
+            sa.select(Account.email)
+            .join(Membership)
+            .where(Membership.department == department, Account.active.is_(True))
+        )
+    )
 
 
-def notify(session: Session, runtime: Runtime, compiled: CompiledProcedure, case: Case,
-           audience: str, action: Action | None, names: dict[str, Any], now: dt.datetime, *,
-           subject: str | None = None, body: str | None = None) -> None:
+def notify(
+    session: Session,
+    runtime: Runtime,
+    compiled: CompiledProcedure,
+    case: Case,
+    audience: str,
+    action: Action | None,
+    names: dict[str, Any],
+    now: dt.datetime,
+    *,
+    subject: str | None = None,
+    body: str | None = None,
+) -> None:
     """Tell the citizen or the agents of the case's department."""
     language = runtime.site.languages[0] if runtime.site else "fr"
     title = compiled.procedure.title.get(language)
@@ -62,31 +75,62 @@ def notify(session: Session, runtime: Runtime, compiled: CompiledProcedure, case
         body = action.body.render(names, language)
     subject = subject or f"{title} — {case.reference}"
     body = body or ""
-    session.add(Notification(
-        case_id=case.id, account_id=case.owner_id if audience == "citizen" else None,
-        audience=audience, department=case.department if audience == "agents" else None,
-        subject=subject, body=body, created_at=now,
-    ))
-    recipients = ([citizen_email(session, compiled, case)] if audience == "citizen"
-                  else agent_emails(session, runtime, case.department))
+    session.add(
+        Notification(
+            case_id=case.id,
+            account_id=case.owner_id if audience == "citizen" else None,
+            audience=audience,
+            department=case.department if audience == "agents" else None,
+            subject=subject,
+            body=body,
+            created_at=now,
+        )
+    )
+    recipients = (
+        [citizen_email(session, compiled, case)]
+        if audience == "citizen"
+        else agent_emails(session, runtime, case.department)
+    )
     recipients = [r for r in recipients if r]
     connector = runtime.mail_connector
     if connector is None or not recipients:
         return  # no way to mail it: the notification stays in the personal space or inbox
-    payload = {"to": recipients, "subject": subject, "text": body, "reference": case.reference,
-               "procedure": case.procedure}
-    enqueue(session, case=case, kind="notify", connector=connector, audience=audience,
-            payload=payload, now=now)
+    payload = {
+        "to": recipients,
+        "subject": subject,
+        "text": body,
+        "reference": case.reference,
+        "procedure": case.procedure,
+    }
+    enqueue(
+        session,
+        case=case,
+        kind="notify",
+        connector=connector,
+        audience=audience,
+        payload=payload,
+        now=now,
+    )
 
 
-def event_envelope(session: Session, compiled: CompiledProcedure, case: Case, now: dt.datetime,
-                   event_id: str) -> dict[str, Any]:
+def event_envelope(
+    session: Session, compiled: CompiledProcedure, case: Case, now: dt.datetime, event_id: str
+) -> dict[str, Any]:
     """The JSON event a connector receives (see ``guichet schema --payload``)."""
     attachments = [
-        {"id": a.id, "field": a.field, "filename": a.filename, "content_type": a.content_type,
-         "size": a.size, "sha256": a.sha256}
-        for a in session.scalars(sa.select(Attachment).where(Attachment.case_id == case.id)
-                                 .order_by(Attachment.created_at))
+        {
+            "id": a.id,
+            "field": a.field,
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+        }
+        for a in session.scalars(
+            sa.select(Attachment)
+            .where(Attachment.case_id == case.id)
+            .order_by(Attachment.created_at)
+        )
     ]
     return {
         "specversion": "1.0",
@@ -109,9 +153,89 @@ def event_envelope(session: Session, compiled: CompiledProcedure, case: Case, no
     }
 
 
-def send(session: Session, runtime: Runtime, compiled: CompiledProcedure, case: Case,
-         connector: str, now: dt.datetime) -> None:
+def send(
+    session: Session,
+    runtime: Runtime,
+    compiled: CompiledProcedure,
+    case: Case,
+    connector: str,
+    now: dt.datetime,
+) -> None:
     """Hand the case to a connector instance of the site config."""
     event_id = str(uuid.uuid4())
-    enqueue(session, case=case, kind="send", connector=connector, payload=event_envelope(
-        session, compiled, case, now, event_id), now=now, event_id=event_id)
+    enqueue(
+        session,
+        case=case,
+        kind="send",
+        connector=connector,
+        payload=event_envelope(session, compiled, case, now, event_id),
+        now=now,
+        event_id=event_id,
+    )
+
+
+def payload_schema(compiled_procedure) -> dict[str, Any]:
+    """The JSON Schema of the events a connector receives for a procedure (``send``)."""
+    procedure = compiled_procedure
+    states = [s.id for s in procedure.workflow.states]
+    answers = {k: v for k, v in procedure.answers_schema.items() if k != "$schema"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"Guichet event: {procedure.slug} v{procedure.version}",
+        "description": "One case handed to a connector: a CloudEvents 1.0 envelope (JSON "
+        "format). Receivers deduplicate on 'id'.",
+        "type": "object",
+        "required": ["specversion", "id", "type", "source", "subject", "time", "data"],
+        "properties": {
+            "specversion": {"const": "1.0"},
+            "id": {"type": "string", "description": "the event id, stable across retries"},
+            "type": {"enum": [f"fr.guichet.case.{state}" for state in states]},
+            "source": {"const": f"{EVENT_SOURCE}/procedures/{procedure.slug}"},
+            "subject": {"type": "string", "description": "the case's reference"},
+            "time": {"type": "string", "format": "date-time"},
+            "datacontenttype": {"const": "application/json"},
+            "data": {
+                "type": "object",
+                "required": [
+                    "procedure",
+                    "version",
+                    "reference",
+                    "state",
+                    "department",
+                    "answers",
+                    "attachments",
+                ],
+                "properties": {
+                    "procedure": {"const": procedure.slug},
+                    "version": {"type": "integer"},
+                    "reference": {"type": "string"},
+                    "state": {"enum": states},
+                    "department": {"type": "string"},
+                    "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+                    "answers": answers,
+                    "attachments": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": [
+                                "id",
+                                "field",
+                                "filename",
+                                "content_type",
+                                "size",
+                                "sha256",
+                            ],
+                            "properties": {
+                                "id": {"type": "string"},
+                                "field": {"type": "string"},
+                                "filename": {"type": "string"},
+                                "content_type": {"type": "string"},
+                                "size": {"type": "integer"},
+                                "sha256": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }

@@ -38,20 +38,43 @@ class Delivery:
     attempt: int
 
 
-def enqueue(session: Session, *, case: Case | None, kind: str, connector: str,
-            payload: dict[str, Any], now: dt.datetime, audience: str | None = None,
-            event_id: str | None = None) -> OutboxMessage:
+def enqueue(
+    session: Session,
+    *,
+    case: Case | None,
+    kind: str,
+    connector: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    audience: str | None = None,
+    event_id: str | None = None,
+) -> OutboxMessage:
     message = OutboxMessage(
-        event_id=event_id or str(uuid.uuid4()), case_id=case.id if case else None, kind=kind,
-        connector=connector, audience=audience, payload=payload, status="pending",
-        next_attempt_at=now, created_at=now,
+        event_id=event_id or str(uuid.uuid4()),
+        case_id=case.id if case else None,
+        kind=kind,
+        connector=connector,
+        audience=audience,
+        payload=payload,
+        status="pending",
+        next_attempt_at=now,
+        created_at=now,
     )
     session.add(message)
     return message
 
 
-def claim(session: Session, model, *, due_column, now: dt.datetime, limit: int,
-          lease: dt.timedelta, pending: str = "pending", running: str = "running") -> list:
+def claim(
+    session: Session,
+    model,
+    *,
+    due_column,
+    now: dt.datetime,
+    limit: int,
+    lease: dt.timedelta,
+    pending: str = "pending",
+    running: str = "running",
+) -> list:
     """Claim up to ``limit`` due rows of ``model`` (outbox rows or timers) for one worker.
 
     Rows whose lease ran out (their worker died) are claimed again. The caller commits.
@@ -59,10 +82,12 @@ def claim(session: Session, model, *, due_column, now: dt.datetime, limit: int,
     token = str(uuid.uuid4())
     due = (
         sa.select(model.id)
-        .where(sa.or_(
-            sa.and_(model.status == pending, due_column <= now),
-            sa.and_(model.status == running, model.locked_until < now),
-        ))
+        .where(
+            sa.or_(
+                sa.and_(model.status == pending, due_column <= now),
+                sa.and_(model.status == running, model.locked_until < now),
+            )
+        )
         .order_by(due_column, model.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -70,13 +95,12 @@ def claim(session: Session, model, *, due_column, now: dt.datetime, limit: int,
     session.execute(
         sa.update(model)
         .where(model.id.in_(due.scalar_subquery()))
-        .values(status=running, claim=token, locked_until=now + lease,
-                attempts=model.attempts + 1)
+        .values(status=running, claim=token, locked_until=now + lease, attempts=model.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    return list(session.scalars(
-        sa.select(model).where(model.claim == token).order_by(due_column, model.id)
-    ))
+    return list(
+        session.scalars(sa.select(model).where(model.claim == token).order_by(due_column, model.id))
+    )
 
 
 def backoff(attempts: int, base: dt.timedelta, ceiling: dt.timedelta) -> dt.timedelta:
@@ -95,6 +119,9 @@ def replay(session: Session, ids: list[int] | None, now: dt.datetime) -> int:
     query = sa.update(OutboxMessage).where(OutboxMessage.status == "dead")
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
-    result = session.execute(query.values(status="pending", attempts=0, next_attempt_at=now,
-                                          claim=None, locked_until=None))
+    result = session.execute(
+        query.values(
+            status="pending", attempts=0, next_attempt_at=now, claim=None, locked_until=None
+        )
+    )
     return result.rowcount

@@ -55,8 +55,14 @@ class ScenarioFailed(Exception):
 class ScenarioRun:
     """One scenario, in its own in-memory database."""
 
-    def __init__(self, procedure: Procedure, source: str, workflows: dict[str, str],
-                 site: Site | None, start: dt.datetime):
+    def __init__(
+        self,
+        procedure: Procedure,
+        source: str,
+        workflows: dict[str, str],
+        site: Site | None,
+        start: dt.datetime,
+    ):
         self.engine = make_engine("sqlite://")
         Base.metadata.create_all(self.engine)
         self.sessions = make_session_factory(self.engine)
@@ -64,8 +70,9 @@ class ScenarioRun:
         self.runtime = Runtime(site=site)
         self.clock = FrozenClock(start)
         self.procedure = procedure
-        self.version = publish(self.session, self.runtime, source, workflows=workflows,
-                               clock=self.clock)
+        self.version = publish(
+            self.session, self.runtime, source, workflows=workflows, clock=self.clock
+        )
         self.deliveries: list[Delivery] = []
         self.citizen: Account | None = None
         if procedure.login != "none":
@@ -85,25 +92,35 @@ class ScenarioRun:
     # -- what the scenario does --------------------------------------------------------------
 
     def play(self, scenario: Scenario) -> None:
-        answers = self.attach(self.procedure.form.fields, resolve_dates(
-            dict(scenario.answers), self.today))
+        answers = self.attach(
+            self.procedure.form.fields, resolve_dates(dict(scenario.answers), self.today)
+        )
         actor = Actor("citizen", self.citizen.id if self.citizen else None)
         try:
-            self.case = cases.submit_answers(self.session, self.runtime, self.version, answers,
-                                             actor, self.clock, owner_id=actor.account_id)
+            self.case = cases.submit_answers(
+                self.session,
+                self.runtime,
+                self.version,
+                answers,
+                actor,
+                self.clock,
+                owner_id=actor.account_id,
+            )
             self.session.commit()
         except InvalidValues as invalid:
             self.session.rollback()
             found = sorted({e.field for e in invalid.errors})
             if scenario.expect_errors:
                 if set(found) != set(scenario.expect_errors):
-                    raise ScenarioFailed(f"expected errors on {sorted(scenario.expect_errors)}, "
-                                         f"got {found}") from invalid
+                    raise ScenarioFailed(
+                        f"expected errors on {sorted(scenario.expect_errors)}, got {found}"
+                    ) from invalid
                 return
             raise ScenarioFailed(f"the answers were refused: {invalid}") from invalid
         if scenario.expect_errors:
-            raise ScenarioFailed(f"expected errors on {list(scenario.expect_errors)}, but the "
-                                 "answers were accepted")
+            raise ScenarioFailed(
+                f"expected errors on {list(scenario.expect_errors)}, but the answers were accepted"
+            )
         self.settle()
         for number, step in enumerate(scenario.steps, 1):
             self.step(number, step)
@@ -123,15 +140,23 @@ class ScenarioRun:
         transition = self.procedure.workflow.transition(step.fire)
         values = self.attach(transition.form, resolve_dates(dict(step.values), self.today))
         try:
-            cases.fire(self.session, self.runtime, case, step.fire, self.actor(step, case),
-                       self.clock, values=values)
+            cases.fire(
+                self.session,
+                self.runtime,
+                case,
+                step.fire,
+                self.actor(step, case),
+                self.clock,
+                values=values,
+            )
             self.session.commit()
         except Refused as refusal:
             self.session.rollback()
             if step.expect_refused:
                 return
-            raise ScenarioFailed(f"step {number}: {step.fire!r} was refused ({refusal.reason}): "
-                                 f"{refusal}") from refusal
+            raise ScenarioFailed(
+                f"step {number}: {step.fire!r} was refused ({refusal.reason}): {refusal}"
+            ) from refusal
         except EngineError as error:
             self.session.rollback()
             raise ScenarioFailed(f"step {number}: {error}") from error
@@ -159,8 +184,11 @@ class ScenarioRun:
             seconds = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}[unit]
             target = now + dt.timedelta(seconds=seconds * amount)
         for _ in range(MAX_TIMER_ROUNDS):
-            due = self.session.scalar(sa.select(sa.func.min(Timer.due_at)).where(
-                Timer.status == "pending", Timer.due_at <= target))
+            due = self.session.scalar(
+                sa.select(sa.func.min(Timer.due_at)).where(
+                    Timer.status == "pending", Timer.due_at <= target
+                )
+            )
             self.session.commit()
             if due is None:
                 break
@@ -193,15 +221,23 @@ class ScenarioRun:
                 ids = [self.attachment(field, str(name)) for name in names]
                 result[field.id] = ids if field.multiple else ids[0]
             elif field.type == "group" and isinstance(value, list):
-                result[field.id] = [self.attach(field.fields, dict(item)) if isinstance(
-                    item, dict) else item for item in value]
+                result[field.id] = [
+                    self.attach(field.fields, dict(item)) if isinstance(item, dict) else item
+                    for item in value
+                ]
         return result
 
     def attachment(self, field: Field, name: str) -> str:
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        attachment = Attachment(id=str(uuid.uuid4()), field=field.id, filename=name,
-                                content_type=content_type, size=1024, sha256="0" * 64,
-                                created_at=self.clock.now())
+        attachment = Attachment(
+            id=str(uuid.uuid4()),
+            field=field.id,
+            filename=name,
+            content_type=content_type,
+            size=1024,
+            sha256="0" * 64,
+            created_at=self.clock.now(),
+        )
         self.session.add(attachment)
         self.session.flush()
         return attachment.id
@@ -216,13 +252,21 @@ class ScenarioRun:
         if expect.department is not None and case.department != expect.department:
             problems.append(f"department is {case.department!r}, expected {expect.department!r}")
         if expect.sent is not None:
-            sent = set(self.session.scalars(sa.select(OutboxMessage.connector).where(
-                OutboxMessage.case_id == case.id, OutboxMessage.kind == "send")))
+            sent = set(
+                self.session.scalars(
+                    sa.select(OutboxMessage.connector).where(
+                        OutboxMessage.case_id == case.id, OutboxMessage.kind == "send"
+                    )
+                )
+            )
             if sent != set(expect.sent):
                 problems.append(f"sent to {sorted(sent)}, expected {sorted(expect.sent)}")
         if expect.notified is not None:
-            notified = set(self.session.scalars(sa.select(Notification.audience).where(
-                Notification.case_id == case.id)))
+            notified = set(
+                self.session.scalars(
+                    sa.select(Notification.audience).where(Notification.case_id == case.id)
+                )
+            )
             if notified != set(expect.notified):
                 problems.append(f"notified {sorted(notified)}, expected {sorted(expect.notified)}")
         if problems:
@@ -238,8 +282,14 @@ def start_time(calendar_zone: str = "Europe/Paris") -> dt.datetime:
     return dt.datetime.combine(today, dt.time(9, 0), zone).astimezone(dt.UTC)
 
 
-def run_suite(procedure: Procedure, suite: TestSuite, source: str, workflows: dict[str, str],
-              site: Site | None, start: dt.datetime | None = None) -> list[ScenarioResult]:
+def run_suite(
+    procedure: Procedure,
+    suite: TestSuite,
+    source: str,
+    workflows: dict[str, str],
+    site: Site | None,
+    start: dt.datetime | None = None,
+) -> list[ScenarioResult]:
     start = start or start_time(site.timezone if site else "Europe/Paris")
     results = []
     for scenario in suite.scenarios:
@@ -250,8 +300,11 @@ def run_suite(procedure: Procedure, suite: TestSuite, source: str, workflows: di
         except ScenarioFailed as failure:
             results.append(ScenarioResult(procedure.slug, scenario.name, False, str(failure)))
         except Exception as error:  # noqa: BLE001 - report, and go on with the others
-            results.append(ScenarioResult(procedure.slug, scenario.name, False,
-                                          f"error: {type(error).__name__}: {error}"))
+            results.append(
+                ScenarioResult(
+                    procedure.slug, scenario.name, False, f"error: {type(error).__name__}: {error}"
+                )
+            )
         finally:
             run.close()
     return results
@@ -273,8 +326,7 @@ def run_paths(paths, site_path=None, *, environ=None, start: dt.datetime | None 
         path = Path(procedure.source_file)
         library = WorkflowLibrary(path.parent / "workflows", checked.site)
         workflows = {name: library.source(name) or "" for name in library.names()}
-        results += run_suite(procedure, suite, path.read_text("utf-8"), workflows, checked.site,
-                             start)
+        results += run_suite(
+            procedure, suite, path.read_text("utf-8"), workflows, checked.site, start
+        )
     return [], results
-
-

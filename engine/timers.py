@@ -38,16 +38,28 @@ def leave_state(session: Session, case: Case) -> None:
     _cancel(session, case, STATE_KINDS)
 
 
-def enter_state(session: Session, runtime: Runtime, compiled: CompiledProcedure, case: Case,
-                state: State, previous: str | None, now: dt.datetime) -> None:
+def enter_state(
+    session: Session,
+    runtime: Runtime,
+    compiled: CompiledProcedure,
+    case: Case,
+    state: State,
+    previous: str | None,
+    now: dt.datetime,
+) -> None:
     calendar = runtime.calendar
     for deadline in state.deadlines if not state.final else ():
-        session.add(Timer(
-            case_id=case.id, state=state.id, created_at=now,
-            kind="fire" if deadline.fire else "remind",
-            transition=deadline.fire, audience=deadline.remind,
-            due_at=calendar.add(now, days=deadline.days, working_days=deadline.working_days),
-        ))
+        session.add(
+            Timer(
+                case_id=case.id,
+                state=state.id,
+                created_at=now,
+                kind="fire" if deadline.fire else "remind",
+                transition=deadline.fire,
+                audience=deadline.remind,
+                due_at=calendar.add(now, days=deadline.days, working_days=deadline.working_days),
+            )
+        )
     clock = compiled.procedure.workflow.clock
     if clock is None:
         return
@@ -63,7 +75,8 @@ def enter_state(session: Session, runtime: Runtime, compiled: CompiledProcedure,
     paused = case.clock_paused_at is not None
     if not paused and state.id in clock.pauses_in:
         case.clock_remaining_days = calendar.days_left(
-            now, case.clock_expires_at, working_days=clock.working_days and bool(clock.days))
+            now, case.clock_expires_at, working_days=clock.working_days and bool(clock.days)
+        )
         case.clock_paused_at = now
         case.clock_expires_at = None
         _cancel(session, case, CLOCK_KINDS)
@@ -72,26 +85,57 @@ def enter_state(session: Session, runtime: Runtime, compiled: CompiledProcedure,
         _run_clock(session, runtime, compiled, case, now, full=clock.on_resume == "restart")
 
 
-def _run_clock(session: Session, runtime: Runtime, compiled: CompiledProcedure, case: Case,
-               now: dt.datetime, *, full: bool) -> None:
+def _run_clock(
+    session: Session,
+    runtime: Runtime,
+    compiled: CompiledProcedure,
+    case: Case,
+    now: dt.datetime,
+    *,
+    full: bool,
+) -> None:
     clock = compiled.procedure.workflow.clock
     calendar = runtime.calendar
     if full:
-        expires = calendar.add(now, days=clock.days or 0, months=clock.months or 0,
-                               working_days=clock.working_days and bool(clock.days))
+        expires = calendar.add(
+            now,
+            days=clock.days or 0,
+            months=clock.months or 0,
+            working_days=clock.working_days and bool(clock.days),
+        )
     else:
-        expires = calendar.add(now, days=case.clock_remaining_days or 0,
-                               working_days=clock.working_days and bool(clock.days))
+        expires = calendar.add(
+            now,
+            days=case.clock_remaining_days or 0,
+            working_days=clock.working_days and bool(clock.days),
+        )
     case.clock_expires_at = expires
     case.clock_remaining_days = None
-    session.add(Timer(case_id=case.id, kind="clock_expiry", due_at=expires,
-                      transition=clock.fire, created_at=now))
+    session.add(
+        Timer(
+            case_id=case.id,
+            kind="clock_expiry",
+            due_at=expires,
+            transition=clock.fire,
+            created_at=now,
+        )
+    )
     if clock.alert_before_days:
-        alert = calendar.add(expires, days=-clock.alert_before_days,
-                             working_days=clock.working_days and bool(clock.days))
+        alert = calendar.add(
+            expires,
+            days=-clock.alert_before_days,
+            working_days=clock.working_days and bool(clock.days),
+        )
         if alert > now:
-            session.add(Timer(case_id=case.id, kind="clock_alert", due_at=alert,
-                              audience="agents", created_at=now))
+            session.add(
+                Timer(
+                    case_id=case.id,
+                    kind="clock_alert",
+                    due_at=alert,
+                    audience="agents",
+                    created_at=now,
+                )
+            )
 
 
 def next_due(session: Session) -> dt.datetime | None:

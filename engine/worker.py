@@ -31,11 +31,19 @@ Deliver = Callable[[Delivery], None]
 
 
 class Worker:
-    def __init__(self, runtime: Runtime, sessions: sessionmaker, deliver: Deliver, *,
-                 clock: Clock | None = None, batch: int = 50,
-                 lease: dt.timedelta = dt.timedelta(minutes=2), max_attempts: int = 8,
-                 retry_after: dt.timedelta = dt.timedelta(seconds=30),
-                 max_retry_after: dt.timedelta = dt.timedelta(hours=1)):
+    def __init__(
+        self,
+        runtime: Runtime,
+        sessions: sessionmaker,
+        deliver: Deliver,
+        *,
+        clock: Clock | None = None,
+        batch: int = 50,
+        lease: dt.timedelta = dt.timedelta(minutes=2),
+        max_attempts: int = 8,
+        retry_after: dt.timedelta = dt.timedelta(seconds=30),
+        max_retry_after: dt.timedelta = dt.timedelta(hours=1),
+    ):
         self.runtime = runtime
         self.sessions = sessions
         self.deliver = deliver
@@ -50,8 +58,14 @@ class Worker:
 
     def run_timers(self) -> int:
         with self.sessions() as session, session.begin():
-            claimed = claim(session, Timer, due_column=Timer.due_at, now=self.clock.now(),
-                            limit=self.batch, lease=self.lease)
+            claimed = claim(
+                session,
+                Timer,
+                due_column=Timer.due_at,
+                now=self.clock.now(),
+                limit=self.batch,
+                lease=self.lease,
+            )
             ids = [t.id for t in claimed]
         for timer_id in ids:
             self._run_timer(timer_id)
@@ -99,23 +113,47 @@ class Worker:
         audience = timer.audience or "agents"
         if timer.kind == "clock_alert":
             expires = self.runtime.calendar.local(case.clock_expires_at).date().isoformat()
-            notify(session, self.runtime, compiled, case, "agents", None, names, now,
-                   subject=f"{case.reference}: le délai légal expire le {expires}",
-                   body=f"Sans décision, le délai légal de la demande {case.reference} expire "
-                        f"le {expires}.")
+            notify(
+                session,
+                self.runtime,
+                compiled,
+                case,
+                "agents",
+                None,
+                names,
+                now,
+                subject=f"{case.reference}: le délai légal expire le {expires}",
+                body=f"Sans décision, le délai légal de la demande {case.reference} expire "
+                f"le {expires}.",
+            )
         else:
-            notify(session, self.runtime, compiled, case, audience, None, names, now,
-                   subject=f"Rappel : {case.reference}",
-                   body=f"La demande {case.reference} attend une action depuis "
-                        f"{timer.created_at:%d/%m/%Y}.")
+            notify(
+                session,
+                self.runtime,
+                compiled,
+                case,
+                audience,
+                None,
+                names,
+                now,
+                subject=f"Rappel : {case.reference}",
+                body=f"La demande {case.reference} attend une action depuis "
+                f"{timer.created_at:%d/%m/%Y}.",
+            )
 
     # -- outbox ------------------------------------------------------------------------------
 
     def run_outbox(self) -> int:
         with self.sessions() as session, session.begin():
-            claimed = claim(session, OutboxMessage, due_column=OutboxMessage.next_attempt_at,
-                            now=self.clock.now(), limit=self.batch, lease=self.lease,
-                            running="delivering")
+            claimed = claim(
+                session,
+                OutboxMessage,
+                due_column=OutboxMessage.next_attempt_at,
+                now=self.clock.now(),
+                limit=self.batch,
+                lease=self.lease,
+                running="delivering",
+            )
             deliveries = [
                 (m.id, Delivery(m.event_id, m.connector, m.kind, m.audience, m.payload, m.attempts))
                 for m in claimed
@@ -141,12 +179,17 @@ class Worker:
                 message.status, message.delivered_at, message.last_error = "delivered", now, None
             elif not retryable or message.attempts >= self.max_attempts:
                 message.status, message.last_error = "dead", error
-                log.warning("delivery %s to %s is a dead letter: %s", delivery.event_id,
-                            delivery.connector, error)
+                log.warning(
+                    "delivery %s to %s is a dead letter: %s",
+                    delivery.event_id,
+                    delivery.connector,
+                    error,
+                )
             else:
                 message.status, message.last_error = "pending", error
-                message.next_attempt_at = now + backoff(message.attempts, self.retry_after,
-                                                        self.max_retry_after)
+                message.next_attempt_at = now + backoff(
+                    message.attempts, self.retry_after, self.max_retry_after
+                )
 
     # -- loop --------------------------------------------------------------------------------
 
@@ -163,3 +206,13 @@ class Worker:
                 done = 0
             if not done:
                 stop.wait(idle)
+
+
+def start_thread(worker: Worker, idle: float = 1.0) -> tuple[threading.Thread, threading.Event]:
+    """Run a worker as a daemon thread (the embedded default); set the event to stop it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=worker.run, args=(stop, idle), name="guichet-worker", daemon=True
+    )
+    thread.start()
+    return thread, stop

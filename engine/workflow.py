@@ -82,8 +82,14 @@ class CompiledProcedure:
         return [t.id for t in self.procedure.workflow.transitions if t.id in available]
 
 
-def may_act(transition: Transition, actor: Actor, *, department: str | None,
-            owner_id: int | None, tracking_token: str | None) -> bool:
+def may_act(
+    transition: Transition,
+    actor: Actor,
+    *,
+    department: str | None,
+    owner_id: int | None,
+    tracking_token: str | None,
+) -> bool:
     """Whether ``actor`` is who the transition's ``by:`` names, for a case in ``department``."""
     kind = transition.actor
     if kind == "timer":

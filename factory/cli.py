@@ -33,7 +33,7 @@ def check(paths: tuple[str, ...], site: str | None) -> None:
 
     Prints one FILE:LINE:COLUMN: MESSAGE per problem and exits 1 if there is any.
     """
-    result = check_paths(paths, site)
+    result = check_paths(paths, site, connector_schemas=connector_schemas())
     for problem in result.problems:
         click.echo(str(problem))
     if result.problems:
@@ -41,6 +41,13 @@ def check(paths: tuple[str, ...], site: str | None) -> None:
         click.echo(f"{count} problem{'s' if count > 1 else ''} found.", err=True)
         sys.exit(1)
     click.echo(f"{len(result.procedures)} procedures checked, no problem found.", err=True)
+
+
+def connector_schemas() -> dict:
+    """The settings schema of every installed connector type."""
+    from connectors.registry import load_types
+
+    return {name: cls.settings_schema for name, cls in load_types().items()}
 
 
 @main.command()
@@ -86,10 +93,173 @@ def test_command(paths: tuple[str, ...], site: str | None) -> None:
 @main.command()
 @click.argument("kind", type=click.Choice(schemas.KINDS), default="procedure")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file.")
-def schema(kind: str, output: str | None) -> None:
+@click.option(
+    "--payload",
+    "payload_of",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="PROCEDURE-FILE",
+    help="Print instead the schema of the events connectors receive for a procedure.",
+)
+def schema(kind: str, output: str | None, payload_of: str | None) -> None:
     """Print the JSON Schema of a kind of file, for editors (yaml-language-server)."""
-    text = json.dumps(schemas.schema(kind), indent=2, ensure_ascii=False) + "\n"
+    document = schemas.schema(kind)
+    if payload_of:
+        from engine.notifications import payload_schema
+
+        result = check_paths([payload_of], with_tests=False)
+        if not result.procedures:
+            for problem in result.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(1)
+        document = payload_schema(result.procedures[0])
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if output:
         Path(output).write_text(text, "utf-8")
     else:
         click.echo(text, nl=False)
+
+
+database_option = click.option(
+    "--database",
+    envvar="GUICHET_DATABASE_URL",
+    default="sqlite:///var/guichet.db",
+    show_default=True,
+    help="The database URL (env GUICHET_DATABASE_URL).",
+)
+site_config_option = click.option(
+    "--site",
+    envvar="GUICHET_SITE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The site config (env GUICHET_SITE).",
+)
+
+
+def open_database(url: str):
+    """An engine on ``url``, migrated to the newest schema."""
+    from engine.db import make_engine
+    from engine.migrate import upgrade
+
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
+
+
+def load_runtime(site_path: str | None):
+    from definitions.catalogue import load_site_file
+    from engine.catalogue import Runtime
+
+    site = None
+    if site_path:
+        site, problems = load_site_file(site_path, connector_schemas=connector_schemas())
+        if problems:
+            for problem in problems:
+                click.echo(str(problem), err=True)
+            sys.exit(1)
+    return Runtime(site=site)
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+@database_option
+def db_upgrade(database: str) -> None:
+    """Create or migrate the database to the newest schema."""
+    open_database(database).dispose()
+    click.echo("The database is up to date.")
+
+
+@main.command()
+@database_option
+@site_config_option
+@click.option("--once", is_flag=True, help="Process what is due, then stop.")
+@click.option("--batch", default=50, show_default=True, help="Rows claimed at a time.")
+def worker(database: str, site: str | None, once: bool, batch: int) -> None:
+    """Fire due timers and deliver the outbox through the site's connectors."""
+    import logging
+    import signal
+    import threading
+
+    from connectors.registry import ConnectorRegistry, RegistryError
+    from engine.db import make_session_factory
+    from engine.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    runtime = load_runtime(site)
+    try:
+        registry = ConnectorRegistry(runtime.site)
+    except RegistryError as error:
+        raise click.ClickException(str(error)) from error
+    engine = open_database(database)
+    the_worker = Worker(runtime, make_session_factory(engine), registry.deliver, batch=batch)
+    try:
+        if once:
+            while the_worker.run_once():
+                pass
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        click.echo("The worker is running (Ctrl+C stops it).", err=True)
+        the_worker.run(stop)
+    finally:
+        registry.close()
+        engine.dispose()
+
+
+@main.group()
+def outbox() -> None:
+    """Deliveries that are pending, failed or dead."""
+
+
+@outbox.command("list")
+@database_option
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "delivering", "delivered", "dead"]),
+    default="dead",
+    show_default=True,
+)
+@click.option("--connector", help="Only this connector.")
+def outbox_list(database: str, status: str, connector: str | None) -> None:
+    """List deliveries (dead letters by default), with their last error."""
+    import sqlalchemy as sa
+
+    from engine.db import make_session_factory
+    from engine.models import OutboxMessage
+
+    engine = open_database(database)
+    with make_session_factory(engine)() as session:
+        query = sa.select(OutboxMessage).where(OutboxMessage.status == status)
+        if connector:
+            query = query.where(OutboxMessage.connector == connector)
+        for row in session.scalars(query.order_by(OutboxMessage.id)):
+            click.echo(
+                f"{row.id}\t{row.connector}\t{row.kind}\t{row.event_id}\t"
+                f"attempts={row.attempts}\t{row.last_error or ''}"
+            )
+    engine.dispose()
+
+
+@outbox.command("replay")
+@database_option
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
+def outbox_replay(database: str, ids: tuple[int, ...], replay_all: bool) -> None:
+    """Put dead letters back in the queue."""
+    from engine.clock import Clock
+    from engine.db import make_session_factory
+    from engine.outbox import replay
+
+    if not ids and not replay_all:
+        raise click.UsageError("name the deliveries to replay, or use --all")
+    engine = open_database(database)
+    with make_session_factory(engine)() as session, session.begin():
+        count = replay(session, None if replay_all else list(ids), Clock().now())
+    engine.dispose()
+    click.echo(f"{count} deliveries are queued again.")

@@ -18,7 +18,9 @@ EXAMPLE_ENVIRON = {
     "GUICHET_SMTP_PASSWORD": "test-smtp-password",
 }
 
-_EXPECT = re.compile(r"^#\s*expect:\s*(?:(?P<file>[^:\s]+\.ya?ml):)?(?P<line>\d+):(?P<column>\d+):\s?(?P<message>.*)$")
+_EXPECT = re.compile(
+    r"^#\s*expect:\s*(?:(?P<file>[^:\s]+\.ya?ml):)?(?P<line>\d+):(?P<column>\d+):\s?(?P<message>.*)$"
+)
 
 
 def expectations(path: Path) -> list[tuple[str, int, int, str]]:
@@ -51,11 +53,13 @@ def postgres_url() -> str | None:
 
     url = os.environ.get("GUICHET_TEST_POSTGRES", POSTGRES_ADMIN_URL)
     try:
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", connect_args={
-            "connect_timeout": 3})
+        admin = sa.create_engine(
+            url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
         with admin.connect() as connection:
-            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                       {"n": POSTGRES_TEST_DB})
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": POSTGRES_TEST_DB}
+            )
             if not exists:
                 connection.execute(sa.text(f'CREATE DATABASE "{POSTGRES_TEST_DB}"'))
         admin.dispose()

@@ -41,7 +41,10 @@ def errors(procedure, answers):
 def test_schema_is_valid_json_schema(birth):
     Draft202012Validator.check_schema(dict(birth.answers_schema))
     assert birth.answers_schema["properties"]["reason"] == {
-        "type": "string", "minLength": 1, "maxLength": 2000, "title": "Motif de la demande"
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 2000,
+        "title": "Motif de la demande",
     }
     assert birth.answers_schema["requiredWhen"] == {
         "reason": "(kind == 'full_copy' and relation == 'other')"
@@ -57,7 +60,9 @@ def test_good_answers_pass_and_are_normalised(birth):
 def test_required_when_visible(birth):
     _, found = errors(birth, {**GOOD, "relation": "other", "kind": "full_copy"})
     assert found == [("reason", "required")]
-    _, found = errors(birth, {**GOOD, "relation": "other", "kind": "full_copy", "reason": "Succession"})
+    _, found = errors(
+        birth, {**GOOD, "relation": "other", "kind": "full_copy", "reason": "Succession"}
+    )
     assert found == []
 
 
@@ -70,8 +75,12 @@ def test_missing_and_wrong_values(birth):
     answers = {**GOOD, "email": "not-an-email", "birth_date": "2099-01-01", "kind": "poster"}
     del answers["family_name"]
     _, found = errors(birth, answers)
-    assert found == [("birth_date", "formatMaximum"), ("email", "format"),
-                     ("family_name", "required"), ("kind", "enum")]
+    assert found == [
+        ("birth_date", "formatMaximum"),
+        ("email", "format"),
+        ("family_name", "required"),
+        ("kind", "enum"),
+    ]
 
 
 def test_unknown_answers_are_refused(birth):
@@ -136,11 +145,19 @@ def test_values_checked_with_libraries(kinds):
     assert kept["phone"] == "+33612345678"
     assert kept["siret"] == "73282932000074"
     assert kept["iban"] == "FR7630006000011234567890189"
-    bad = {"phone": "06 12", "siret": "73282932000075", "iban": "FR7630006000011234567890180",
-           "consent": False}
+    bad = {
+        "phone": "06 12",
+        "siret": "73282932000075",
+        "iban": "FR7630006000011234567890180",
+        "consent": False,
+    }
     _, found = errors(kinds, bad)
-    assert found == [("consent", "const"), ("iban", "format"), ("phone", "phoneRegion"),
-                     ("siret", "format")]
+    assert found == [
+        ("consent", "const"),
+        ("iban", "format"),
+        ("phone", "phoneRegion"),
+        ("siret", "format"),
+    ]
 
 
 def test_relative_dates_bounds_locations_and_lists(kinds):
@@ -151,13 +168,16 @@ def test_relative_dates_bounds_locations_and_lists(kinds):
     assert errors(kinds, {**base, "where": {"lat": 49, "lon": 1.5}})[1] == [("where", "maximum")]
     assert errors(kinds, {**base, "count": 4})[1] == [("count", "maximum")]
     assert errors(kinds, {**base, "topics": ["a", "b", "c"]})[1] == [("topics", "maxItems")]
-    assert errors(kinds, {**base, "address": {"street": "1 rue", "postcode": "4100",
-                                             "city": "Blois"}})[1] == [("address", "pattern")]
+    assert errors(
+        kinds, {**base, "address": {"street": "1 rue", "postcode": "4100", "city": "Blois"}}
+    )[1] == [("address", "pattern")]
 
 
 def test_group_items_respect_visibility(kinds):
-    children = [{"first_name": "Léa", "school": "y", "class_name": "dropped"},
-                {"first_name": "Tom", "school": "x"}]
+    children = [
+        {"first_name": "Léa", "school": "y", "class_name": "dropped"},
+        {"first_name": "Tom", "school": "x"},
+    ]
     kept, found = errors(kinds, {"consent": True, "children": children})
     assert found == [("children", "required")]
     assert "class_name" not in kept["children"][0]

@@ -17,7 +17,9 @@ def test_core_packages_do_not_import_flask(package):
         "    importlib.import_module(m.name)\n"
         "print(sorted(n for n in sys.modules if n.split('.')[0] in ('flask', 'werkzeug')))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 
@@ -28,5 +30,7 @@ def test_definitions_does_not_import_the_database():
         "    importlib.import_module(m.name)\n"
         "print(sorted(n for n in sys.modules if n.split('.')[0] in ('sqlalchemy', 'engine')))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

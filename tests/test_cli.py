@@ -20,9 +20,13 @@ def run(*args):
 
 
 def test_check_reports_every_problem_and_exits_1(tmp_path):
-    broken = VALID.read_text("utf-8").replace("required: true\n          autocomplete",
-                                                  "requird: true\n          autocomplete", 1).replace(
-        "to: in_review\n      by: agent", "to: in_reveiw\n      by: agent", 1)
+    broken = (
+        VALID.read_text("utf-8")
+        .replace(
+            "required: true\n          autocomplete", "requird: true\n          autocomplete", 1
+        )
+        .replace("to: in_review\n      by: agent", "to: in_reveiw\n      by: agent", 1)
+    )
     path = tmp_path / "broken.yaml"
     path.write_text(broken, "utf-8")
     result = run("check", path)
@@ -35,8 +39,10 @@ def test_check_reports_every_problem_and_exits_1(tmp_path):
     path.write_text(fixed, "utf-8")
     result = run("check", path)
     assert result.exit_code == 1
-    assert f"{path}:105:11: the transition 'take' goes to 'in_reveiw', which is not a state; " \
-           "did you mean 'in_review'?" in result.stdout
+    assert (
+        f"{path}:105:11: the transition 'take' goes to 'in_reveiw', which is not a state; "
+        "did you mean 'in_review'?" in result.stdout
+    )
 
 
 def test_check_passes_a_valid_file_and_its_tests():
@@ -52,8 +58,10 @@ def test_check_missing_path():
 
 def test_site_secrets_are_reported_never_printed(tmp_path, monkeypatch):
     site = tmp_path / "guichet.yaml"
-    site.write_text("authority: Ville\ndepartments: [{id: etat-civil, name: EC}]\n"
-                    "connectors:\n  hook: {type: webhook, url: 'http://x', secret: env:HOOK_SECRET}\n")
+    site.write_text(
+        "authority: Ville\ndepartments: [{id: etat-civil, name: EC}]\n"
+        "connectors:\n  hook: {type: webhook, url: 'http://x', secret: env:HOOK_SECRET}\n"
+    )
     monkeypatch.delenv("HOOK_SECRET", raising=False)
     result = run("check", VALID, "--site", site)
     assert result.exit_code == 1
@@ -78,12 +86,18 @@ def test_graph_draws_states_transitions_deadlines():
 
 
 def test_graph_shows_the_clock(tmp_path):
-    text = VALID.read_text("utf-8").replace(
-        "workflow:\n  initial: received\n",
-        "workflow:\n  initial: received\n  clock: {months: 2, starts_in: received, "
-        "pauses_in: [waiting_citizen], on_resume: restart, alert_before_days: 7, "
-        "fire: accept_tacitly}\n",
-    ).replace("deadline: {days: 15, fire: accept_tacitly}", "deadline: {days: 10, remind: agents}")
+    text = (
+        VALID.read_text("utf-8")
+        .replace(
+            "workflow:\n  initial: received\n",
+            "workflow:\n  initial: received\n  clock: {months: 2, starts_in: received, "
+            "pauses_in: [waiting_citizen], on_resume: restart, alert_before_days: 7, "
+            "fire: accept_tacitly}\n",
+        )
+        .replace(
+            "deadline: {days: 15, fire: accept_tacitly}", "deadline: {days: 10, remind: agents}"
+        )
+    )
     path = tmp_path / "clock.yaml"
     path.write_text(text, "utf-8")
     result = run("graph", path)

@@ -21,8 +21,12 @@ ANSWERS = {
     "type_acte": "copie_integrale",
     "usage": "passeport_cni",
     "nombre_exemplaires": 1,
-    "adresse_envoi": {"street": "8 rue des Écoles", "postcode": "41000",
-                      "city": "Valbois-sur-Loire", "country": "FR"},
+    "adresse_envoi": {
+        "street": "8 rue des Écoles",
+        "postcode": "41000",
+        "city": "Valbois-sur-Loire",
+        "country": "FR",
+    },
     "piece_identite": "att-1",
 }
 CITIZEN = Actor("citizen")
@@ -31,13 +35,21 @@ AGENT = Actor("agent", None, frozenset({"etat-civil"}))
 
 def submit(sessions, runtime, published, clock, answers=ANSWERS, key=None):
     with sessions() as session, session.begin():
-        case = cases.submit_answers(session, runtime, published["acte-naissance"], dict(answers),
-                                    CITIZEN, clock, idempotency_key=key)
+        case = cases.submit_answers(
+            session,
+            runtime,
+            published["acte-naissance"],
+            dict(answers),
+            CITIZEN,
+            clock,
+            idempotency_key=key,
+        )
         return case.id
 
 
-def test_submission_gives_a_reference_and_enters_the_initial_state(sessions, runtime, published,
-                                                                   clock):
+def test_submission_gives_a_reference_and_enters_the_initial_state(
+    sessions, runtime, published, clock
+):
     first = submit(sessions, runtime, published, clock)
     second = submit(sessions, runtime, published, clock)
     with sessions() as session:
@@ -48,14 +60,26 @@ def test_submission_gives_a_reference_and_enters_the_initial_state(sessions, run
         assert one.submitted_at == clock.now()
         events = session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == first)).all()
         assert [(e.kind, e.to_state) for e in events] == [("submitted", "recue")]
-        assert session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-            Notification.case_id == first)) >= 1
+        assert (
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Notification)
+                .where(Notification.case_id == first)
+            )
+            >= 1
+        )
 
 
 def test_invalid_answers_create_nothing(sessions, runtime, published, clock):
     with sessions() as session, session.begin(), pytest.raises(InvalidValues) as refused:
-        cases.submit_answers(session, runtime, published["acte-naissance"],
-                             {**ANSWERS, "courriel": "nope"}, CITIZEN, clock)
+        cases.submit_answers(
+            session,
+            runtime,
+            published["acte-naissance"],
+            {**ANSWERS, "courriel": "nope"},
+            CITIZEN,
+            clock,
+        )
     assert [e.field for e in refused.value.errors] == ["courriel"]
     with sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
@@ -86,9 +110,13 @@ def test_refusals_say_which_check_failed(sessions, runtime, published, clock):
 
 
 def test_guard_refuses(sessions, runtime, published, clock):
-    case_id = submit(sessions, runtime, published, clock,
-                     {**ANSWERS, "lien": "tiers", "nom_titulaire": "Martin",
-                      "prenoms_titulaire": "Paul"})
+    case_id = submit(
+        sessions,
+        runtime,
+        published,
+        clock,
+        {**ANSWERS, "lien": "tiers", "nom_titulaire": "Martin", "prenoms_titulaire": "Paul"},
+    )
     with sessions() as session, session.begin():
         with pytest.raises(Refused) as refused:
             cases.fire(session, runtime, session.get(Case, case_id), "delivrer", AGENT, clock)
@@ -103,12 +131,19 @@ def test_firing_writes_history_and_outbox(sessions, runtime, published, clock):
     with sessions() as session:
         case = session.get(Case, case_id)
         assert case.state == "delivree" and case.closed_at == clock.now()
-        transition = session.scalars(sa.select(CaseEvent).where(
-            CaseEvent.case_id == case_id, CaseEvent.kind == "transition")).one()
+        transition = session.scalars(
+            sa.select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == "transition")
+        ).one()
         assert (transition.from_state, transition.to_state, transition.actor_kind) == (
-            "recue", "delivree", "agent")
-        sends = session.scalars(sa.select(OutboxMessage).where(
-            OutboxMessage.case_id == case_id, OutboxMessage.kind == "send")).all()
+            "recue",
+            "delivree",
+            "agent",
+        )
+        sends = session.scalars(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.case_id == case_id, OutboxMessage.kind == "send"
+            )
+        ).all()
         assert [m.connector for m in sends] == ["logiciel-etat-civil"]
         event = sends[0].payload
         assert event["id"] == sends[0].event_id
@@ -131,8 +166,9 @@ def test_transition_form_is_validated_and_stored(sessions, runtime, published, c
         values = {f.id: "Merci de préciser." for f in transition.form if f.type == "textarea"}
         cases.fire(session, runtime, case, "demander_precisions", AGENT, clock, values=values)
     with sessions() as session:
-        event = session.scalars(sa.select(CaseEvent).where(
-            CaseEvent.case_id == case_id, CaseEvent.kind == "transition")).one()
+        event = session.scalars(
+            sa.select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == "transition")
+        ).one()
         assert event.values == values
 
 
@@ -141,11 +177,26 @@ def test_stale_version_is_a_conflict(sessions, runtime, published, clock):
     with sessions() as session:
         seen = session.get(Case, case_id).lock_version
     with sessions() as session, session.begin():
-        cases.fire(session, runtime, session.get(Case, case_id), "delivrer", AGENT, clock,
-                   expected_version=seen)
+        cases.fire(
+            session,
+            runtime,
+            session.get(Case, case_id),
+            "delivrer",
+            AGENT,
+            clock,
+            expected_version=seen,
+        )
     with sessions() as session, session.begin(), pytest.raises(Conflict):
-        cases.fire(session, runtime, session.get(Case, case_id), "refuser", AGENT, clock,
-                   expected_version=seen, values={})
+        cases.fire(
+            session,
+            runtime,
+            session.get(Case, case_id),
+            "refuser",
+            AGENT,
+            clock,
+            expected_version=seen,
+            values={},
+        )
 
 
 def test_concurrent_sessions_one_wins(sessions, runtime, published, clock):
@@ -165,23 +216,42 @@ def test_concurrent_sessions_one_wins(sessions, runtime, published, clock):
         first.close()
         second.close()
     with sessions() as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(CaseEvent).where(
-            CaseEvent.kind == "transition")) == 1
+        assert (
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(CaseEvent)
+                .where(CaseEvent.kind == "transition")
+            )
+            == 1
+        )
 
 
 def test_deadline_timer_is_stored_and_cancelled(sessions, runtime, published, clock):
     case_id = submit(sessions, runtime, published, clock)
     with sessions() as session, session.begin():
-        cases.fire(session, runtime, session.get(Case, case_id), "demander_precisions", AGENT,
-                   clock, values={"message": "Précisez."})
+        cases.fire(
+            session,
+            runtime,
+            session.get(Case, case_id),
+            "demander_precisions",
+            AGENT,
+            clock,
+            values={"message": "Précisez."},
+        )
     with sessions() as session:
         (timer,) = session.scalars(sa.select(Timer).where(Timer.kind == "fire")).all()
         assert timer.state == "attente_usager" and timer.transition == "classer_sans_reponse"
         # 30 days later at the same time in Paris: summer time began in between
         assert timer.due_at == dt.datetime(2026, 4, 1, 7, 0, tzinfo=dt.UTC)
     with sessions() as session, session.begin():
-        cases.fire(session, runtime, session.get(Case, case_id), "apporter_precisions",
-                   Actor("citizen", tracking_token=session.get(Case, case_id).tracking_token),
-                   clock, values={"reponse": "Voici."})
+        cases.fire(
+            session,
+            runtime,
+            session.get(Case, case_id),
+            "apporter_precisions",
+            Actor("citizen", tracking_token=session.get(Case, case_id).tracking_token),
+            clock,
+            values={"reponse": "Voici."},
+        )
     with sessions() as session:
         assert session.get(Timer, timer.id).status == "cancelled"

@@ -26,8 +26,9 @@ def catalogue():
 
 
 def test_guichet_check_passes_on_the_examples(example_environ):
-    result = CliRunner().invoke(main, ["check", str(EXAMPLES), "--site",
-                                       str(EXAMPLES / "guichet.yaml")])
+    result = CliRunner().invoke(
+        main, ["check", str(EXAMPLES), "--site", str(EXAMPLES / "guichet.yaml")]
+    )
     assert result.exit_code == 0, result.output
     assert "no problem found" in result.output
 

@@ -8,6 +8,7 @@ import pytest
 
 from definitions.catalogue import check_paths, load_site_file
 from definitions.errors import Problem
+from factory.cli import connector_schemas
 
 from .conftest import FIXTURES, expectations
 
@@ -15,9 +16,7 @@ INVALID = FIXTURES / "invalid"
 SITE = FIXTURES / "site.yaml"
 ENVIRON = {"FIXTURE_SECRET": "s3cret-value"}
 
-procedure_fixtures = sorted(
-    p for p in INVALID.glob("*.yaml") if not p.name.endswith(".tests.yaml")
-)
+procedure_fixtures = sorted(p for p in INVALID.glob("*.yaml") if not p.name.endswith(".tests.yaml"))
 site_fixtures = sorted((FIXTURES / "invalid-sites").glob("*.yaml"))
 
 
@@ -37,7 +36,7 @@ def test_invalid_procedure(path: Path):
     if tests.exists():
         expected += expectations(tests)
     assert expected, f"{path.name} announces no '# expect:' line"
-    result = check_paths([path], SITE, environ=ENVIRON)
+    result = check_paths([path], SITE, environ=ENVIRON, connector_schemas=connector_schemas())
     found = [relative(p, INVALID) for p in result.problems]
     assert sorted(found) == sorted(set(expected))
 
@@ -46,7 +45,7 @@ def test_invalid_procedure(path: Path):
 def test_invalid_site(path: Path):
     expected = expectations(path)
     assert expected, f"{path.name} announces no '# expect:' line"
-    _, problems = load_site_file(path, ENVIRON)
+    _, problems = load_site_file(path, ENVIRON, connector_schemas())
     found = [relative(p, path.parent) for p in problems]
     assert sorted(found) == sorted(expected)
     for problem in problems:

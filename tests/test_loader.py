@@ -36,8 +36,14 @@ def test_duplicate_keys_are_refused():
 
 @pytest.mark.parametrize(
     ("key", "kind"),
-    [("01000", "a number"), ("76000", "a number"), ("1.5", "a number"), ("yes", "a boolean"),
-     ("off", "a boolean"), ("~", "empty (null)")],
+    [
+        ("01000", "a number"),
+        ("76000", "a number"),
+        ("1.5", "a number"),
+        ("yes", "a boolean"),
+        ("off", "a boolean"),
+        ("~", "empty (null)"),
+    ],
 )
 def test_keys_read_as_something_else_must_be_quoted(key, kind):
     assert messages(f"map:\n  {key}: x\n") == [

@@ -1,0 +1,99 @@
+"""The registry of connector types (entry-point group ``guichet.connectors``) and of the
+connector instances a site config declares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from definitions.schemas import suggestion
+from definitions.site import Site
+
+from .base import Connector, Delivery, DeliveryFailed
+
+GROUP = "guichet.connectors"
+
+
+class RegistryError(Exception):
+    """The connector types or instances cannot be set up; the message says why."""
+
+
+def load_types(found: Iterable[EntryPoint] | None = None) -> dict[str, type[Connector]]:
+    """Connector types from the entry points; two types with one name fail, naming both."""
+    types: dict[str, type[Connector]] = {}
+    origins: dict[str, str] = {}
+    for entry in found if found is not None else entry_points(group=GROUP):
+        cls = entry.load()
+        if not (isinstance(cls, type) and issubclass(cls, Connector)):
+            raise RegistryError(f"{entry.value} (entry point {entry.name!r}) is not a Connector")
+        if cls.type in types:
+            raise RegistryError(
+                f"two connector types are named {cls.type!r}: {origins[cls.type]} and {entry.value}"
+            )
+        types[cls.type] = cls
+        origins[cls.type] = entry.value
+    return types
+
+
+def settings_problems(
+    types: Mapping[str, type[Connector]], kind: str, settings: Mapping[str, Any]
+) -> list[tuple[tuple, str]]:
+    """(path, message) pairs: what is wrong with a connector instance's settings."""
+    if kind not in types:
+        return [(("type",), f"unknown connector type {kind!r}{suggestion(kind, types)}")]
+    schema = types[kind].settings_schema
+    values = {
+        k: ("<secret>" if type(v).__name__ == "Secret" else v)
+        for k, v in settings.items()
+        if k != "type"
+    }
+    problems = []
+    for error in Draft202012Validator(schema).iter_errors(values):
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties":
+            extra = sorted(set(error.instance) - set(schema.get("properties", {})))
+            for name in extra:
+                problems.append(
+                    (
+                        (name,),
+                        f"unknown setting {name!r} for a {kind} connector"
+                        f"{suggestion(name, schema.get('properties', {}))}",
+                    )
+                )
+        elif error.validator == "required":
+            problems.append((path, f"a {kind} connector needs {error.message.split(chr(39))[1]!r}"))
+        else:
+            problems.append((path, f"{'.'.join(map(str, path)) or 'settings'}: {error.message}"))
+    return problems
+
+
+class ConnectorRegistry:
+    """The site's connector instances, ready to deliver."""
+
+    def __init__(self, site: Site | None, types: Mapping[str, type[Connector]] | None = None):
+        self.types = dict(types) if types is not None else load_types()
+        self.instances: dict[str, Connector] = {}
+        problems = []
+        for name, config in (site.connectors if site else {}).items():
+            found = settings_problems(self.types, config.type, config.settings)
+            problems += [f"connector {name!r}: {message}" for _, message in found]
+            if not found:
+                settings = {k: v for k, v in config.resolved().items() if k != "type"}
+                self.instances[name] = self.types[config.type](name, settings)
+        if problems:
+            raise RegistryError("; ".join(problems))
+
+    def deliver(self, delivery: Delivery) -> None:
+        connector = self.instances.get(delivery.connector)
+        if connector is None:
+            raise DeliveryFailed(
+                f"no connector {delivery.connector!r} in the site config", retryable=False
+            )
+        connector.deliver(delivery)
+
+    def close(self) -> None:
+        for connector in self.instances.values():
+            connector.close()
