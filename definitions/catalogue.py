@@ -34,6 +34,8 @@ class CheckResult:
 def procedure_files(path: Path) -> list[Path]:
     """The procedure files of a folder (not its tests, workflows or site config)."""
     if path.is_file():
+        if path.name.endswith((".tests.yaml", ".tests.yml")):  # the procedure beside it
+            return [path.with_name(path.name.rsplit(".tests.", 1)[0] + path.suffix)]
         return [path]
     files = []
     for candidate in sorted(path.iterdir()):
@@ -43,6 +45,10 @@ def procedure_files(path: Path) -> list[Path]:
             continue
         files.append(candidate)
     return files
+
+
+def _is_workflows(path: Path) -> bool:
+    return path.name == "workflows" if path.is_dir() else path.parent.name == "workflows"
 
 
 def tests_file(path: Path) -> Path | None:
@@ -81,8 +87,25 @@ def check_paths(
         if not path.exists():
             result.problems.append(Problem(str(path), 1, 1, "no such file or folder"))
             continue
+        if _is_workflows(path):  # reusable workflows, checked on their own
+            folder = path if path.is_dir() else path.parent
+            library = libraries.setdefault(folder, WorkflowLibrary(folder, result.site))
+            names = library.names() if path.is_dir() else [path.stem]
+            for name in names:
+                result.files += 1
+                result.problems += library.get(name).problems
+            continue
+        if path.is_dir() and (path / "workflows").is_dir():
+            library = libraries.setdefault(path / "workflows",
+                                           WorkflowLibrary(path / "workflows", result.site))
+            for name in library.names():  # even those that no procedure uses yet
+                result.problems += library.get(name).problems
         for file in procedure_files(path):
             if site_path is not None and file.resolve() == Path(site_path).resolve():
+                continue
+            if not file.is_file():
+                result.problems.append(Problem(str(file), 1, 1, "no procedure file beside "
+                                               "these tests"))
                 continue
             result.files += 1
             folder = file.parent / "workflows"
