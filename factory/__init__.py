@@ -1,0 +1,58 @@
+"""The Flask application: the citizen portal (and, later, the back office and the console).
+
+``create_app()`` reads defaults, then ``GUICHET_*`` environment variables, then the site
+config; a test config replaces the last two. Nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Defaults
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_prefixed_env("GUICHET")
+    else:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _local_secret_key(app)
+
+    from . import extensions, services
+
+    extensions.init_app(app)
+    services.init_app(app)
+
+    from . import auth, errors, portal, security, space
+
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(portal.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(space.bp)
+    return app
+
+
+def _local_secret_key(app: Flask) -> str:
+    """The embedded default keeps a random key in ./var (never in the repository); any
+    deployment sets GUICHET_SECRET_KEY."""
+    if app.testing:
+        return secrets.token_hex(32)
+    path = Path(app.config.get("VAR_FOLDER", "var")) / "secret-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(secrets.token_hex(32))
+        log.warning("GUICHET_SECRET_KEY is not set: using a key generated in %s", path)
+    return path.read_text().strip()

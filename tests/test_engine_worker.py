@@ -332,13 +332,14 @@ def test_a_worker_killed_mid_batch_loses_nothing(worker_database, runtime, tmp_p
 
     connector = RecordingConnector()
     # soon after: the rows nobody holds are delivered, the dead worker's claim still holds
-    soon = Worker(runtime, sessions, connector, clock=FrozenClock(utcnow() +
-                                                                  dt.timedelta(seconds=30)))
+    soon = Worker(runtime, sessions, connector,
+                  clock=FrozenClock(utcnow() + dt.timedelta(seconds=30)))
     while soon.run_outbox():
         pass
     assert statuses(sessions)["delivering"] == left["delivering"]
     # later, the lease has run out: a second worker finishes the job
-    later = Worker(runtime, sessions, connector, clock=FrozenClock(utcnow() + dt.timedelta(hours=1)))
+    later = Worker(runtime, sessions, connector,
+                   clock=FrozenClock(utcnow() + dt.timedelta(hours=1)))
     while later.run_outbox():
         pass
     assert statuses(sessions) == Counter({"delivered": 120})

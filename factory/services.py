@@ -1,0 +1,111 @@
+"""What the application holds between requests: the database, the runtime, connectors.
+
+Per-app state lives in ``app.extensions["guichet"]``; a request gets its own database
+session (:func:`db`), closed at the end of the request; views commit in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.catalogue import Runtime
+from engine.clock import Clock
+from engine.db import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    engine: Engine
+    sessions: sessionmaker
+    runtime: Runtime
+    clock: Clock
+    uploads: Path
+
+
+def services() -> Services:
+    return current_app.extensions["guichet"]
+
+
+def db() -> Session:
+    """The request's database session."""
+    if "db" not in g:
+        g.db = services().sessions()
+    return g.db
+
+
+def init_app(app: Flask) -> None:
+    from definitions.catalogue import load_site_file
+
+    from .cli import connector_schemas
+
+    site = None
+    if app.config.get("SITE"):
+        site, problems = load_site_file(app.config["SITE"], connector_schemas=connector_schemas())
+        if problems:
+            raise RuntimeError("the site config has problems:\n" + "\n".join(map(str, problems)))
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    if app.config.get("MIGRATE", True):
+        from engine.migrate import upgrade
+
+        upgrade(engine)
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    uploads.mkdir(parents=True, exist_ok=True)
+    app.extensions["guichet"] = state = Services(
+        engine=engine, sessions=make_session_factory(engine), runtime=Runtime(site=site),
+        clock=app.config.get("CLOCK") or Clock(), uploads=uploads,
+    )
+    if app.config.get("PROCEDURES"):
+        publish_at_start(state, Path(app.config["PROCEDURES"]))
+    if app.config.get("DEMO_ACCOUNTS"):
+        from .accounts import create_demo_accounts
+
+        with state.sessions() as session, session.begin():
+            create_demo_accounts(session, site)
+    if app.config.get("WORKER_THREAD") and not app.testing:
+        start_worker(app, state)
+
+    @app.teardown_appcontext
+    def _close(_error):
+        session = g.pop("db", None)
+        if session is not None:
+            session.close()
+
+
+def publish_at_start(state: Services, folder: Path) -> None:
+    """Publish the procedures of a folder; a version already published with other content
+    is reported and left as it was (published versions never change)."""
+    from definitions.catalogue import procedure_files
+    from definitions.procedures import WorkflowLibrary
+    from engine.catalogue import publish
+    from engine.errors import PublishError
+
+    library = WorkflowLibrary(folder / "workflows", state.runtime.site)
+    workflows = {name: library.source(name) or "" for name in library.names()}
+    for path in procedure_files(folder):
+        with state.sessions() as session, session.begin():
+            try:
+                publish(session, state.runtime, path.read_text("utf-8"), workflows=workflows,
+                        clock=state.clock, name=str(path))
+            except PublishError as error:
+                log.warning("%s is not published: %s", path, error)
+
+
+def start_worker(app: Flask, state: Services) -> None:
+    from connectors.registry import ConnectorRegistry
+    from engine.worker import Worker, start_thread
+
+    registry = ConnectorRegistry(state.runtime.site)
+    worker = Worker(state.runtime, state.sessions, registry.deliver, clock=state.clock)
+    app.extensions["guichet.worker"] = start_thread(worker)
+    log.info("the worker runs in the server")
