@@ -232,3 +232,43 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     read_at: Mapped[dt.datetime | None]
+
+
+class Message(Base):
+    """A message between the citizen and the agents about a case."""
+
+    __tablename__ = "messages"
+    __table_args__ = (sa.Index("ix_messages_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    author_kind: Mapped[str] = mapped_column(sa.String(20))  # citizen | agent
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime | None]
+
+
+class Reminder(Base):
+    """A citizen's reminder ("relance") that the agents must see."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (sa.Index("ix_reminders_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class Satisfaction(Base):
+    """How satisfied the citizen was, once the case was closed (1 to 5)."""
+
+    __tablename__ = "satisfaction"
+    __table_args__ = (sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),)
+
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    rating: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -28,10 +28,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _local_secret_key(app)
 
-    from . import extensions, services
+    from . import extensions, helpers, services
 
     extensions.init_app(app)
     services.init_app(app)
+    helpers.init_app(app)
 
     from . import auth, errors, portal, security, space
 

@@ -183,3 +183,42 @@ def test_concurrent_workers_deliver_each_row_once(pg, runtime, clock):
     with sessions() as session:
         assert Counter(session.scalars(sa.select(OutboxMessage.status))) == Counter(
             {"delivered": 600})
+
+
+def test_a_deadline_that_loses_the_race_to_the_citizen_changes_nothing(pg, runtime, clock,
+                                                                       monkeypatch):
+    """The worker fires the 30-day deadline while the citizen's answer commits first: the
+    worker's firing is a conflict, and once retried it sees the case has left the state."""
+    sessions, published = pg
+    with sessions() as session, session.begin():
+        case = cases.submit_answers(session, runtime, published["acte-naissance"],
+                                    dict(BIRTH_ANSWERS), CITIZEN, clock)
+        cases.fire(session, runtime, case, "demander_precisions", AGENT, clock,
+                   values={"message": "Précisez."})
+        case_id = case.id
+    clock.advance(dt.timedelta(days=30))
+    real_fire = cases.fire
+    raced = []
+
+    def citizen_first(session, runtime_, case, transition_id, actor, clock_, **options):
+        if actor.kind == "timer" and not raced:
+            raced.append(transition_id)
+            with sessions() as other, other.begin():
+                mine = other.get(Case, case.id)
+                real_fire(other, runtime, mine, "apporter_precisions",
+                          Actor("citizen", tracking_token=mine.tracking_token), clock,
+                          values={"reponse": "Voici mes précisions."})
+        return real_fire(session, runtime_, case, transition_id, actor, clock_, **options)
+
+    monkeypatch.setattr(cases, "fire", citizen_first)
+    worker = Worker(runtime, sessions, RecordingConnector(), clock=clock)
+    assert worker.run_timers() == 1
+    assert raced == ["classer_sans_reponse"]
+    clock.advance(dt.timedelta(minutes=1))
+    assert worker.run_timers() == 1  # retried after the conflict
+    assert worker.run_timers() == 0
+    with sessions() as session:
+        assert session.get(Case, case_id).state == "en_traitement"
+        assert session.scalars(sa.select(CaseEvent.transition).where(
+            CaseEvent.case_id == case_id, CaseEvent.kind == "transition")
+            .order_by(CaseEvent.id)).all() == ["demander_precisions", "apporter_precisions"]

@@ -1,0 +1,64 @@
+"""Helpers shared by the views: the catalogue, texts in the current language."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from flask import Flask
+from flask_babel import get_locale
+
+from .services import db, services
+
+
+def current_language() -> str:
+    return str(get_locale() or "fr")
+
+
+def text(value, language: str | None = None) -> str:
+    """A definition's text (one or several languages) in the current language."""
+    if value is None:
+        return ""
+    fallback = services().runtime.site.languages[0] if services().runtime.site else "fr"
+    return value.get(language or current_language(), fallback)
+
+
+def authority_name() -> str:
+    site = services().runtime.site
+    return text(site.authority) if site else "Guichet"
+
+
+@dataclass
+class Entry:
+    slug: str
+    title: str
+    summary: str
+    category: str
+    minutes: int | None
+    login: str
+
+
+def _fold(value: str) -> str:
+    """Lower case without accents, for searching."""
+    return "".join(c for c in unicodedata.normalize("NFD", value.casefold())
+                   if unicodedata.category(c) != "Mn")
+
+
+def catalogue_entries(query: str = "") -> list[Entry]:
+    state = services()
+    session = db()
+    entries = []
+    for row in state.runtime.catalogue.published(session):
+        procedure = state.runtime.catalogue.compiled(session, row.id).procedure
+        entry = Entry(procedure.slug, text(procedure.title), text(procedure.summary),
+                      text(procedure.category) or "Autres démarches", procedure.estimated_minutes,
+                      procedure.login)
+        haystack = _fold(" ".join([entry.title, entry.summary, entry.category]))
+        if all(word in haystack for word in _fold(query).split()):
+            entries.append(entry)
+    return sorted(entries, key=lambda e: (_fold(e.category), _fold(e.title)))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(current_language=current_language, authority_name=authority_name,
+                                 text=text)
