@@ -267,8 +267,9 @@ class Satisfaction(Base):
     __tablename__ = "satisfaction"
     __table_args__ = (sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),)
 
-    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
     rating: Mapped[int]
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

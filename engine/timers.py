@@ -27,7 +27,12 @@ CLOCK_KINDS = ("clock_expiry", "clock_alert")
 def _cancel(session: Session, case: Case, kinds: tuple[str, ...]) -> None:
     session.execute(
         sa.update(Timer)
-        .where(Timer.case_id == case.id, Timer.kind.in_(kinds), Timer.status == "pending")
+        # a timer a worker has claimed ("running") is cancelled too: it must not fire later
+        .where(
+            Timer.case_id == case.id,
+            Timer.kind.in_(kinds),
+            Timer.status.in_(("pending", "running")),
+        )
         .values(status="cancelled")
         .execution_options(synchronize_session=False)
     )
@@ -72,6 +77,8 @@ def enter_state(
             case.clock_started_at = now
             _run_clock(session, runtime, compiled, case, now, full=True)
         return
+    if case.clock_expires_at is not None and case.clock_expires_at <= now:
+        return  # an expired clock stays expired: it is neither paused nor armed again
     paused = case.clock_paused_at is not None
     if not paused and state.id in clock.pauses_in:
         case.clock_remaining_days = calendar.days_left(

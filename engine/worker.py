@@ -102,10 +102,14 @@ class Worker:
         if case is None or case.closed_at is not None:
             return
         compiled = self.runtime.catalogue.compiled(session, case.version_id)
-        if timer.kind in ("fire", "remind") and case.state != timer.state:
-            return  # the case left the state: the deadline no longer applies
+        if timer.kind in ("fire", "remind") and (
+            case.state != timer.state or timer.created_at < case.state_entered_at
+        ):
+            return  # the case left the state (or entered it again): this deadline is over
         if timer.kind == "clock_expiry" and case.clock_expires_at != timer.due_at:
             return  # the clock was paused or restarted since
+        if timer.kind == "clock_alert" and not self._alert_is_current(compiled, case, timer):
+            return
         if timer.kind in ("fire", "clock_expiry"):
             cases.fire(session, self.runtime, case, timer.transition, Actor.timer(), self.clock)
             return
@@ -141,6 +145,18 @@ class Worker:
                 f"{timer.created_at:%d/%m/%Y}.",
             )
 
+    def _alert_is_current(self, compiled, case: Case, timer: Timer) -> bool:
+        """Whether an alert belongs to the clock's current expiry (not paused, not moved)."""
+        clock = compiled.procedure.workflow.clock
+        if clock is None or case.clock_expires_at is None or not clock.alert_before_days:
+            return False
+        expected = self.runtime.calendar.add(
+            case.clock_expires_at,
+            days=-clock.alert_before_days,
+            working_days=clock.working_days and bool(clock.days),
+        )
+        return expected == timer.due_at
+
     # -- outbox ------------------------------------------------------------------------------
 
     def run_outbox(self) -> int:
@@ -155,14 +171,18 @@ class Worker:
                 running="delivering",
             )
             deliveries = [
-                (m.id, Delivery(m.event_id, m.connector, m.kind, m.audience, m.payload, m.attempts))
+                (
+                    m.id,
+                    m.claim,
+                    Delivery(m.event_id, m.connector, m.kind, m.audience, m.payload, m.attempts),
+                )
                 for m in claimed
             ]
-        for message_id, delivery in deliveries:
-            self._deliver(message_id, delivery)
+        for message_id, token, delivery in deliveries:
+            self._deliver(message_id, token, delivery)
         return len(deliveries)
 
-    def _deliver(self, message_id: int, delivery: Delivery) -> None:
+    def _deliver(self, message_id: int, token: str, delivery: Delivery) -> None:
         error: str | None = None
         retryable = True
         try:
@@ -173,7 +193,11 @@ class Worker:
             error = f"{type(failure).__name__}: {failure}"
         now = self.clock.now()
         with self.sessions() as session, session.begin():
-            message = session.get(OutboxMessage, message_id)
+            message = session.get(OutboxMessage, message_id, with_for_update=True)
+            if message.claim != token:
+                # our lease ran out and another worker took the row: its result stands
+                log.warning("delivery %s was taken over by another worker", delivery.event_id)
+                return
             message.claim, message.locked_until = None, None
             if error is None:
                 message.status, message.delivered_at, message.last_error = "delivered", now, None

@@ -56,9 +56,12 @@ def test_conflicting_decisions_have_exactly_one_winner(pg, runtime, clock):
     refuse. One decision wins; the others are told the case changed."""
     sessions, published = pg
     with sessions() as session, session.begin():
-        case_ids = [cases.submit_answers(session, runtime, published["acte-naissance"],
-                                         dict(BIRTH_ANSWERS), CITIZEN, clock).id
-                    for _ in range(50)]
+        case_ids = [
+            cases.submit_answers(
+                session, runtime, published["acte-naissance"], dict(BIRTH_ANSWERS), CITIZEN, clock
+            ).id
+            for _ in range(50)
+        ]
 
     def decide(case_id: int, number: int, barrier: threading.Barrier):
         transition, values = DECISIONS[number % 2]
@@ -77,23 +80,29 @@ def test_conflicting_decisions_have_exactly_one_winner(pg, runtime, clock):
     with ThreadPoolExecutor(max_workers=20) as pool:
         for case_id in case_ids:
             barrier = threading.Barrier(20, timeout=60)
-            outcomes = [f.result() for f in [pool.submit(decide, case_id, n, barrier)
-                                             for n in range(20)]]
+            outcomes = [
+                f.result() for f in [pool.submit(decide, case_id, n, barrier) for n in range(20)]
+            ]
             won = [what for outcome, what in outcomes if outcome == "won"]
             assert len(won) == 1, (case_id, outcomes)
             assert Counter(what for outcome, what in outcomes if outcome == "lost").keys() <= {
-                "Conflict", "Refused"}
+                "Conflict",
+                "Refused",
+            }
             winners[case_id] = won[0]
 
     assert set(winners.values()) <= {"delivrer", "refuser"}
     with sessions() as session:
         states = dict(session.execute(sa.select(Case.id, Case.state)).all())
-        events = Counter(session.scalars(sa.select(CaseEvent.case_id).where(
-            CaseEvent.kind == "transition")))
-        sends = Counter(session.scalars(sa.select(OutboxMessage.case_id).where(
-            OutboxMessage.kind == "send")))
-        mails = Counter(session.scalars(sa.select(OutboxMessage.case_id).where(
-            OutboxMessage.kind == "notify")))
+        events = Counter(
+            session.scalars(sa.select(CaseEvent.case_id).where(CaseEvent.kind == "transition"))
+        )
+        sends = Counter(
+            session.scalars(sa.select(OutboxMessage.case_id).where(OutboxMessage.kind == "send"))
+        )
+        mails = Counter(
+            session.scalars(sa.select(OutboxMessage.case_id).where(OutboxMessage.kind == "notify"))
+        )
         notes = Counter(session.scalars(sa.select(Notification.case_id)))
     for case_id, transition in winners.items():
         delivered = transition == "delivrer"
@@ -109,12 +118,16 @@ def test_simultaneous_submissions_get_sequential_references(pg, runtime, clock):
     barrier = threading.Barrier(30, timeout=60)
 
     def file(number: int) -> tuple[int, str]:
-        slug, answers = (("acte-naissance", BIRTH_ANSWERS) if number < 20 else
-                         ("occupation-domaine-public", terrace_answers(clock.now().date())))
+        slug, answers = (
+            ("acte-naissance", BIRTH_ANSWERS)
+            if number < 20
+            else ("occupation-domaine-public", terrace_answers(clock.now().date()))
+        )
         with sessions() as session:
             barrier.wait()
-            case = cases.submit_answers(session, runtime, published[slug], dict(answers),
-                                        CITIZEN, clock)
+            case = cases.submit_answers(
+                session, runtime, published[slug], dict(answers), CITIZEN, clock
+            )
             session.commit()
             return case.id, case.reference
 
@@ -122,21 +135,37 @@ def test_simultaneous_submissions_get_sequential_references(pg, runtime, clock):
         filed = [f.result() for f in [pool.submit(file, n) for n in range(30)]]
     assert len({case_id for case_id, _ in filed}) == 30
     references = sorted(reference for _, reference in filed)
-    assert references == sorted([f"AN-2026-{n:06d}" for n in range(1, 21)] +
-                                [f"ODP-2026-{n:06d}" for n in range(1, 11)])
+    assert references == sorted(
+        [f"AN-2026-{n:06d}" for n in range(1, 21)] + [f"ODP-2026-{n:06d}" for n in range(1, 11)]
+    )
 
 
 def test_busy_claims_skip_locked_rows_instead_of_waiting(pg, clock):
     sessions, _ = pg
     with sessions() as session, session.begin():
         for n in range(20):
-            outbox.enqueue(session, case=None, kind="send", connector="gmao-voirie",
-                           payload={"n": n}, now=clock.now())
+            outbox.enqueue(
+                session,
+                case=None,
+                kind="send",
+                connector="gmao-voirie",
+                payload={"n": n},
+                now=clock.now(),
+            )
 
     def claim(session):
-        return {m.id for m in outbox.claim(
-            session, OutboxMessage, due_column=OutboxMessage.next_attempt_at, now=clock.now(),
-            limit=10, lease=dt.timedelta(minutes=2), running="delivering")}
+        return {
+            m.id
+            for m in outbox.claim(
+                session,
+                OutboxMessage,
+                due_column=OutboxMessage.next_attempt_at,
+                now=clock.now(),
+                limit=10,
+                lease=dt.timedelta(minutes=2),
+                running="delivering",
+            )
+        }
 
     first = sessions()
     try:
@@ -161,8 +190,17 @@ def test_busy_claims_skip_locked_rows_instead_of_waiting(pg, clock):
 def test_concurrent_workers_deliver_each_row_once(pg, runtime, clock):
     sessions, _ = pg
     with sessions() as session, session.begin():
-        rows = [outbox.enqueue(session, case=None, kind="send", connector="bus-finances",
-                               payload={"n": n}, now=clock.now()) for n in range(600)]
+        rows = [
+            outbox.enqueue(
+                session,
+                case=None,
+                kind="send",
+                connector="bus-finances",
+                payload={"n": n},
+                now=clock.now(),
+            )
+            for n in range(600)
+        ]
         session.flush()
         expected = {row.event_id for row in rows}
     connector = RecordingConnector()
@@ -182,19 +220,29 @@ def test_concurrent_workers_deliver_each_row_once(pg, runtime, clock):
     assert Counter(connector.event_ids) == Counter({event_id: 1 for event_id in expected})
     with sessions() as session:
         assert Counter(session.scalars(sa.select(OutboxMessage.status))) == Counter(
-            {"delivered": 600})
+            {"delivered": 600}
+        )
 
 
-def test_a_deadline_that_loses_the_race_to_the_citizen_changes_nothing(pg, runtime, clock,
-                                                                       monkeypatch):
+def test_a_deadline_that_loses_the_race_to_the_citizen_changes_nothing(
+    pg, runtime, clock, monkeypatch
+):
     """The worker fires the 30-day deadline while the citizen's answer commits first: the
     worker's firing is a conflict, and once retried it sees the case has left the state."""
     sessions, published = pg
     with sessions() as session, session.begin():
-        case = cases.submit_answers(session, runtime, published["acte-naissance"],
-                                    dict(BIRTH_ANSWERS), CITIZEN, clock)
-        cases.fire(session, runtime, case, "demander_precisions", AGENT, clock,
-                   values={"message": "Précisez."})
+        case = cases.submit_answers(
+            session, runtime, published["acte-naissance"], dict(BIRTH_ANSWERS), CITIZEN, clock
+        )
+        cases.fire(
+            session,
+            runtime,
+            case,
+            "demander_precisions",
+            AGENT,
+            clock,
+            values={"message": "Précisez."},
+        )
         case_id = case.id
     clock.advance(dt.timedelta(days=30))
     real_fire = cases.fire
@@ -205,9 +253,15 @@ def test_a_deadline_that_loses_the_race_to_the_citizen_changes_nothing(pg, runti
             raced.append(transition_id)
             with sessions() as other, other.begin():
                 mine = other.get(Case, case.id)
-                real_fire(other, runtime, mine, "apporter_precisions",
-                          Actor("citizen", tracking_token=mine.tracking_token), clock,
-                          values={"reponse": "Voici mes précisions."})
+                real_fire(
+                    other,
+                    runtime,
+                    mine,
+                    "apporter_precisions",
+                    Actor("citizen", tracking_token=mine.tracking_token),
+                    clock,
+                    values={"reponse": "Voici mes précisions."},
+                )
         return real_fire(session, runtime_, case, transition_id, actor, clock_, **options)
 
     monkeypatch.setattr(cases, "fire", citizen_first)
@@ -219,6 +273,8 @@ def test_a_deadline_that_loses_the_race_to_the_citizen_changes_nothing(pg, runti
     assert worker.run_timers() == 0
     with sessions() as session:
         assert session.get(Case, case_id).state == "en_traitement"
-        assert session.scalars(sa.select(CaseEvent.transition).where(
-            CaseEvent.case_id == case_id, CaseEvent.kind == "transition")
-            .order_by(CaseEvent.id)).all() == ["demander_precisions", "apporter_precisions"]
+        assert session.scalars(
+            sa.select(CaseEvent.transition)
+            .where(CaseEvent.case_id == case_id, CaseEvent.kind == "transition")
+            .order_by(CaseEvent.id)
+        ).all() == ["demander_precisions", "apporter_precisions"]

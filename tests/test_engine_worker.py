@@ -39,8 +39,12 @@ WORKER_SCRIPT = Path(__file__).resolve().parent / "worker_process.py"
 def enqueue_rows(sessions, count, now, connector="logiciel-etat-civil", kind="send"):
     """``count`` due outbox rows; returns their (id, event_id)."""
     with sessions() as session, session.begin():
-        rows = [outbox.enqueue(session, case=None, kind=kind, connector=connector,
-                               payload={"n": n}, now=now) for n in range(count)]
+        rows = [
+            outbox.enqueue(
+                session, case=None, kind=kind, connector=connector, payload={"n": n}, now=now
+            )
+            for n in range(count)
+        ]
         session.flush()
         return [(row.id, row.event_id) for row in rows]
 
@@ -57,10 +61,17 @@ def statuses(sessions) -> Counter:
 
 # -- delivering -------------------------------------------------------------------------------
 
+
 def test_due_rows_are_delivered_once_with_their_event_id(sessions, runtime, published, clock):
     with sessions() as session, session.begin():
-        case = cases.submit_answers(session, runtime, published["acte-naissance"],
-                                    dict(BIRTH_ANSWERS), Actor("citizen"), clock)
+        case = cases.submit_answers(
+            session,
+            runtime,
+            published["acte-naissance"],
+            dict(BIRTH_ANSWERS),
+            Actor("citizen"),
+            clock,
+        )
         cases.fire(session, runtime, case, "delivrer", AGENT, clock)
         case_id = case.id
     later = enqueue_rows(sessions, 1, clock.now() + dt.timedelta(hours=1))
@@ -79,7 +90,11 @@ def test_due_rows_are_delivered_once_with_their_event_id(sessions, runtime, publ
         assert (row.claim, row.locked_until, row.last_error, row.attempts) == (None, None, None, 1)
         delivery = delivered[row.event_id]
         assert (delivery.connector, delivery.kind, delivery.payload, delivery.attempt) == (
-            row.connector, row.kind, before[row.id].payload, 1)
+            row.connector,
+            row.kind,
+            before[row.id].payload,
+            1,
+        )
     (send,) = [d for d in connector.calls if d.kind == "send"]
     assert send.connector == "logiciel-etat-civil"
     assert send.payload["id"] == send.event_id  # receivers deduplicate on it
@@ -94,16 +109,27 @@ def test_due_rows_are_delivered_once_with_their_event_id(sessions, runtime, publ
     assert connector.calls[-1].event_id == later[0][1]
 
 
-@pytest.mark.parametrize(("ceiling", "expected"), [
-    (dt.timedelta(hours=1), [30, 60, 120, 240]),
-    (dt.timedelta(seconds=90), [30, 60, 90, 90]),
-])
-def test_a_retryable_failure_backs_off_then_becomes_a_dead_letter(sessions, runtime, clock,
-                                                                  ceiling, expected):
+@pytest.mark.parametrize(
+    ("ceiling", "expected"),
+    [
+        (dt.timedelta(hours=1), [30, 60, 120, 240]),
+        (dt.timedelta(seconds=90), [30, 60, 90, 90]),
+    ],
+)
+def test_a_retryable_failure_backs_off_then_becomes_a_dead_letter(
+    sessions, runtime, clock, ceiling, expected
+):
     ((row_id, event_id),) = enqueue_rows(sessions, 1, clock.now())
     connector = RecordingConnector(DeliveryFailed("HTTP 503 Service Unavailable"))
-    worker = Worker(runtime, sessions, connector, clock=clock, max_attempts=5,
-                    retry_after=dt.timedelta(seconds=30), max_retry_after=ceiling)
+    worker = Worker(
+        runtime,
+        sessions,
+        connector,
+        clock=clock,
+        max_attempts=5,
+        retry_after=dt.timedelta(seconds=30),
+        max_retry_after=ceiling,
+    )
     waits = []
     for attempt in range(1, 5):
         assert worker.run_outbox() == 1
@@ -128,8 +154,9 @@ def test_a_retryable_failure_backs_off_then_becomes_a_dead_letter(sessions, runt
     assert worker.run_outbox() == 0  # a dead letter waits for an administrator
 
 
-def test_a_non_retryable_failure_is_dead_at_once_any_other_error_is_retried(sessions, runtime,
-                                                                           clock):
+def test_a_non_retryable_failure_is_dead_at_once_any_other_error_is_retried(
+    sessions, runtime, clock
+):
     rows = enqueue_rows(sessions, 2, clock.now())
     refused, crashed = rows[0][1], rows[1][1]
 
@@ -148,9 +175,17 @@ def test_a_non_retryable_failure_is_dead_at_once_any_other_error_is_retried(sess
 
 def test_dead_letters_are_listed_and_replayed(sessions, runtime, clock):
     with sessions() as session, session.begin():
-        rows = [outbox.enqueue(session, case=None, kind="send", connector=connector,
-                               payload={"to": connector}, now=clock.now())
-                for connector in ("logiciel-etat-civil", "gmao-voirie", "mail")]
+        rows = [
+            outbox.enqueue(
+                session,
+                case=None,
+                kind="send",
+                connector=connector,
+                payload={"to": connector},
+                now=clock.now(),
+            )
+            for connector in ("logiciel-etat-civil", "gmao-voirie", "mail")
+        ]
         session.flush()
         refused, unreachable, fine = [(r.id, r.event_id) for r in rows]
 
@@ -171,7 +206,8 @@ def test_dead_letters_are_listed_and_replayed(sessions, runtime, clock):
         assert [m.id for m in dead] == [refused[0], unreachable[0]]
         assert [m.last_error for m in dead] == [
             "HTTP 400 Bad Request: the receiver refuses this event",
-            "TimeoutError: the GMAO did not answer"]
+            "TimeoutError: the GMAO did not answer",
+        ]
         assert [m.id for m in outbox.dead_letters(session, "gmao-voirie")] == [unreachable[0]]
         assert outbox.dead_letters(session, "mail") == []
     assert rows_by_id(sessions)[fine[0]].status == "delivered"
@@ -196,6 +232,7 @@ def test_dead_letters_are_listed_and_replayed(sessions, runtime, clock):
 
 # -- an outage --------------------------------------------------------------------------------
 
+
 def test_an_outage_loses_nothing(sessions, runtime, clock):
     """1,000 deliveries are due and the connector fails for its first 1,500 calls."""
     rows = enqueue_rows(sessions, 1000, clock.now())
@@ -207,8 +244,16 @@ def test_an_outage_loses_nothing(sessions, runtime, clock):
         return ConnectionRefusedError("connection refused") if calls["all"] <= 1500 else None
 
     connector = RecordingConnector(failure)
-    worker = Worker(runtime, sessions, connector, clock=clock, batch=100, max_attempts=20,
-                    retry_after=dt.timedelta(seconds=30), max_retry_after=dt.timedelta(minutes=10))
+    worker = Worker(
+        runtime,
+        sessions,
+        connector,
+        clock=clock,
+        batch=100,
+        max_attempts=20,
+        retry_after=dt.timedelta(seconds=30),
+        max_retry_after=dt.timedelta(minutes=10),
+    )
     rounds = 0
     while statuses(sessions)["delivered"] < 1000 and rounds < 20:
         rounds += 1
@@ -229,13 +274,20 @@ def test_an_outage_loses_nothing(sessions, runtime, clock):
 
 # -- leases -----------------------------------------------------------------------------------
 
-def test_rows_of_a_dead_worker_are_claimed_again_once_the_lease_runs_out(sessions, runtime,
-                                                                          clock):
+
+def test_rows_of_a_dead_worker_are_claimed_again_once_the_lease_runs_out(sessions, runtime, clock):
     rows = enqueue_rows(sessions, 5, clock.now())
     lease = dt.timedelta(minutes=2)
     with sessions() as session, session.begin():  # a worker claims three rows, then dies
-        claimed = outbox.claim(session, OutboxMessage, due_column=OutboxMessage.next_attempt_at,
-                               now=clock.now(), limit=3, lease=lease, running="delivering")
+        claimed = outbox.claim(
+            session,
+            OutboxMessage,
+            due_column=OutboxMessage.next_attempt_at,
+            now=clock.now(),
+            limit=3,
+            lease=lease,
+            running="delivering",
+        )
         lost = {m.id for m in claimed}
     assert lost == {row_id for row_id, _ in rows[:3]}
     connector = RecordingConnector()
@@ -252,8 +304,7 @@ def test_rows_of_a_dead_worker_are_claimed_again_once_the_lease_runs_out(session
     assert all(found[i].status == "delivered" and found[i].attempts == 2 for i in lost)
 
 
-def test_a_worker_that_lost_its_lease_does_not_undo_what_the_next_one_did(sessions, runtime,
-                                                                          clock):
+def test_a_worker_that_lost_its_lease_does_not_undo_what_the_next_one_did(sessions, runtime, clock):
     """A worker hangs on a delivery, its lease runs out, a second worker delivers the row;
     when the first one finally hears a refusal, the row stays delivered, not dead."""
     ((row_id, event_id),) = enqueue_rows(sessions, 1, clock.now())
@@ -272,10 +323,12 @@ def test_a_worker_that_lost_its_lease_does_not_undo_what_the_next_one_did(sessio
     row = rows_by_id(sessions)[row_id]
     assert row.status == "delivered", (
         f"the row was delivered by the second worker, but the first one (whose lease had run "
-        f"out) then marked it {row.status!r}: {row.last_error}")
+        f"out) then marked it {row.status!r}: {row.last_error}"
+    )
 
 
 # -- a worker killed with SIGKILL ---------------------------------------------------------------
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def worker_database(request, tmp_path):
@@ -294,8 +347,7 @@ def worker_database(request, tmp_path):
 
 
 def read_log(path: Path) -> list[str]:
-    return [line for line in path.read_text("utf-8").splitlines() if line] if path.exists() \
-        else []
+    return [line for line in path.read_text("utf-8").splitlines() if line] if path.exists() else []
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(worker_database, runtime, tmp_path):
@@ -304,10 +356,23 @@ def test_a_worker_killed_mid_batch_loses_nothing(worker_database, runtime, tmp_p
     rows = enqueue_rows(sessions, 120, utcnow() - dt.timedelta(minutes=1))
     expected = {event_id for _, event_id in rows}
     log = tmp_path / "delivered.log"
-    command = [sys.executable, str(WORKER_SCRIPT), url, str(log), "--batch", "25",
-               "--delay", "0.02"] + (["--schema", schema] if schema else [])
-    process = subprocess.Popen(command, env={**os.environ, **EXAMPLE_ENVIRON},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = [
+        sys.executable,
+        str(WORKER_SCRIPT),
+        url,
+        str(log),
+        "--batch",
+        "25",
+        "--delay",
+        "0.02",
+    ] + (["--schema", schema] if schema else [])
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **EXAMPLE_ENVIRON},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while len(read_log(log)) < 37:  # in the middle of the second batch of 25
@@ -332,14 +397,16 @@ def test_a_worker_killed_mid_batch_loses_nothing(worker_database, runtime, tmp_p
 
     connector = RecordingConnector()
     # soon after: the rows nobody holds are delivered, the dead worker's claim still holds
-    soon = Worker(runtime, sessions, connector,
-                  clock=FrozenClock(utcnow() + dt.timedelta(seconds=30)))
+    soon = Worker(
+        runtime, sessions, connector, clock=FrozenClock(utcnow() + dt.timedelta(seconds=30))
+    )
     while soon.run_outbox():
         pass
     assert statuses(sessions)["delivering"] == left["delivering"]
     # later, the lease has run out: a second worker finishes the job
-    later = Worker(runtime, sessions, connector,
-                   clock=FrozenClock(utcnow() + dt.timedelta(hours=1)))
+    later = Worker(
+        runtime, sessions, connector, clock=FrozenClock(utcnow() + dt.timedelta(hours=1))
+    )
     while later.run_outbox():
         pass
     assert statuses(sessions) == Counter({"delivered": 120})

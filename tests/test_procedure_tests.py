@@ -39,22 +39,37 @@ def test_every_example_scenario_passes(example_environ):
     assert len(lines) == count + 1
     assert all(line.startswith("PASS ") for line in lines[:-1]), result.output
     names = {line.split(":", 1)[0].removeprefix("PASS ") for line in lines[:-1]}
-    assert {"acte-naissance", "occupation-domaine-public", "aide-velo-electrique",
-            "subvention-association"} <= names
+    assert {
+        "acte-naissance",
+        "occupation-domaine-public",
+        "aide-velo-electrique",
+        "subvention-association",
+    } <= names
 
 
-@pytest.mark.parametrize("start", [
-    dt.datetime(2026, 12, 24, 8, tzinfo=dt.UTC),  # Christmas Eve, before a long week-end
-    dt.datetime(2026, 4, 3, 8, tzinfo=dt.UTC),    # the Friday before Easter Monday
-])
+@pytest.mark.parametrize(
+    "start",
+    [
+        dt.datetime(2026, 12, 24, 8, tzinfo=dt.UTC),  # Christmas Eve, before a long week-end
+        dt.datetime(2026, 4, 3, 8, tzinfo=dt.UTC),  # the Friday before Easter Monday
+    ],
+)
 def test_the_examples_pass_whatever_the_day_they_start(example_environ, start):
-    problems, results = run_paths([EXAMPLES / "acte-naissance.yaml",
-                                   EXAMPLES / "occupation-domaine-public.yaml",
-                                   EXAMPLES / "aide-velo-electrique.yaml"], SITE, start=start)
+    problems, results = run_paths(
+        [
+            EXAMPLES / "acte-naissance.yaml",
+            EXAMPLES / "occupation-domaine-public.yaml",
+            EXAMPLES / "aide-velo-electrique.yaml",
+        ],
+        SITE,
+        start=start,
+    )
     assert problems == []
-    assert len(results) == scenario_count(EXAMPLES / "acte-naissance.yaml",
-                                          EXAMPLES / "occupation-domaine-public.yaml",
-                                          EXAMPLES / "aide-velo-electrique.yaml")
+    assert len(results) == scenario_count(
+        EXAMPLES / "acte-naissance.yaml",
+        EXAMPLES / "occupation-domaine-public.yaml",
+        EXAMPLES / "aide-velo-electrique.yaml",
+    )
     assert [r.line() for r in results if not r.passed] == []
 
 
@@ -141,51 +156,66 @@ def test_wrong_expectations_are_reported_and_fail_the_run(example_environ, broke
     assert all(parsed), result.output
     statuses = {m["name"]: m["status"] for m in parsed}
     report = {m["name"]: m["message"] or "" for m in parsed}
-    assert statuses == {name: "PASS" if name == "délivrance correcte" else "FAIL"
-                        for name in report}
+    assert statuses == {
+        name: "PASS" if name == "délivrance correcte" else "FAIL" for name in report
+    }
     assert len(statuses) == 10
     assert report["délivrance correcte"] == ""
-    assert report["mauvais état attendu"] == (
-        "at the end: state is 'delivree', expected 'refusee'")
+    assert report["mauvais état attendu"] == ("at the end: state is 'delivree', expected 'refusee'")
     assert report["mauvais envoi attendu"] == (
-        "at the end: sent to ['logiciel-etat-civil'], expected []")
+        "at the end: sent to ['logiciel-etat-civil'], expected []"
+    )
     assert report["mauvaise notification attendue"] == (
-        "at the end: notified ['citizen'], expected ['agents', 'citizen']")
+        "at the end: notified ['citizen'], expected ['agents', 'citizen']"
+    )
     assert report["refus attendu qui n'arrive pas"] == (
-        "step 1: 'delivrer' should have been refused")
+        "step 1: 'delivrer' should have been refused"
+    )
     assert report["refus inattendu"].startswith("step 1: 'delivrer' was refused (actor)")
     assert report["attente d'une étape vérifiée trop tôt"] == (
-        "after step 1: state is 'attente_usager', expected 'classee'")
+        "after step 1: state is 'attente_usager', expected 'classee'"
+    )
     assert report["délai pas encore échu"] == (
-        "at the end: state is 'attente_usager', expected 'classee'")
+        "at the end: state is 'attente_usager', expected 'classee'"
+    )
     assert report["erreurs attendues qui n'arrivent pas"] == (
-        "expected errors on ['nom'], but the answers were accepted")
+        "expected errors on ['nom'], but the answers were accepted"
+    )
     assert report["d'autres erreurs que celles attendues"] == (
-        "expected errors on ['courriel'], got ['courriel', 'nom_titulaire', "
-        "'prenoms_titulaire']")
+        "expected errors on ['courriel'], got ['courriel', 'nom_titulaire', 'prenoms_titulaire']"
+    )
 
 
 def test_run_paths_reports_each_scenario(example_environ, broken_suite):
     problems, results = run_paths([broken_suite], SITE)
     assert problems == []
     assert [(r.procedure, r.passed) for r in results][:3] == [
-        ("acte-naissance", True), ("acte-naissance", False), ("acte-naissance", False)]
+        ("acte-naissance", True),
+        ("acte-naissance", False),
+        ("acte-naissance", False),
+    ]
     assert sum(r.passed for r in results) == 1 and len(results) == 10
     failed = results[1]
-    assert failed.line() == ("FAIL acte-naissance: mauvais état attendu — at the end: "
-                             "state is 'delivree', expected 'refusee'")
+    assert failed.line() == (
+        "FAIL acte-naissance: mauvais état attendu — at the end: "
+        "state is 'delivree', expected 'refusee'"
+    )
 
 
 def test_a_tests_file_that_does_not_check_does_not_run(example_environ, tmp_path):
     shutil.copy(EXAMPLES / "acte-naissance.yaml", tmp_path / "acte-naissance.yaml")
     shared = (EXAMPLES / "acte-naissance.tests.yaml").read_text("utf-8").split("\nscenarios:")[0]
-    (tmp_path / "acte-naissance.tests.yaml").write_text(shared + """
+    (tmp_path / "acte-naissance.tests.yaml").write_text(
+        shared
+        + """
 scenarios:
   - name: une transition qui n'existe pas
     steps:
       - fire: delivre
         as: agent
-""", "utf-8")
+""",
+        "utf-8",
+    )
     result = guichet_test(tmp_path)
     assert result.exit_code == 1
     assert "delivre" in result.output
