@@ -52,8 +52,12 @@ def _is_workflows(path: Path) -> bool:
 
 
 def tests_file(path: Path) -> Path | None:
-    candidate = path.with_name(path.name.rsplit(".", 1)[0] + ".tests.yaml")
-    return candidate if candidate.is_file() else None
+    stem = path.name.rsplit(".", 1)[0]
+    for suffix in (".tests.yaml", ".tests.yml"):
+        candidate = path.with_name(stem + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def load_site_file(path, environ: Mapping[str, str] | None = None, connector_schemas=None):
@@ -96,16 +100,18 @@ def check_paths(
                 result.problems += library.get(name).problems
             continue
         if path.is_dir() and (path / "workflows").is_dir():
-            library = libraries.setdefault(path / "workflows",
-                                           WorkflowLibrary(path / "workflows", result.site))
+            library = libraries.setdefault(
+                path / "workflows", WorkflowLibrary(path / "workflows", result.site)
+            )
             for name in library.names():  # even those that no procedure uses yet
                 result.problems += library.get(name).problems
         for file in procedure_files(path):
             if site_path is not None and file.resolve() == Path(site_path).resolve():
                 continue
             if not file.is_file():
-                result.problems.append(Problem(str(file), 1, 1, "no procedure file beside "
-                                               "these tests"))
+                result.problems.append(
+                    Problem(str(file), 1, 1, "no procedure file beside these tests")
+                )
                 continue
             result.files += 1
             folder = file.parent / "workflows"

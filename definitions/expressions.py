@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, nodes, pass_context
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, nodes, pass_context
 from jinja2.meta import find_undeclared_variables
 from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -107,7 +107,12 @@ def age(context, born: Any) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-_environment = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_environment = ImmutableSandboxedEnvironment(
+    undefined=StrictUndefined,
+    autoescape=False,
+    # an unanswered field shows as nothing, not as "None"
+    finalize=lambda value: "" if value is None else value,
+)
 _environment.globals.clear()
 _environment.globals.update(age=age, len=len)
 _environment.filters = {name: f for name, f in _environment.filters.items() if name in FILTERS}
@@ -220,6 +225,7 @@ def analyse(source: str, template: bool = False) -> Analysis:
         message = (error.message or "this does not parse").replace(
             "end of template", f"end of the {what}"
         )
+        message = message[:1].lower() + message[1:]
         return Analysis(frozenset(), error=message)
     refusal = _refusal(tree, what)
     if refusal:
@@ -253,7 +259,12 @@ class Expression:
         return _compiled_expression(self.source)(**context)
 
     def holds(self, context: Mapping[str, Any]) -> bool:
-        return bool(self.evaluate(context))
+        """Whether the condition holds. A condition that cannot be evaluated, such as
+        ``count > 2`` while ``count`` is not answered, does not hold."""
+        try:
+            return bool(self.evaluate(context))
+        except (TypeError, ValueError, ArithmeticError, TemplateError):
+            return False
 
     @property
     def names(self) -> frozenset[str]:

@@ -16,7 +16,7 @@ from .errors import Problem
 from .expressions import BUILTIN_NAMES, CASE_ATTRIBUTES, Expression, Template, analyse
 from .loader import Document
 from .model import Bounds, Field, LocalizedTemplate, Text
-from .schemas import describe, suggestion
+from .schemas import a_or_an, describe, suggestion
 
 
 @dataclass(frozen=True)
@@ -271,10 +271,11 @@ class Reader:
         if "autocomplete" in data and (
             why := fieldtypes.autocomplete_problem(data["autocomplete"])
         ):
-            token = data["autocomplete"].split()[-1] if data["autocomplete"].split() else ""
-            self.error(
-                (*path, "autocomplete"), why + suggestion(token, fieldtypes.AUTOCOMPLETE_TOKENS)
-            )
+            tokens = data["autocomplete"].split()
+            hint = ""
+            if tokens and tokens[-1] not in fieldtypes.AUTOCOMPLETE_TOKENS:
+                hint = suggestion(tokens[-1], fieldtypes.AUTOCOMPLETE_TOKENS)
+            self.error((*path, "autocomplete"), why + hint)
         if "prefill" in data:
             source, _, key = data["prefill"].partition(".")
             known = fieldtypes.IDENTITY_CLAIMS if source == "identity" else fieldtypes.PROFILE_KEYS
@@ -298,6 +299,9 @@ class Reader:
                 f"options{suggestion(str(data['default']), data['options'])}",
             )
         if kind == "date":
+            for key in ("min", "max"):
+                if key in data and not _is_date_bound(data[key]):
+                    self.error((*path, key), f"{data[key]!r} is not a real date")
             if "default" in data and not (
                 isinstance(data["default"], str) and _is_date_bound(data["default"])
             ):
@@ -349,10 +353,6 @@ _PARTS = {
     "date": frozenset({"year", "month", "day"}),
     "datetime": frozenset({"year", "month", "day", "hour", "minute"}),
 }
-
-
-def a_or_an(word: str) -> str:
-    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
 def _value_problem(label: str, kind: str, attributes: tuple[str, ...]):

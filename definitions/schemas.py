@@ -108,6 +108,10 @@ def describe(value: Any) -> str:
     return "a mapping"
 
 
+def a_or_an(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
 def nearest(word: str, choices, cutoff: float = 0.6) -> str | None:
     """The valid name closest to a misspelt one, if any is close enough."""
     matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=cutoff)
@@ -175,7 +179,7 @@ class _Explainer:
             and isinstance(instance.get("type"), str)
             and "id" in instance
         ):
-            return f"in a {instance['type']} field"
+            return f"in {a_or_an(instance['type'])} field"
         return "here"
 
     def explain(self, error: ValidationError) -> None:

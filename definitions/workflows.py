@@ -68,6 +68,8 @@ class WorkflowReader:
         before = len(self.reader.problems)
         self.check_unique("states", "state")
         self.check_unique("transitions", "transition")
+        if len(self.reader.problems) != before:
+            return False  # with ids used twice, the graph would be misread: fix them first
         states, transitions = self.states, self.transitions
         finals = {sid for sid, (_, s) in states.items() if s.get("final")}
         initial = self.data.get("initial", self.data["states"][0]["id"])

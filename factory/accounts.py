@@ -59,8 +59,14 @@ class User:
 
     @classmethod
     def of(cls, account: Account) -> User:
-        return cls(account.id, account.email, account.name, account.kind, account.departments,
-                   is_active=account.active)
+        return cls(
+            account.id,
+            account.email,
+            account.name,
+            account.kind,
+            account.departments,
+            is_active=account.active,
+        )
 
 
 def find_account(session: Session, email: str) -> Account | None:
@@ -87,12 +93,24 @@ def read_token(session: Session, purpose: str, token: str, max_age: int) -> Acco
     return account
 
 
-def create_account(session: Session, email: str, password: str | None, *, kind: str = "citizen",
-                   name: str = "", departments: tuple[str, ...] = (),
-                   confirmed: bool = False, now=None) -> Account:
-    account = Account(email=email.strip().lower(), name=name, kind=kind,
-                      password_hash=hash_password(password) if password else None,
-                      email_confirmed_at=now if confirmed else None)
+def create_account(
+    session: Session,
+    email: str,
+    password: str | None,
+    *,
+    kind: str = "citizen",
+    name: str = "",
+    departments: tuple[str, ...] = (),
+    confirmed: bool = False,
+    now=None,
+) -> Account:
+    account = Account(
+        email=email.strip().lower(),
+        name=name,
+        kind=kind,
+        password_hash=hash_password(password) if password else None,
+        email_confirmed_at=now if confirmed else None,
+    )
     account.memberships = [Membership(department=d) for d in departments]
     session.add(account)
     session.flush()
@@ -113,6 +131,14 @@ def create_demo_accounts(session: Session, site) -> list[tuple[str, str]]:
     now = dt.datetime.now(dt.UTC)
     for email, kind, name, memberships in wanted:
         if find_account(session, email) is None:
-            create_account(session, email, DEMO_PASSWORD, kind=kind, name=name,
-                           departments=memberships, confirmed=True, now=now)
+            create_account(
+                session,
+                email,
+                DEMO_PASSWORD,
+                kind=kind,
+                name=name,
+                departments=memberships,
+                confirmed=True,
+                now=now,
+            )
     return [(email, kind) for email, kind, _, _ in wanted]

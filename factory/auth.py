@@ -40,38 +40,60 @@ def safe_next(target: str | None) -> str:
 
 
 class SignupForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)],
-                       render_kw={"autocomplete": "name"})
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()],
-                       render_kw={"autocomplete": "email", "inputmode": "email"})
+    name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Email()],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH)],
+        _l("Password"),
+        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH)],
         description=_l("At least %(n)s characters.", n=accounts.MIN_PASSWORD_LENGTH),
-        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Password again"),
-                            validators=[DataRequired(), EqualTo("password")],
-                            render_kw={"autocomplete": "new-password"})
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("password")],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()],
-                       render_kw={"autocomplete": "username", "inputmode": "email"})
-    password = PasswordField(_l("Password"), validators=[DataRequired()],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Email()],
+        render_kw={"autocomplete": "username", "inputmode": "email"},
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()],
-                       render_kw={"autocomplete": "email", "inputmode": "email"})
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Email()],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
 
 
 class ResetForm(FlaskForm):
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH)],
+        _l("New password"),
+        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH)],
         description=_l("At least %(n)s characters.", n=accounts.MIN_PASSWORD_LENGTH),
-        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Password again"), validators=[DataRequired(), EqualTo("password")],
-                            render_kw={"autocomplete": "new-password"})
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("password")],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 def send_mail(to: str, subject: str, text: str) -> None:
@@ -81,8 +103,15 @@ def send_mail(to: str, subject: str, text: str) -> None:
     if connector is None:
         current_app.logger.warning("no e-mail connector: mail to %s not sent", to)
         return
-    enqueue(db(), case=None, kind="notify", connector=connector, audience="citizen",
-            payload={"to": [to], "subject": subject, "text": text}, now=state.clock.now())
+    enqueue(
+        db(),
+        case=None,
+        kind="notify",
+        connector=connector,
+        audience="citizen",
+        payload={"to": [to], "subject": subject, "text": text},
+        now=state.clock.now(),
+    )
 
 
 @bp.route("/compte/creer", methods=["GET", "POST"])
@@ -93,24 +122,37 @@ def signup():
         email = form.email.data.strip().lower()
         existing = accounts.find_account(session, email)
         if existing is None:
-            account = accounts.create_account(session, email, form.password.data,
-                                              name=form.name.data.strip())
-            link = url_for("auth.confirm", token=accounts.make_token("confirm", account),
-                           _external=True)
-            send_mail(email, _("Confirm your e-mail address"),
-                      _("To finish creating your account, open this link: %(link)s", link=link))
+            account = accounts.create_account(
+                session, email, form.password.data, name=form.name.data.strip()
+            )
+            link = url_for(
+                "auth.confirm", token=accounts.make_token("confirm", account), _external=True
+            )
+            send_mail(
+                email,
+                _("Confirm your e-mail address"),
+                _("To finish creating your account, open this link: %(link)s", link=link),
+            )
         else:
-            send_mail(email, _("You already have an account"),
-                      _("Someone tried to create an account with your address. If it was you, "
-                        "sign in or reset your password: %(link)s",
-                        link=url_for("auth.forgot", _external=True)))
+            send_mail(
+                email,
+                _("You already have an account"),
+                _(
+                    "Someone tried to create an account with your address. If it was you, "
+                    "sign in or reset your password: %(link)s",
+                    link=url_for("auth.forgot", _external=True),
+                ),
+            )
         session.commit()
         # the same answer whether or not the address has an account
-        flash(_("We sent you an e-mail: open the link it contains to confirm your address."),
-              "success")
+        flash(
+            _("We sent you an e-mail: open the link it contains to confirm your address."),
+            "success",
+        )
         return redirect(url_for("auth.login"))
-    return render_template("auth/form.html", form=form, title=_("Create an account"),
-                           submit=_("Create my account"))
+    return render_template(
+        "auth/form.html", form=form, title=_("Create an account"), submit=_("Create my account")
+    )
 
 
 @bp.route("/compte/confirmer/<token>")
@@ -135,8 +177,11 @@ def login():
     error = None
     if form.validate_on_submit():
         account = accounts.find_account(db(), form.email.data)
-        if account is not None and account.active and accounts.check_password(
-                account, form.password.data):
+        if (
+            account is not None
+            and account.active
+            and accounts.check_password(account, form.password.data)
+        ):
             if account.kind == "citizen" and account.email_confirmed_at is None:
                 error = _("Confirm your e-mail address first: open the link we sent you.")
             else:
@@ -144,8 +189,14 @@ def login():
                 return redirect(safe_next(request.args.get("next")))
         else:
             error = _("The e-mail address or the password is not right.")
-    return render_template("auth/form.html", form=form, title=_("Sign in"), submit=_("Sign in"),
-                           error=error, login=True)
+    return render_template(
+        "auth/form.html",
+        form=form,
+        title=_("Sign in"),
+        submit=_("Sign in"),
+        error=error,
+        login=True,
+    )
 
 
 @bp.route("/deconnexion", methods=["POST"])
@@ -163,17 +214,23 @@ def forgot():
         session = db()
         account = accounts.find_account(session, form.email.data)
         if account is not None and account.active:
-            link = url_for("auth.reset", token=accounts.make_token("reset", account),
-                           _external=True)
-            send_mail(account.email, _("Choose a new password"),
-                      _("To choose a new password, open this link within two hours: %(link)s",
-                        link=link))
+            link = url_for(
+                "auth.reset", token=accounts.make_token("reset", account), _external=True
+            )
+            send_mail(
+                account.email,
+                _("Choose a new password"),
+                _("To choose a new password, open this link within two hours: %(link)s", link=link),
+            )
             session.commit()
-        flash(_("If an account uses this address, we sent it a link to choose a new password."),
-              "success")
+        flash(
+            _("If an account uses this address, we sent it a link to choose a new password."),
+            "success",
+        )
         return redirect(url_for("auth.login"))
-    return render_template("auth/form.html", form=form, title=_("Forgotten password"),
-                           submit=_("Send me a link"))
+    return render_template(
+        "auth/form.html", form=form, title=_("Forgotten password"), submit=_("Send me a link")
+    )
 
 
 @bp.route("/compte/nouveau-mot-de-passe/<token>", methods=["GET", "POST"])
@@ -190,5 +247,9 @@ def reset(token: str):
         session.commit()
         flash(_("Your password is changed. You can sign in."), "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/form.html", form=form, title=_("Choose a new password"),
-                           submit=_("Change my password"))
+    return render_template(
+        "auth/form.html",
+        form=form,
+        title=_("Choose a new password"),
+        submit=_("Change my password"),
+    )

@@ -40,7 +40,8 @@ def check(paths: tuple[str, ...], site: str | None) -> None:
         count = len(result.problems)
         click.echo(f"{count} problem{'s' if count > 1 else ''} found.", err=True)
         sys.exit(1)
-    click.echo(f"{len(result.procedures)} procedures checked, no problem found.", err=True)
+    count = len(result.procedures)
+    click.echo(f"{count} procedure{'s' if count != 1 else ''} checked, no problem found.", err=True)
 
 
 def connector_schemas() -> dict:

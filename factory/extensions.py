@@ -34,12 +34,14 @@ def current_languages() -> list[str]:
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories="translations")
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
-    app.config.setdefault("RATELIMIT_ENABLED", not app.testing or app.config.get(
-        "RATELIMIT_ENABLED", True))
+    app.config.setdefault(
+        "RATELIMIT_ENABLED", not app.testing or app.config.get("RATELIMIT_ENABLED", True)
+    )
     limiter.init_app(app)

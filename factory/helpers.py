@@ -40,8 +40,9 @@ class Entry:
 
 def _fold(value: str) -> str:
     """Lower case without accents, for searching."""
-    return "".join(c for c in unicodedata.normalize("NFD", value.casefold())
-                   if unicodedata.category(c) != "Mn")
+    return "".join(
+        c for c in unicodedata.normalize("NFD", value.casefold()) if unicodedata.category(c) != "Mn"
+    )
 
 
 def catalogue_entries(query: str = "") -> list[Entry]:
@@ -50,9 +51,14 @@ def catalogue_entries(query: str = "") -> list[Entry]:
     entries = []
     for row in state.runtime.catalogue.published(session):
         procedure = state.runtime.catalogue.compiled(session, row.id).procedure
-        entry = Entry(procedure.slug, text(procedure.title), text(procedure.summary),
-                      text(procedure.category) or "Autres démarches", procedure.estimated_minutes,
-                      procedure.login)
+        entry = Entry(
+            procedure.slug,
+            text(procedure.title),
+            text(procedure.summary),
+            text(procedure.category) or "Autres démarches",
+            procedure.estimated_minutes,
+            procedure.login,
+        )
         haystack = _fold(" ".join([entry.title, entry.summary, entry.category]))
         if all(word in haystack for word in _fold(query).split()):
             entries.append(entry)
@@ -60,5 +66,6 @@ def catalogue_entries(query: str = "") -> list[Entry]:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(current_language=current_language, authority_name=authority_name,
-                                 text=text)
+    app.jinja_env.globals.update(
+        current_language=current_language, authority_name=authority_name, text=text
+    )

@@ -16,8 +16,9 @@ def catalogue():
     categories: dict[str, list] = {}
     for entry in entries:
         categories.setdefault(entry.category, []).append(entry)
-    return render_template("portal/catalogue.html", categories=categories, query=query,
-                           count=len(entries))
+    return render_template(
+        "portal/catalogue.html", categories=categories, query=query, count=len(entries)
+    )
 
 
 @bp.route("/accessibilite")

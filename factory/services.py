@@ -62,8 +62,11 @@ def init_app(app: Flask) -> None:
     uploads = Path(app.config["UPLOAD_FOLDER"])
     uploads.mkdir(parents=True, exist_ok=True)
     app.extensions["guichet"] = state = Services(
-        engine=engine, sessions=make_session_factory(engine), runtime=Runtime(site=site),
-        clock=app.config.get("CLOCK") or Clock(), uploads=uploads,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        runtime=Runtime(site=site),
+        clock=app.config.get("CLOCK") or Clock(),
+        uploads=uploads,
     )
     if app.config.get("PROCEDURES"):
         publish_at_start(state, Path(app.config["PROCEDURES"]))
@@ -95,8 +98,14 @@ def publish_at_start(state: Services, folder: Path) -> None:
     for path in procedure_files(folder):
         with state.sessions() as session, session.begin():
             try:
-                publish(session, state.runtime, path.read_text("utf-8"), workflows=workflows,
-                        clock=state.clock, name=str(path))
+                publish(
+                    session,
+                    state.runtime,
+                    path.read_text("utf-8"),
+                    workflows=workflows,
+                    clock=state.clock,
+                    name=str(path),
+                )
             except PublishError as error:
                 log.warning("%s is not published: %s", path, error)
 

@@ -49,7 +49,11 @@ def registry(receiver):
 @pytest.fixture
 def worker(registry, sessions, clock):
     return Worker(
-        Runtime(site=registry.site), sessions, registry.deliver, clock=clock, batch=200,
+        Runtime(site=registry.site),
+        sessions,
+        registry.deliver,
+        clock=clock,
+        batch=200,
         max_attempts=50,
     )
 
@@ -63,8 +67,12 @@ def enqueue_events(sessions, count: int, now: dt.datetime) -> list[str]:
                 case=None,
                 kind="send",
                 connector="hook",
-                payload={"specversion": "1.0", "id": event_id, "type": "fr.guichet.test",
-                         "data": {"n": n}},
+                payload={
+                    "specversion": "1.0",
+                    "id": event_id,
+                    "type": "fr.guichet.test",
+                    "data": {"n": n},
+                },
                 now=now,
                 event_id=event_id,
             )
@@ -84,9 +92,7 @@ def rows(sessions) -> list[OutboxMessage]:
         return list(session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-def test_a_thousand_deliveries_survive_an_outage_of_the_receiver(
-    sessions, clock, receiver, worker
-):
+def test_a_thousand_deliveries_survive_an_outage_of_the_receiver(sessions, clock, receiver, worker):
     ids = enqueue_events(sessions, 1000, clock.now())
 
     # the receiver is up but failing
