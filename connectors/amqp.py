@@ -32,8 +32,8 @@ class AmqpConnector(Connector):
         },
     }
 
-    def __init__(self, name, settings):
-        super().__init__(name, settings)
+    def __init__(self, name, settings, *, storage=None):
+        super().__init__(name, settings, storage=storage)
         self.connection: pika.BlockingConnection | None = None
         self.channel = None
 

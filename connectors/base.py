@@ -22,9 +22,11 @@ class Connector:
     #: JSON Schema (Draft 2020-12) of the settings, ``type`` excluded.
     settings_schema: ClassVar[dict[str, Any]] = {"type": "object"}
 
-    def __init__(self, name: str, settings: dict[str, Any]):
+    def __init__(self, name: str, settings: dict[str, Any], *, storage=None):
         self.name = name
         self.settings = settings
+        #: the folder of attachments' contents, for types that carry files
+        self.storage = storage
 
     def deliver(self, delivery: Delivery) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

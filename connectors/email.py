@@ -13,7 +13,7 @@ import json
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from pathlib import Path
 
 from .base import Connector, Delivery, DeliveryFailed
@@ -54,7 +54,8 @@ class EmailConnector(Connector):
         message = EmailMessage()
         message["From"] = self.settings["from"]
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(idstring=delivery.event_id, domain="guichet")
+        # the same Message-ID on every attempt, so that mail systems drop duplicates
+        message["Message-ID"] = f"<{delivery.event_id}@guichet>"
         message["X-Guichet-Event-Id"] = delivery.event_id
         if delivery.kind == "notify":
             recipients = payload.get("to") or []
@@ -126,8 +127,11 @@ class EmailConnector(Connector):
                 retryable=error.smtp_code < 500,
             ) from error
         except smtplib.SMTPRecipientsRefused as error:
+            # 4xx for every recipient (greylisting, a full mailbox): try again later
+            codes = [code for code, _ in error.recipients.values()]
             raise DeliveryFailed(
-                f"the mail server refused the recipients: {error.recipients}", retryable=False
+                f"the mail server refused the recipients: {error.recipients}",
+                retryable=bool(codes) and all(code < 500 for code in codes),
             ) from error
         except (OSError, smtplib.SMTPException) as error:
             raise DeliveryFailed(f"cannot reach the mail server {host}:{port}: {error}") from error

@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from .base import Connector, Delivery, DeliveryFailed
 
@@ -29,35 +30,54 @@ class FiledropConnector(Connector):
     }
 
     def __init__(self, name, settings, *, storage: Path | None = None):
-        super().__init__(name, settings)
+        super().__init__(name, settings, storage=storage)
         self.folder = Path(settings["path"])
-        self.storage = storage  # where attachments' content lives, when they are copied
 
     def deliver(self, delivery: Delivery) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            if self.settings.get("attachments"):
+                # the attachments first: the event file appears only when they are all there
+                for item in delivery.payload.get("data", {}).get("attachments", []):
+                    self.copy_attachment(delivery, item)
             body = json.dumps(delivery.payload, ensure_ascii=False, indent=2).encode("utf-8")
             write_atomically(self.folder / f"{delivery.event_id}.json", body)
-            if self.settings.get("attachments") and self.storage is not None:
-                for item in delivery.payload.get("data", {}).get("attachments", []):
-                    source = self.storage / item["id"]
-                    if source.exists():
-                        target = self.folder / f"{delivery.event_id}-{item['id']}"
-                        with tempfile.NamedTemporaryFile(dir=self.folder, delete=False) as tmp:
-                            shutil.copyfileobj(source.open("rb"), tmp)
-                        os.replace(tmp.name, target)
         except OSError as error:
             raise DeliveryFailed(f"cannot write into {self.folder}: {error.strerror}") from error
 
+    def copy_attachment(self, delivery: Delivery, item: dict) -> None:
+        source = self.storage / item["id"] if self.storage is not None else None
+        if source is None or not source.is_file():
+            raise DeliveryFailed(
+                f"the attachment {item['id']} of {delivery.event_id} is missing from the storage",
+                retryable=False,
+            )
+        with source.open("rb") as stream:
+            write_atomically(self.folder / f"{delivery.event_id}-{item['id']}", stream)
 
-def write_atomically(path: Path, body: bytes) -> None:
-    """Write ``body`` to ``path`` so that readers see the old file or the whole new one."""
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+#: Files are readable as any file this process writes (mkstemp would make them private).
+FILE_MODE = 0o666 & ~_umask()
+
+
+def write_atomically(path: Path, body: bytes | BinaryIO) -> None:
+    """Write ``body`` to ``path`` so that readers see no file, or the whole of it."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
     try:
         with os.fdopen(descriptor, "wb") as stream:
-            stream.write(body)
+            if isinstance(body, bytes | bytearray):
+                stream.write(body)
+            else:
+                shutil.copyfileobj(body, stream)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

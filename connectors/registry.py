@@ -9,8 +9,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from definitions.schemas import suggestion
-from definitions.site import Site
+from definitions.schemas import a_or_an, suggestion
+from definitions.site import Secret, Site
 
 from .base import Connector, Delivery, DeliveryFailed
 
@@ -45,11 +45,7 @@ def settings_problems(
     if kind not in types:
         return [(("type",), f"unknown connector type {kind!r}{suggestion(kind, types)}")]
     schema = types[kind].settings_schema
-    values = {
-        k: ("<secret>" if type(v).__name__ == "Secret" else v)
-        for k, v in settings.items()
-        if k != "type"
-    }
+    values = {k: _masked(v) for k, v in settings.items() if k != "type"}
     problems = []
     for error in Draft202012Validator(schema).iter_errors(values):
         path = tuple(error.absolute_path)
@@ -59,21 +55,39 @@ def settings_problems(
                 problems.append(
                     (
                         (name,),
-                        f"unknown setting {name!r} for a {kind} connector"
+                        f"unknown setting {name!r} for {a_or_an(kind)} connector"
                         f"{suggestion(name, schema.get('properties', {}))}",
                     )
                 )
         elif error.validator == "required":
-            problems.append((path, f"a {kind} connector needs {error.message.split(chr(39))[1]!r}"))
+            missing = error.message.split("'")[1]
+            problems.append((path, f"{a_or_an(kind)} connector needs {missing!r}"))
+        elif error.validator == "anyOf" and not path:
+            options = " or ".join(repr(r["required"][0]) for r in error.validator_value)
+            problems.append((path, f"{a_or_an(kind)} connector needs {options}"))
         else:
             problems.append((path, f"{'.'.join(map(str, path)) or 'settings'}: {error.message}"))
     return problems
 
 
+def _masked(value: Any) -> Any:
+    """Settings with every secret replaced by a placeholder, at any depth: a message about
+    a setting never shows a secret."""
+    if isinstance(value, Secret):
+        return "<secret>"
+    if isinstance(value, Mapping):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    return value
+
+
 class ConnectorRegistry:
     """The site's connector instances, ready to deliver."""
 
-    def __init__(self, site: Site | None, types: Mapping[str, type[Connector]] | None = None):
+    def __init__(
+        self, site: Site | None, types: Mapping[str, type[Connector]] | None = None, *, storage=None
+    ):
         self.types = dict(types) if types is not None else load_types()
         self.instances: dict[str, Connector] = {}
         problems = []
@@ -82,7 +96,7 @@ class ConnectorRegistry:
             problems += [f"connector {name!r}: {message}" for _, message in found]
             if not found:
                 settings = {k: v for k, v in config.resolved().items() if k != "type"}
-                self.instances[name] = self.types[config.type](name, settings)
+                self.instances[name] = self.types[config.type](name, settings, storage=storage)
         if problems:
             raise RegistryError("; ".join(problems))
 

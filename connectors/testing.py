@@ -19,8 +19,8 @@ class RecordingConnector(Connector):
         "properties": {"fail": {"enum": ["never", "retry", "permanently"]}},
     }
 
-    def __init__(self, name: str, settings: dict[str, Any]):
-        super().__init__(name, settings)
+    def __init__(self, name: str, settings: dict[str, Any], *, storage=None):
+        super().__init__(name, settings, storage=storage)
         self.delivered: list[Delivery] = []
         self.fail = settings.get("fail", "never")
 

@@ -39,9 +39,11 @@ def verify(
 ) -> bool:
     """What a receiver does: check the signature and that the timestamp is recent."""
     now = time.time() if now is None else now
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance:
+    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > tolerance:
         return False
-    return hmac.compare_digest(signature(secret, timestamp, body), header)
+    if not header.isascii():
+        return False
+    return hmac.compare_digest(signature(secret, timestamp, body).encode(), header.encode())
 
 
 class WebhookConnector(Connector):
@@ -62,8 +64,10 @@ class WebhookConnector(Connector):
         },
     }
 
-    def __init__(self, name, settings, *, transport: httpx.BaseTransport | None = None):
-        super().__init__(name, settings)
+    def __init__(
+        self, name, settings, *, storage=None, transport: httpx.BaseTransport | None = None
+    ):
+        super().__init__(name, settings, storage=storage)
         self.client = httpx.Client(
             timeout=settings.get("timeout", 10),
             transport=transport,

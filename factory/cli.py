@@ -179,7 +179,9 @@ def db_upgrade(database: str) -> None:
 @site_config_option
 @click.option("--once", is_flag=True, help="Process what is due, then stop.")
 @click.option("--batch", default=50, show_default=True, help="Rows claimed at a time.")
-def worker(database: str, site: str | None, once: bool, batch: int) -> None:
+@click.option("--uploads", envvar="GUICHET_UPLOAD_FOLDER", default="var/uploads",
+              show_default=True, help="Where attachments are kept (env GUICHET_UPLOAD_FOLDER).")
+def worker(database: str, site: str | None, once: bool, batch: int, uploads: str) -> None:
     """Fire due timers and deliver the outbox through the site's connectors."""
     import logging
     import signal
@@ -193,7 +195,7 @@ def worker(database: str, site: str | None, once: bool, batch: int) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     runtime = load_runtime(site)
     try:
-        registry = ConnectorRegistry(runtime.site)
+        registry = ConnectorRegistry(runtime.site, storage=Path(uploads))
     except RegistryError as error:
         raise click.ClickException(str(error)) from error
     engine = open_database(database)

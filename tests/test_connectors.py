@@ -12,11 +12,10 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import EntryPoint
-from pathlib import Path
 
 import pytest
 
@@ -182,8 +181,14 @@ def smtp_server():
 def smtp_connector(port: int, **settings) -> EmailConnector:
     return EmailConnector(
         "mail",
-        {"from": SENDER, "host": "127.0.0.1", "port": port, "security": "none", "timeout": 5,
-         **settings},
+        {
+            "from": SENDER,
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "none",
+            "timeout": 5,
+            **settings,
+        },
     )
 
 
@@ -273,7 +278,7 @@ def test_the_message_id_is_stable_across_retries_and_carries_the_event_id(smtp_s
     delivery = notification(["lea.martin@example.org"], "Reçu", "Bonjour")
     connector = smtp_connector(port)
     connector.deliver(delivery)
-    connector.deliver(Delivery(**{**delivery.__dict__, "attempt": 2}))
+    connector.deliver(replace(delivery, attempt=2))
 
     first, second = (r.message["Message-ID"] for r in handler.received)
     assert first == second
@@ -506,12 +511,26 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, like most receivers
+            disable_nagle_algorithm = True  # headers and body go in two writes
+
+            def setup(self):
+                super().setup()
+                with receiver.lock:
+                    receiver.connections.add(self.connection)
+
+            def finish(self):
+                with receiver.lock:
+                    receiver.connections.discard(self.connection)
+                super().finish()
+
             def do_POST(self):  # noqa: N802
                 receiver.handle(self)
 
             def log_message(self, *args):
                 pass
 
+        self.connections: set[socket.socket] = set()
         self.release.clear()
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(
@@ -525,6 +544,12 @@ class WebhookReceiver:
             self.release.set()
             self.server.shutdown()
             self.server.server_close()
+            with self.lock:  # kept-alive connections go down with the server
+                for connection in self.connections:
+                    try:
+                        connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
             self.thread.join(5)
             self.server = None
 
@@ -918,17 +943,23 @@ def test_filedrop_copies_the_attachments(tmp_path):
     storage.mkdir()
     (storage / "att-1").write_bytes(b"%PDF-1.7 carte d'identite")
     payload = envelope(
-        attachments=[{"id": "att-1", "field": "piece_identite", "filename": "cni.pdf",
-                      "content_type": "application/pdf", "size": 25, "sha256": "x"}]
+        attachments=[
+            {
+                "id": "att-1",
+                "field": "piece_identite",
+                "filename": "cni.pdf",
+                "content_type": "application/pdf",
+                "size": 25,
+                "sha256": "x",
+            }
+        ]
     )
     connector = FiledropConnector(
         "depot-ged", {"path": str(folder), "attachments": True}, storage=storage
     )
     connector.deliver(send(payload))
 
-    assert sorted(os.listdir(folder)) == sorted(
-        [f"{payload['id']}.json", f"{payload['id']}-att-1"]
-    )
+    assert sorted(os.listdir(folder)) == sorted([f"{payload['id']}.json", f"{payload['id']}-att-1"])
     assert (folder / f"{payload['id']}-att-1").read_bytes() == b"%PDF-1.7 carte d'identite"
 
 
@@ -938,15 +969,23 @@ def test_filedrop_shows_no_event_whose_attachments_could_not_be_copied(tmp_path)
     storage, folder = tmp_path / "storage", tmp_path / "ged"
     (storage / "att-1").mkdir(parents=True)  # unreadable as a file
     payload = envelope(
-        attachments=[{"id": "att-1", "field": "piece_identite", "filename": "cni.pdf",
-                      "content_type": "application/pdf", "size": 25, "sha256": "x"}]
+        attachments=[
+            {
+                "id": "att-1",
+                "field": "piece_identite",
+                "filename": "cni.pdf",
+                "content_type": "application/pdf",
+                "size": 25,
+                "sha256": "x",
+            }
+        ]
     )
     connector = FiledropConnector(
         "depot-ged", {"path": str(folder), "attachments": True}, storage=storage
     )
     with pytest.raises(DeliveryFailed):
         connector.deliver(send(payload))
-    assert f"{payload['id']}.json" not in os.listdir(folder)
+    assert os.listdir(folder) == [], "no event without its attachments, no temporary file"
 
 
 def test_filedrop_reports_an_unwritable_folder(tmp_path):
@@ -1009,7 +1048,11 @@ def test_the_example_site_connectors_all_start(runtime):
     registry = ConnectorRegistry(runtime.site)
     try:
         assert set(registry.instances) == {
-            "mail", "relais-smtp", "logiciel-etat-civil", "gmao-voirie", "bus-finances",
+            "mail",
+            "relais-smtp",
+            "logiciel-etat-civil",
+            "gmao-voirie",
+            "bus-finances",
             "depot-ged",
         }
         # secrets are revealed to the connectors themselves
@@ -1051,8 +1094,12 @@ def test_every_bad_connector_is_reported_at_once():
 
 
 def test_a_secret_is_never_shown_in_a_settings_problem():
-    settings = {"type": "webhook", "url": "https://x.example.org", "secret": "s",
-                "timeout": Secret("HOOK_TIMEOUT", "not-a-number-and-private")}
+    settings = {
+        "type": "webhook",
+        "url": "https://x.example.org",
+        "secret": "s",
+        "timeout": Secret("HOOK_TIMEOUT", "not-a-number-and-private"),
+    }
     with pytest.raises(RegistryError) as refused:
         ConnectorRegistry(site_with(hook=settings))
     assert "not-a-number-and-private" not in str(refused.value)
