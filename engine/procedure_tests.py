@@ -252,25 +252,26 @@ class ScenarioRun:
         if expect.department is not None and case.department != expect.department:
             problems.append(f"department is {case.department!r}, expected {expect.department!r}")
         if expect.sent is not None:
-            sent = set(
-                self.session.scalars(
-                    sa.select(OutboxMessage.connector).where(
-                        OutboxMessage.case_id == case.id, OutboxMessage.kind == "send"
-                    )
-                )
-            )
-            if sent != set(expect.sent):
-                problems.append(f"sent to {sorted(sent)}, expected {sorted(expect.sent)}")
+            sent = set(self.session.scalars(sa.select(OutboxMessage.connector).where(
+                OutboxMessage.case_id == case.id, OutboxMessage.kind == "send")))
+            problems += _compare("sent to", sent, expect.sent)
         if expect.notified is not None:
-            notified = set(
-                self.session.scalars(
-                    sa.select(Notification.audience).where(Notification.case_id == case.id)
-                )
-            )
-            if notified != set(expect.notified):
-                problems.append(f"notified {sorted(notified)}, expected {sorted(expect.notified)}")
+            notified = set(self.session.scalars(sa.select(Notification.audience).where(
+                Notification.case_id == case.id)))
+            problems += _compare("notified", notified, expect.notified)
         if problems:
             raise ScenarioFailed(f"{when}: " + "; ".join(problems))
+
+
+def _compare(what: str, found: set[str], expected) -> list[str]:
+    """Each name listed must have happened; an empty list means that nothing did."""
+    if not expected:
+        return [f"{what} {sorted(found)}, expected nothing"] if found else []
+    missing = set(expected) - found
+    if missing:
+        return [f"{what} {sorted(found)}, expected {sorted(expected)} (missing "
+                f"{', '.join(sorted(missing))})"]
+    return []
 
 
 def start_time(calendar_zone: str = "Europe/Paris") -> dt.datetime:

@@ -163,10 +163,10 @@ def test_wrong_expectations_are_reported_and_fail_the_run(example_environ, broke
     assert report["délivrance correcte"] == ""
     assert report["mauvais état attendu"] == ("at the end: state is 'delivree', expected 'refusee'")
     assert report["mauvais envoi attendu"] == (
-        "at the end: sent to ['logiciel-etat-civil'], expected []"
+        "at the end: sent to ['logiciel-etat-civil'], expected nothing"
     )
     assert report["mauvaise notification attendue"] == (
-        "at the end: notified ['citizen'], expected ['agents', 'citizen']"
+        "at the end: notified ['citizen'], expected ['agents', 'citizen'] (missing agents)"
     )
     assert report["refus attendu qui n'arrive pas"] == (
         "step 1: 'delivrer' should have been refused"
