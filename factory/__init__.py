@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Blueprint, Flask
 
 from .config import Defaults
 
@@ -34,13 +34,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     services.init_app(app)
     helpers.init_app(app)
 
-    from . import auth, errors, portal, security, space
+    from jinja2 import ChoiceLoader, PackageLoader
 
+    from . import auth, errors, filing, portal, security, space
+
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("renderers", "templates")])
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(filing.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(space.bp)
+    import renderers
+
+    app.register_blueprint(Blueprint("renderers", "renderers",
+                                     static_folder=str(renderers.STATIC_FOLDER),
+                                     static_url_path="/static/renderers-assets"))
     return app
 
 

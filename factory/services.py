@@ -114,7 +114,7 @@ def start_worker(app: Flask, state: Services) -> None:
     from connectors.registry import ConnectorRegistry
     from engine.worker import Worker, start_thread
 
-    registry = ConnectorRegistry(state.runtime.site)
+    registry = ConnectorRegistry(state.runtime.site, storage=state.uploads)
     worker = Worker(state.runtime, state.sessions, registry.deliver, clock=state.clock)
     app.extensions["guichet.worker"] = start_thread(worker)
     log.info("the worker runs in the server")

@@ -1,0 +1,366 @@
+"""Filing a procedure: one page at a time, drafts saved as they go, a review, the receipt.
+
+Drafts belong to the signed-in citizen, or, for anonymous filers, to the browser session
+that started them (and to whoever holds the resume link sent by e-mail). Anyone else gets a
+404. Every POST carries the CSRF token (CSRFProtect), answers are validated by the page's
+form and, on submit, by the engine against the version's compiled schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
+from werkzeug.utils import secure_filename
+
+import renderers
+from definitions.model import Page, Procedure
+from engine import cases
+from engine.errors import EngineError, InvalidValues, Refused
+from engine.models import Account, Attachment, Case
+from engine.notifications import notify
+from engine.workflow import Actor
+
+from .helpers import current_language, text
+from .services import db, services
+from .translations import form_translations
+
+bp = Blueprint("filing", __name__)
+NAV = "nav"  # the name of the page's own buttons ("action" belongs to the renderers)
+
+
+# -- access -------------------------------------------------------------------------------
+
+
+def actor() -> Actor:
+    if current_user.is_authenticated:
+        return current_user.actor
+    return Actor("citizen")
+
+
+def _remember_draft(case: Case) -> None:
+    drafts = set(session.get("drafts", []))
+    drafts.add(case.id)
+    session["drafts"] = sorted(drafts)[-20:]
+
+
+def draft_case(case_id: int) -> Case:
+    """A draft this browser may fill, or 404."""
+    case = db().get(Case, case_id)
+    if case is None or not case.is_draft:
+        abort(404)
+    if case.owner_id is not None:
+        if not (current_user.is_authenticated and current_user.id == case.owner_id):
+            abort(404)
+    elif case.id not in session.get("drafts", []):
+        abort(404)
+    return case
+
+
+def compiled_of(case: Case):
+    return services().runtime.catalogue.compiled(db(), case.version_id)
+
+
+def today():
+    state = services()
+    return state.runtime.calendar.today(state.clock.now())
+
+
+# -- the procedure's page and the start ------------------------------------------------------
+
+
+@bp.route("/demarches/<slug>")
+def start(slug: str):
+    state = services()
+    row = state.runtime.catalogue.current(db(), slug)
+    if row is None:
+        abort(404)
+    procedure = state.runtime.catalogue.compiled(db(), row.id).procedure
+    return render_template("filing/start.html", procedure=procedure, slug=slug)
+
+
+@bp.route("/demarches/<slug>/commencer", methods=["POST"])
+def begin(slug: str):
+    state = services()
+    row = state.runtime.catalogue.current(db(), slug)
+    if row is None:
+        abort(404)
+    procedure = state.runtime.catalogue.compiled(db(), row.id).procedure
+    if procedure.login == "required" and not current_user.is_authenticated:
+        flash(_("This procedure needs an account: sign in or create one, then start again."),
+              "info")
+        return redirect(url_for("auth.login", next=url_for("filing.start", slug=slug)))
+    if current_user.is_authenticated and current_user.kind != "citizen":
+        abort(403)
+    who = Actor("citizen") if procedure.login == "none" else actor()
+    case = cases.new_draft(db(), state.runtime, row, who, state.clock)
+    case.answers = prefill(procedure, db().get(Account, who.account_id)
+                           if who.account_id else None)
+    db().commit()
+    _remember_draft(case)
+    return redirect(url_for("filing.page", case_id=case.id,
+                            page_id=visible_pages(procedure, case.answers)[0].id))
+
+
+def prefill(procedure: Procedure, account: Account | None) -> dict:
+    """"Tell us once": what the account already knows (profile only with consent)."""
+    if account is None:
+        return {}
+    profile = account.profile or {}
+    identity = {"email": account.email, **{k: v for k, v in profile.items()
+                                          if k in ("given_name", "family_name", "birthdate")}}
+    answers = {}
+    for field in procedure.form.fields:
+        if not field.prefill:
+            continue
+        source, _, key = field.prefill.partition(".")
+        if source == "identity" and identity.get(key):
+            answers[field.id] = identity[key]
+        elif source == "profile" and account.prefill_consent and profile.get(key):
+            answers[field.id] = profile[key]
+    return answers
+
+
+@bp.route("/brouillons/<int:case_id>")
+def resume(case_id: int):
+    case = draft_case(case_id)
+    procedure = compiled_of(case).procedure
+    pages = visible_pages(procedure, case.answers)
+    page_id = case.current_page if case.current_page in {p.id for p in pages} else pages[0].id
+    return redirect(url_for("filing.page", case_id=case.id, page_id=page_id))
+
+
+def visible_pages(procedure: Procedure, answers: dict) -> list[Page]:
+    from definitions.answers import expression_context
+
+    context = expression_context(procedure.fields, answers, today=today())
+    return [p for p in procedure.form.pages if p.when is None or p.when.holds(context)]
+
+
+# -- the pages ---------------------------------------------------------------------------------
+
+
+def _form(procedure: Procedure, page: Page, case: Case, formdata=None):
+    cls = renderers.page_form(procedure, page, language=current_language())
+    return cls(formdata, answers=case.answers, today=today(),
+               translations=form_translations())
+
+
+@bp.route("/brouillons/<int:case_id>/<page_id>", methods=["GET", "POST"])
+def page(case_id: int, page_id: str):
+    case = draft_case(case_id)
+    procedure = compiled_of(case).procedure
+    pages = visible_pages(procedure, case.answers)
+    current = next((p for p in pages if p.id == page_id), None)
+    if current is None:
+        abort(404)
+    if request.method == "GET":
+        return _render_page(procedure, case, pages, current, _form(procedure, current, case))
+    form = _form(procedure, current, case, CombinedMultiDict([request.form, request.files]))
+    if form.group_action:
+        return _render_page(procedure, case, pages, current, form)
+    going = request.form.get(NAV, "next")
+    if not form.validate():
+        if going == "back":  # going back loses nothing that was saved
+            return redirect(_neighbour(case, pages, current, -1))
+        return _render_page(procedure, case, pages, current, form), 422
+    new = store_files(case, procedure, form, renderers.answers_from(form))
+    answers = {k: v for k, v in case.answers.items() if k not in form.field_ids} | new
+    cases.save_answers(db(), case, answers, page=current.id)
+    db().commit()
+    if going == "back":
+        return redirect(_neighbour(case, pages, current, -1))
+    if going == "save":
+        flash(_("Your draft is saved. You can come back to it from your requests."), "success")
+        return redirect(url_for("filing.page", case_id=case.id, page_id=current.id))
+    if request.args.get("from") == "review":
+        return redirect(url_for("filing.review", case_id=case.id))
+    return redirect(_neighbour(case, visible_pages(procedure, case.answers), current, +1))
+
+
+def _neighbour(case: Case, pages: list[Page], current: Page, step: int) -> str:
+    ids = [p.id for p in pages]
+    index = ids.index(current.id) + step if current.id in ids else 0
+    if index < 0:
+        return url_for("filing.start", slug=case.procedure)
+    if index >= len(ids):
+        return url_for("filing.review", case_id=case.id)
+    return url_for("filing.page", case_id=case.id, page_id=ids[index])
+
+
+def _render_page(procedure, case, pages, current, form):
+    number = [p.id for p in pages].index(current.id) + 1
+    return render_template("filing/page.html", procedure=procedure, case=case, page=current,
+                           form=form, number=number, total=len(pages),
+                           review=procedure.form.review)
+
+
+def store_files(case: Case, procedure: Procedure, form, answers: dict) -> dict:
+    """Uploaded files go to the upload folder (outside the web root); answers keep ids."""
+    stored = dict(answers)
+    for key, value in answers.items():
+        uploads = value if isinstance(value, list) else [value]
+        if not uploads or not all(isinstance(u, FileStorage) for u in uploads):
+            continue
+        detected = getattr(form[key], "detected", None) or []
+        ids = [_store(case, key, upload, detected[i] if i < len(detected) else None)
+               for i, upload in enumerate(uploads)]
+        stored[key] = ids if isinstance(value, list) else ids[0]
+    return stored
+
+
+def _store(case: Case, field_id: str, upload: FileStorage, content_type: str | None) -> str:
+    state = services()
+    identifier = str(uuid.uuid4())
+    upload.stream.seek(0)
+    data = upload.stream.read()
+    path = Path(state.uploads) / identifier
+    path.write_bytes(data)
+    db().add(Attachment(
+        id=identifier, case_id=case.id, owner_id=case.owner_id, field=field_id,
+        filename=secure_filename(upload.filename or "") or "fichier",
+        content_type=content_type or "application/octet-stream", size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), created_at=state.clock.now(),
+    ))
+    return identifier
+
+
+# -- review, submit, receipt -------------------------------------------------------------------
+
+
+@bp.route("/brouillons/<int:case_id>/verification")
+def review(case_id: int):
+    case = draft_case(case_id)
+    procedure = compiled_of(case).procedure
+    return _render_review(procedure, case)
+
+
+def _render_review(procedure, case, errors=None):
+    from .display import answer_rows
+
+    pages = visible_pages(procedure, case.answers)
+    sections = [(p, answer_rows(p.fields, case.answers, procedure)) for p in pages]
+    return render_template("filing/review.html", procedure=procedure, case=case,
+                           sections=sections, errors=errors or [], key=str(uuid.uuid4()))
+
+
+@bp.route("/brouillons/<int:case_id>/envoi", methods=["POST"])
+def submit(case_id: int):
+    case = db().get(Case, case_id)
+    if case is not None and not case.is_draft and case.id in session.get("drafts", []) + (
+            [case.id] if current_user.is_authenticated and case.owner_id == current_user.id
+            else []):
+        return redirect(url_for("filing.receipt", case_id=case.id))  # a replayed submit
+    case = draft_case(case_id)
+    state = services()
+    key = (request.form.get("submission") or "")[:100] or None
+    try:
+        case = cases.submit(db(), state.runtime, case, actor() if case.owner_id else
+                            Actor("citizen", tracking_token=case.tracking_token), state.clock,
+                            idempotency_key=key)
+        send_receipt(case)
+        db().commit()
+    except InvalidValues as invalid:
+        db().rollback()
+        procedure = compiled_of(case).procedure
+        return _render_review(procedure, case, invalid.errors), 422
+    except EngineError:
+        db().rollback()
+        raise
+    _remember_draft(case)
+    return redirect(url_for("filing.receipt", case_id=case.id))
+
+
+def send_receipt(case: Case) -> None:
+    """The acknowledgement of receipt, in the personal space and by e-mail (outbox)."""
+    state = services()
+    compiled = compiled_of(case)
+    procedure = compiled.procedure
+    lines = [_("We have received your request %(reference)s on %(date)s.",
+               reference=case.reference, date=format_date(case.submitted_at, "long"))]
+    if case.clock_expires_at:
+        lines.append(_("Without an answer from us by %(date)s, the legal deadline will have "
+                       "expired.", date=format_date(case.clock_expires_at, "long")))
+    if case.tracking_token and case.owner_id is None:
+        lines.append(_("Follow your request: %(link)s", link=url_for(
+            "space.tracking", token=case.tracking_token, _external=True)))
+    notify(db(), state.runtime, compiled, case, "citizen", None, {}, state.clock.now(),
+           subject=_("Acknowledgement of receipt: %(title)s", title=text(procedure.title)),
+           body="\n\n".join(lines))
+
+
+@bp.route("/demandes/<int:case_id>/recu")
+def receipt(case_id: int):
+    case = db().get(Case, case_id)
+    allowed = case is not None and not case.is_draft and (
+        (case.owner_id is not None and current_user.is_authenticated
+         and current_user.id == case.owner_id)
+        or (case.owner_id is None and case.id in session.get("drafts", [])))
+    if not allowed:
+        abort(404)
+    compiled = compiled_of(case)
+    state = compiled.procedure.workflow.state(case.state)
+    return render_template("filing/receipt.html", case=case, procedure=compiled.procedure,
+                           state=state)
+
+
+# -- what the authority asks of the citizen ------------------------------------------------------
+
+
+@bp.route("/mes-demandes/<int:case_id>/actions/<transition_id>", methods=["GET", "POST"])
+@bp.route("/suivi/<token>/actions/<transition_id>", methods=["GET", "POST"])
+def citizen_action(transition_id: str, case_id: int | None = None, token: str | None = None):
+    from .space import own_case, tracked_case
+
+    if token:
+        case = tracked_case(token)
+        who = Actor("citizen", case.owner_id if current_user.is_authenticated and
+                    current_user.id == case.owner_id else None, tracking_token=token)
+        back = url_for("space.tracking", token=token)
+    else:
+        if not current_user.is_authenticated:
+            abort(404)
+        case = own_case(case_id)
+        who = current_user.actor
+        back = url_for("space.case", case_id=case.id)
+    compiled = compiled_of(case)
+    transition = compiled.transition(transition_id)
+    if transition is None or transition.actor != "citizen" or not compiled.leaves(
+            transition_id, case.state):
+        abort(404)
+    cls = renderers.transition_form(compiled.procedure, transition, language=current_language())
+    formdata = CombinedMultiDict([request.form, request.files]) if request.method == "POST" \
+        else None
+    form = cls(formdata, answers=case.answers, today=today(), translations=form_translations())
+    if request.method == "POST" and not form.group_action and form.validate():
+        values = store_files(case, compiled.procedure, form, renderers.answers_from(form))
+        try:
+            cases.fire(db(), services().runtime, case, transition_id, who, services().clock,
+                       values=values,
+                       expected_version=int(request.form.get("version", case.lock_version)))
+            db().commit()
+        except Refused as refusal:
+            db().rollback()
+            flash(_("This action is no longer possible: %(reason)s", reason=str(refusal)),
+                  "error")
+            return redirect(back)
+        flash(_("Thank you, your answer is sent to the department."), "success")
+        return redirect(back)
+    return render_template("filing/action.html", case=case, procedure=compiled.procedure,
+                           transition=transition, form=form, back=back), (
+        422 if request.method == "POST" and form.error_items() else 200)

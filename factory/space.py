@@ -1,0 +1,218 @@
+"""The personal space: a citizen's requests, their timeline, messages, reminders, ratings.
+
+Anonymous filers reach the same page through the unguessable tracking link they were
+given. Anyone else gets a 404: a case is never shown to someone who is not its citizen.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine import exchanges
+from engine.errors import Refused
+from engine.models import Account, Case, CaseEvent, Message, Notification, Reminder, Satisfaction
+from engine.workflow import Actor
+
+from .services import db, services
+
+bp = Blueprint("space", __name__)
+
+
+def citizen_actor(case: Case | None = None, token: str | None = None) -> Actor:
+    if current_user.is_authenticated and current_user.kind == "citizen":
+        return Actor("citizen", current_user.id, tracking_token=token)
+    return Actor("citizen", None, tracking_token=token)
+
+
+def own_case(case_id: int) -> Case:
+    """The signed-in citizen's case, or 404."""
+    case = db().get(Case, case_id)
+    if case is None or current_user.kind != "citizen" or case.owner_id != current_user.id:
+        abort(404)
+    return case
+
+
+def tracked_case(token: str) -> Case:
+    """The case behind a tracking link, or 404 (compared in constant time)."""
+    case = db().scalars(sa.select(Case).where(Case.tracking_token == token)).first()
+    if case is None or not hmac.compare_digest(case.tracking_token, token):
+        abort(404)
+    return case
+
+
+@bp.route("/mes-demandes")
+@login_required
+def requests():
+    if current_user.kind != "citizen":
+        abort(404)
+    session = db()
+    mine = list(session.scalars(
+        sa.select(Case).where(Case.owner_id == current_user.id).order_by(Case.id.desc())))
+    groups = {
+        "drafts": [c for c in mine if c.is_draft],
+        "open": [c for c in mine if not c.is_draft and c.closed_at is None],
+        "closed": [c for c in mine if c.closed_at is not None],
+    }
+    return render_template("space/requests.html", groups=groups, view=case_view)
+
+
+def case_view(case: Case) -> dict:
+    """What the templates show of a case: titles and labels in the current language."""
+    from .helpers import text
+
+    state = services()
+    compiled = state.runtime.catalogue.compiled(db(), case.version_id)
+    procedure = compiled.procedure
+    workflow = procedure.workflow
+    label = text(workflow.state(case.state).label) if case.state else _("Draft")
+    return {"case": case, "procedure": procedure, "title": text(procedure.title),
+            "state": label, "compiled": compiled}
+
+
+def _detail(case: Case, token: str | None = None):
+    session = db()
+    view = case_view(case)
+    workflow = view["procedure"].workflow
+    events = list(session.scalars(
+        sa.select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
+    messages = list(session.scalars(
+        sa.select(Message).where(Message.case_id == case.id).order_by(Message.id)))
+    notifications = list(session.scalars(
+        sa.select(Notification).where(Notification.case_id == case.id,
+                                      Notification.audience == "citizen")
+        .order_by(Notification.id.desc())))
+    reminders = session.scalar(sa.select(sa.func.count()).select_from(Reminder).where(
+        Reminder.case_id == case.id))
+    rated = session.get(Satisfaction, case.id)
+    actions = []
+    if case.state and not case.closed_at:
+        compiled = view["compiled"]
+        actions = [workflow.transition(t) for t in compiled.triggers(case.state)
+                   if workflow.transition(t).actor == "citizen"]
+    return render_template("space/case.html", view=view, events=events, messages=messages,
+                           notifications=notifications, reminders=reminders, rated=rated,
+                           actions=actions, token=token, state_label=_state_label(workflow))
+
+
+def _state_label(workflow):
+    from .helpers import text
+
+    def label(state_id):
+        return text(workflow.state(state_id).label) if state_id else ""
+
+    return label
+
+
+@bp.route("/mes-demandes/<int:case_id>")
+@login_required
+def case(case_id: int):
+    return _detail(own_case(case_id))
+
+
+@bp.route("/suivi/<token>")
+def tracking(token: str):
+    return _detail(tracked_case(token), token)
+
+
+def _target(case_id: int | None, token: str | None) -> tuple[Case, Actor, str]:
+    if token:
+        case = tracked_case(token)
+        return case, citizen_actor(case, token), url_for("space.tracking", token=token)
+    if not current_user.is_authenticated:
+        abort(404)
+    case = own_case(case_id)
+    return case, citizen_actor(case), url_for("space.case", case_id=case_id)
+
+
+def _exchange(case_id: int | None, token: str | None, operation):
+    case, actor, back = _target(case_id, token)
+    session = db()
+    try:
+        operation(session, case, actor)
+        session.commit()
+    except Refused as refusal:
+        session.rollback()
+        flash(_refusal_text(refusal), "error")
+    return redirect(back)
+
+
+def _refusal_text(refusal: Refused) -> str:
+    return {
+        "rate": _("You already sent a reminder in the last 24 hours. The department has it."),
+        "form": _("Write a message of 1 to 5,000 characters."),
+        "state": _("This action is not possible at this stage of the request."),
+    }.get(refusal.reason, _("This action is not possible."))
+
+
+@bp.route("/mes-demandes/<int:case_id>/message", methods=["POST"])
+@bp.route("/suivi/<token>/message", methods=["POST"])
+def message(case_id: int | None = None, token: str | None = None):
+    body = request.form.get("body", "")
+
+    def post(session, case, actor):
+        exchanges.post_message(session, services().runtime, case, actor, services().clock, body)
+        flash(_("Your message is sent to the department."), "success")
+
+    return _exchange(case_id, token, post)
+
+
+@bp.route("/mes-demandes/<int:case_id>/relance", methods=["POST"])
+@bp.route("/suivi/<token>/relance", methods=["POST"])
+def reminder(case_id: int | None = None, token: str | None = None):
+    def post(session, case, actor):
+        exchanges.remind(session, services().runtime, case, actor, services().clock,
+                         request.form.get("comment", ""))
+        flash(_("Your reminder is sent to the department."), "success")
+
+    return _exchange(case_id, token, post)
+
+
+@bp.route("/mes-demandes/<int:case_id>/satisfaction", methods=["POST"])
+@bp.route("/suivi/<token>/satisfaction", methods=["POST"])
+def satisfaction(case_id: int | None = None, token: str | None = None):
+    rating = request.form.get("rating", "")
+    if not rating.isdigit():
+        case, _actor, back = _target(case_id, token)
+        flash(_("Choose a rating from 1 to 5."), "error")
+        return redirect(back)
+
+    def post(session, case, actor):
+        exchanges.rate(session, case, actor, services().clock, int(rating),
+                       request.form.get("comment", ""))
+        flash(_("Thank you for your opinion."), "success")
+
+    return _exchange(case_id, token, post)
+
+
+@bp.route("/mes-notifications")
+@login_required
+def notifications():
+    if current_user.kind != "citizen":
+        abort(404)
+    items = list(db().scalars(sa.select(Notification).where(
+        Notification.account_id == current_user.id).order_by(Notification.id.desc()).limit(100)))
+    return render_template("space/notifications.html", notifications=items)
+
+
+@bp.route("/mon-profil", methods=["GET", "POST"])
+@login_required
+def profile():
+    session = db()
+    account = session.get(Account, current_user.id)
+    if request.method == "POST":
+        account.name = request.form.get("name", account.name).strip()[:200]
+        account.profile = {
+            key: request.form.get(key, "").strip()[:300]
+            for key in ("given_name", "family_name", "phone", "birthdate")
+            if request.form.get(key, "").strip()
+        }
+        account.prefill_consent = request.form.get("prefill_consent") == "yes"
+        session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("space.profile"))
+    return render_template("space/profile.html", account=account)
