@@ -18,13 +18,16 @@ from .config import Defaults
 log = logging.getLogger(__name__)
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, overrides: dict | None = None) -> Flask:
+    """The application. ``test_config`` replaces the environment; ``overrides`` (the
+    command line's options) come on top of it."""
     app = Flask(__name__)
     app.config.from_object(Defaults)
     if test_config is None:
         app.config.from_prefixed_env("GUICHET")
     else:
         app.config.update(test_config)
+    app.config.update(overrides or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _local_secret_key(app)
 

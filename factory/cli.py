@@ -266,3 +266,41 @@ def outbox_replay(database: str, ids: tuple[int, ...], replay_all: bool) -> None
         count = replay(session, None if replay_all else list(ids), Clock().now())
     engine.dispose()
     click.echo(f"{count} deliveries are queued again.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--site", envvar="GUICHET_SITE", type=click.Path(exists=True, dir_okay=False),
+              help="The site config (env GUICHET_SITE).")
+@click.option("--procedures", envvar="GUICHET_PROCEDURES",
+              type=click.Path(exists=True, file_okay=False),
+              help="Publish the procedures of this folder at start (env GUICHET_PROCEDURES).")
+@click.option("--demo", is_flag=True, envvar="GUICHET_DEMO_ACCOUNTS",
+              help="Create demo accounts (citizen, agent, supervisor, administrator).")
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, site: str | None, procedures: str | None, demo: bool,
+          threads: int) -> None:
+    """Run Guichet: the web application, with the worker as a thread (the embedded default)."""
+    import logging
+
+    from waitress import serve as waitress_serve
+
+    from . import create_app
+    from .accounts import DEMO_PASSWORD
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    overrides = {"SITE": site, "PROCEDURES": procedures, "DEMO_ACCOUNTS": demo}
+    app = create_app(overrides={k: v for k, v in overrides.items() if v})
+    url = f"http://{host}:{port}/"
+    click.echo(f"\nGuichet runs at {url}")
+    if demo:
+        click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+        for email, kind in (("citoyen@demo.guichet.fr", "citizen"),
+                            ("agent@demo.guichet.fr", "agent"),
+                            ("responsable@demo.guichet.fr", "supervisor"),
+                            ("admin@demo.guichet.fr", "administrator")):
+            click.echo(f"  {kind:<14} {email}")
+    click.echo("Ctrl+C stops it.\n")
+    waitress_serve(app, host=host, port=port, threads=threads)

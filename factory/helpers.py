@@ -65,7 +65,25 @@ def catalogue_entries(query: str = "") -> list[Entry]:
     return sorted(entries, key=lambda e: (_fold(e.category), _fold(e.title)))
 
 
+def format_day(value) -> str:
+    from flask_babel import format_date
+
+    return format_date(value, "long") if value else ""
+
+
+def format_moment(value) -> str:
+    from flask_babel import format_datetime
+
+    return format_datetime(value, "d MMMM yyyy, HH:mm") if value else ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        current_language=current_language, authority_name=authority_name, text=text
+        current_language=current_language,
+        authority_name=authority_name,
+        text=text,
+        format_date=format_day,
+        format_datetime=format_moment,
     )
+    site = app.extensions["guichet"].runtime.site
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", site.timezone if site else "Europe/Paris")

@@ -1,0 +1,465 @@
+"""WTForms forms for a procedure's pages and for transitions' forms.
+
+:func:`page_form` and :func:`transition_form` build one form class per (procedure version,
+page or transition, language) and cache it. An instance is made per request::
+
+    PageForm = page_form(procedure, page, language="fr")
+    form = PageForm(request_data_or_None, answers=draft, today=today, translations=t)
+    if form.group_action:        # "add:<group>" / "remove:<group>:<i>": re-render, no save
+        ...
+    elif form.validate():
+        draft = {k: v for k, v in draft.items() if k not in form.field_ids} | answers_from(form)
+
+The form judges ``visible_if`` itself, on the values just posted and the other answers:
+hidden fields are neither validated nor returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from definitions.answers import expression_context
+from definitions.model import Field, Page, Procedure, Transition
+
+from .conditions import names_read, to_client, to_json
+from .fields.base import FieldType, SubForm, clear_errors, condition_holds
+from .registry import Registry
+from .registry import registry as default_registry
+from .views import ACTION, ErrorItem, FieldView, ItemView, Visibility
+
+
+@dataclass(frozen=True)
+class GroupAction:
+    """A submit that adds or removes a group's item: the page is shown again, unsaved.
+
+    ``applied`` is False when it could not be done (already at ``max_items``…)."""
+
+    kind: str  # "add" | "remove"
+    group: str  # the group's field id
+    index: int | None
+    applied: bool
+
+
+class DefinitionForm(SubForm):
+    """A form made from definition fields; see :func:`page_form`, :func:`transition_form`.
+
+    Fields are read with ``form[field_id]``. Instances take, besides WTForms' ``formdata``
+    (request data, files included; None when the page is only shown):
+
+    - ``answers``: the answers known so far (the draft, or the case's): they fill the form
+      when nothing is posted, and conditions read them;
+    - ``today`` (and optionally ``now``, ``case``): for relative date bounds and conditions;
+    - ``translations``: an object with ``gettext``/``ngettext`` (also ``meta={"translations":
+      …}``); English msgids when omitted.
+    """
+
+    procedure: Procedure
+    definitions: tuple[Field, ...] = ()
+    kinds: Mapping[str, FieldType] = {}
+    definition_language: str = "fr"
+    title: str = ""
+    default_today: dt.date | None = None
+
+    def __init__(
+        self,
+        formdata=None,
+        *,
+        answers: Mapping[str, Any] | None = None,
+        today: dt.date | None = None,
+        now: dt.datetime | None = None,
+        case: Any = None,
+        context: Mapping[str, Any] | None = None,
+        translations=None,
+        prefix: str = "",
+        data: Mapping[str, Any] | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ):
+        today = today or self.default_today
+        if today is None:
+            raise TypeError(f"{type(self).__name__} needs today= (relative dates, conditions)")
+        self.today = today
+        self.now = now
+        self.case = case
+        self.answers = dict(answers or {})
+        self.extra_context = dict(context or {})
+        self.group_action: GroupAction | None = None
+        self._context: dict[str, Any] | None = None
+        self._views: list[FieldView] | None = None
+        meta = dict(meta or {})
+        if translations is not None:
+            meta["translations"] = translations
+        posted = formdata is not None
+        if data is None:
+            data = self.initial_data(posted)
+        super().__init__(formdata, prefix=prefix, data=data, meta=meta)
+        if posted:
+            self.apply_action(formdata)
+
+    # -- the fields -------------------------------------------------------------------
+
+    @classmethod
+    def stored_kinds(cls) -> dict[str, FieldType]:
+        return {name: kind for name, kind in cls.kinds.items() if kind.stores_value}
+
+    @property
+    def field_ids(self) -> frozenset[str]:
+        """The ids of the answers this form stores (to drop stale ones when saving)."""
+        return frozenset(self.stored_kinds())
+
+    @property
+    def has_groups(self) -> bool:
+        return any(kind.type == "group" for kind in self.kinds.values())
+
+    @property
+    def csrf_field(self):
+        """WTForms' CSRF field, when the app turned CSRF on through ``meta``."""
+        return self._fields.get(self.meta.csrf_field_name) if self.meta.csrf else None
+
+    def initial_data(self, posted: bool) -> dict[str, Any]:
+        """The form data from ``answers`` (and defaults, when nothing is posted)."""
+        data = {}
+        for name, kind in self.stored_kinds().items():
+            if posted:
+                if name in self.answers:
+                    kept = kind.posted_data(self.answers[name])
+                    if kept is not None:
+                        data[name] = kept
+            elif name in self.answers and self.answers[name] is not None:
+                data[name] = kind.from_answer(self.answers[name])
+            else:
+                initial = kind.initial(self.today)
+                if initial is not None:
+                    data[name] = initial
+        return data
+
+    # -- conditions -------------------------------------------------------------------
+
+    def own_values(self) -> dict[str, Any]:
+        """This form's values as answers (unreadable ones as None), for conditions."""
+        return {
+            name: kind.context_value(self._fields[name])
+            for name, kind in self.stored_kinds().items()
+        }
+
+    def build_context(self, own: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def context(self) -> dict[str, Any]:
+        """What this form's conditions see (computed once per state of the form)."""
+        if self._context is None:
+            self._context = self.build_context(self.own_values())
+        return self._context
+
+    def visible(self, field_id: str) -> bool:
+        """Whether the field is shown, judged on the values posted and the answers."""
+        kind = self.kinds.get(field_id)
+        if kind is None or kind.field.visible_if is None:
+            return True
+        return condition_holds(kind.field.visible_if, self.context())
+
+    def client_constants(self) -> dict[str, Any]:
+        """Values the browser cannot read but conditions may: earlier pages' answers."""
+        own = set(self.kinds)
+        return {name: self.answers.get(name) for name in self.procedure.fields if name not in own}
+
+    # -- validation and answers -------------------------------------------------------
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate the visible fields; hidden ones are skipped and keep no errors."""
+        self._context = None
+        self._views = None
+        valid = True
+        for name, field in self._fields.items():
+            if name in self.kinds and not self.visible(name):
+                clear_errors(field)
+                continue
+            extra = extra_validators.get(name, ()) if extra_validators else ()
+            if not field.validate(self, extra):
+                valid = False
+        return valid
+
+    def answers_from_fields(self) -> dict[str, Any]:
+        answers = {}
+        for name, kind in self.stored_kinds().items():
+            if not self.visible(name):
+                continue
+            value = kind.to_answer(self._fields[name])
+            if value is not None:
+                answers[name] = value
+        return answers
+
+    # -- groups without JavaScript ----------------------------------------------------
+
+    def apply_action(self, formdata) -> GroupAction | None:
+        """Apply an ``action`` submit (``add:<group>``, ``remove:<group>:<index>``)."""
+        formdata = self.meta.wrap_formdata(self, formdata)
+        values = formdata.getlist(ACTION) if hasattr(formdata, "getlist") else []
+        value = next((v for v in values if isinstance(v, str) and ":" in v), None)
+        if value is None:
+            return None
+        verb, _, rest = value.partition(":")
+        groups = {
+            self._fields[name].name: name
+            for name, kind in self.stored_kinds().items()
+            if kind.type == "group"
+        }
+        if verb == "add" and rest in groups:
+            name = groups[rest]
+            applied = self.kinds[name].add_item(self._fields[name], self.today)
+            self.group_action = GroupAction("add", name, None, applied)
+        elif verb == "remove":
+            target, _, index = rest.rpartition(":")
+            if target in groups and index.isdigit():
+                name = groups[target]
+                applied = self.kinds[name].remove_item(self._fields[name], int(index))
+                self.group_action = GroupAction("remove", name, int(index), applied)
+        self._context = None
+        self._views = None
+        return self.group_action
+
+    # -- what the templates read ------------------------------------------------------
+
+    @property
+    def field_views(self) -> list[FieldView]:
+        """One view per field, in order (``info`` included), for ``render_fields``."""
+        if self._views is None:
+            self._views = [self._view(name, kind) for name, kind in self.kinds.items()]
+        return self._views
+
+    def error_items(self) -> list[ErrorItem]:
+        """Every error of the form, in page order, for the error summary."""
+        found = [ErrorItem(None, "", message) for message in self.form_errors]
+        csrf = self.csrf_field
+        if csrf is not None:
+            found += [ErrorItem(None, "", message) for message in csrf.errors]
+        for view in self.field_views:
+            found += view.error_items()
+        return found
+
+    def _client_inputs(self) -> dict[str, tuple[str, str]]:
+        return {
+            name: (self._fields[name].name, kind.type)
+            for name, kind in self.stored_kinds().items()
+            if kind.client_readable
+        }
+
+    def _visibility(self, field: Field, inputs, local: set[str], shown, outer: bool = False):
+        """How the condition of ``field`` shows in HTML. ``local`` are the names whose
+        inputs are on this page: a condition that reads none of them is judged by the
+        server once and for all; one that does goes to the browser (conditions.js), or,
+        when the browser cannot evaluate it, leaves the field shown so that it can be
+        filled (an ``info`` text, which has nothing to fill, follows the server)."""
+        if field.visible_if is None:
+            return Visibility(conditional=outer)
+        if not names_read(field.visible_if) & local:
+            return Visibility(hidden=not shown(), conditional=True)
+        tree = to_client(field.visible_if, inputs, self.client_constants())
+        if tree is None and field.type == "info":
+            return Visibility(hidden=not shown(), conditional=True)
+        return Visibility(condition=to_json(tree), conditional=True)
+
+    def _view(self, name: str, kind: FieldType) -> FieldView:
+        inputs = self._client_inputs()
+        visibility = self._visibility(
+            kind.field, inputs, set(self.kinds), lambda: self.visible(name)
+        )
+        field = self._fields.get(name)
+        view_id = field.id if field is not None else f"{self._prefix}{name}"
+        if kind.type != "group":
+            return FieldView(self, kind, field, id=view_id, visibility=visibility)
+        view = FieldView(self, kind, field, id=view_id, visibility=visibility)
+        view.items = [
+            self._item_view(view, kind, entry, index, inputs, visibility.conditional)
+            for index, entry in enumerate(field.entries)
+        ]
+        return view
+
+    def _item_view(self, group_view, kind, entry, index, page_inputs, conditional) -> ItemView:
+        item_form = entry.form
+        legend = kind.legend(index, self.gettext)
+        inputs = dict(page_inputs)
+        for sub_name, sub_kind in item_form.kinds.items():
+            if sub_kind.client_readable:
+                inputs[sub_name] = (item_form[sub_name].name, sub_kind.type)
+        local = set(self.kinds) | {sub.id for sub in kind.field.fields}
+        views = []
+        for sub_name, sub_kind in kind.sub_kinds().items():
+            sub_input = item_form._fields.get(sub_name)
+            visibility = self._visibility(
+                sub_kind.field,
+                inputs,
+                local,
+                lambda sub_name=sub_name: item_form.visible(sub_name),
+                outer=conditional,
+            )
+            views.append(
+                FieldView(
+                    self,
+                    sub_kind,
+                    sub_input,
+                    id=sub_input.id if sub_input is not None else f"{entry.id}-{sub_name}",
+                    visibility=visibility,
+                    label_prefix=f"{legend} – ",
+                )
+            )
+        return ItemView(group_view, index, entry.id, legend, views)
+
+
+class PageForm(DefinitionForm):
+    """The form of one page of a procedure."""
+
+    page: Page
+
+    def build_context(self, own):
+        others = {k: v for k, v in self.answers.items() if k not in own}
+        return expression_context(
+            self.procedure.fields, others | own, today=self.today, now=self.now, case=self.case
+        )
+
+
+class TransitionForm(DefinitionForm):
+    """The form of a transition (agents' and citizens' ones alike)."""
+
+    transition: Transition
+
+    def build_context(self, own):
+        base = (
+            expression_context(
+                self.procedure.fields, self.answers, today=self.today, now=self.now, case=self.case
+            )
+            | self.extra_context
+        )
+        return base | expression_context(
+            self.definitions, own, today=self.today, now=self.now, case=base.get("case")
+        )
+
+
+# -- building and caching the classes -----------------------------------------------------
+
+CACHE_SIZE = 512
+_cache: OrderedDict[tuple, type[DefinitionForm]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _cached(key: tuple, build) -> type[DefinitionForm]:
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    built = build()
+    with _lock:
+        built = _cache.setdefault(key, built)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return built
+
+
+def _version_key(procedure: Procedure) -> tuple:
+    # a published version is immutable; the hash guards files edited under one version
+    return (procedure.slug, procedure.version, procedure.source_hash or id(procedure))
+
+
+def _build(base, name, procedure, fields, language, registry, **attributes):
+    kinds = {field.id: registry.bind(field, language=language) for field in fields}
+    unbound = [(fid, kind.build()) for fid, kind in kinds.items() if kind.stores_value]
+    return base.with_fields(
+        name,
+        unbound,
+        procedure=procedure,
+        definitions=tuple(fields),
+        kinds=kinds,
+        definition_language=language,
+        **attributes,
+    )
+
+
+def page_form(
+    procedure: Procedure,
+    page: Page | str,
+    *,
+    language: str = "fr",
+    today: dt.date | None = None,
+    registry: Registry | None = None,
+) -> type[PageForm]:
+    """The form class of ``page`` (a Page or its id), built once per procedure version,
+    page and language. With ``today``, a subclass whose instances default to it."""
+    registry = registry or default_registry
+    if isinstance(page, str):
+        page = next(p for p in procedure.form.pages if p.id == page)
+    key = ("page", *_version_key(procedure), page.id, language, id(registry))
+    cls = _cached(
+        key,
+        lambda: _build(
+            PageForm,
+            f"PageForm[{procedure.slug}:{page.id}]",
+            procedure,
+            page.fields,
+            language,
+            registry,
+            page=page,
+            title=page.title.get(language),
+        ),
+    )
+    return _with_today(cls, today)
+
+
+def transition_form(
+    procedure: Procedure,
+    transition: Transition | str,
+    *,
+    language: str = "fr",
+    today: dt.date | None = None,
+    registry: Registry | None = None,
+) -> type[TransitionForm]:
+    """The form class of ``transition`` (a Transition or its id), citizens' and agents'."""
+    registry = registry or default_registry
+    if isinstance(transition, str):
+        transition = procedure.workflow.transition(transition)
+    key = ("transition", *_version_key(procedure), transition.id, language, id(registry))
+    label = transition.label.get(language) if transition.label else transition.id
+    cls = _cached(
+        key,
+        lambda: _build(
+            TransitionForm,
+            f"TransitionForm[{procedure.slug}:{transition.id}]",
+            procedure,
+            transition.form,
+            language,
+            registry,
+            transition=transition,
+            title=label,
+        ),
+    )
+    return _with_today(cls, today)
+
+
+def _with_today(cls, today):
+    if today is None:
+        return cls
+    return type(cls.__name__, (cls,), {"default_today": today})
+
+
+def answers_from(form: DefinitionForm) -> dict[str, Any]:
+    """The answers of the form's visible fields, as stored: phones in E.164, IBANs
+    compact, dates ISO, integers int, decimals float, addresses and locations as dicts,
+    groups as lists of dicts; files as the uploaded objects (or the ids already stored).
+    Empty and hidden fields are left out."""
+    return form.answers_from_fields()
+
+
+def form_data_from(
+    form: DefinitionForm | type[DefinitionForm], answers: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The WTForms ``data`` that shows stored ``answers`` again in ``form`` (a class or an
+    instance). Forms do it themselves from ``answers=``; this is for other uses."""
+    kinds = form.stored_kinds()
+    return {
+        name: kind.from_answer(answers[name])
+        for name, kind in kinds.items()
+        if name in answers and answers[name] is not None
+    }
