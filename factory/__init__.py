@@ -50,9 +50,14 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     app.register_blueprint(space.bp)
     import renderers
 
-    app.register_blueprint(Blueprint("renderers", "renderers",
-                                     static_folder=str(renderers.STATIC_FOLDER),
-                                     static_url_path="/static/renderers-assets"))
+    app.register_blueprint(
+        Blueprint(
+            "renderers",
+            "renderers",
+            static_folder=str(renderers.STATIC_FOLDER),
+            static_url_path="/static/renderers-assets",
+        )
+    )
     return app
 
 

@@ -179,8 +179,13 @@ def db_upgrade(database: str) -> None:
 @site_config_option
 @click.option("--once", is_flag=True, help="Process what is due, then stop.")
 @click.option("--batch", default=50, show_default=True, help="Rows claimed at a time.")
-@click.option("--uploads", envvar="GUICHET_UPLOAD_FOLDER", default="var/uploads",
-              show_default=True, help="Where attachments are kept (env GUICHET_UPLOAD_FOLDER).")
+@click.option(
+    "--uploads",
+    envvar="GUICHET_UPLOAD_FOLDER",
+    default="var/uploads",
+    show_default=True,
+    help="Where attachments are kept (env GUICHET_UPLOAD_FOLDER).",
+)
 def worker(database: str, site: str | None, once: bool, batch: int, uploads: str) -> None:
     """Fire due timers and deliver the outbox through the site's connectors."""
     import logging
@@ -271,16 +276,28 @@ def outbox_replay(database: str, ids: tuple[int, ...], replay_all: bool) -> None
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--site", envvar="GUICHET_SITE", type=click.Path(exists=True, dir_okay=False),
-              help="The site config (env GUICHET_SITE).")
-@click.option("--procedures", envvar="GUICHET_PROCEDURES",
-              type=click.Path(exists=True, file_okay=False),
-              help="Publish the procedures of this folder at start (env GUICHET_PROCEDURES).")
-@click.option("--demo", is_flag=True, envvar="GUICHET_DEMO_ACCOUNTS",
-              help="Create demo accounts (citizen, agent, supervisor, administrator).")
+@click.option(
+    "--site",
+    envvar="GUICHET_SITE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The site config (env GUICHET_SITE).",
+)
+@click.option(
+    "--procedures",
+    envvar="GUICHET_PROCEDURES",
+    type=click.Path(exists=True, file_okay=False),
+    help="Publish the procedures of this folder at start (env GUICHET_PROCEDURES).",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    envvar="GUICHET_DEMO_ACCOUNTS",
+    help="Create demo accounts (citizen, agent, supervisor, administrator).",
+)
 @click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, site: str | None, procedures: str | None, demo: bool,
-          threads: int) -> None:
+def serve(
+    host: str, port: int, site: str | None, procedures: str | None, demo: bool, threads: int
+) -> None:
     """Run Guichet: the web application, with the worker as a thread (the embedded default)."""
     import logging
 
@@ -297,10 +314,12 @@ def serve(host: str, port: int, site: str | None, procedures: str | None, demo: 
     click.echo(f"\nGuichet runs at {url}")
     if demo:
         click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
-        for email, kind in (("citoyen@demo.guichet.fr", "citizen"),
-                            ("agent@demo.guichet.fr", "agent"),
-                            ("responsable@demo.guichet.fr", "supervisor"),
-                            ("admin@demo.guichet.fr", "administrator")):
+        for email, kind in (
+            ("citoyen@demo.guichet.fr", "citizen"),
+            ("agent@demo.guichet.fr", "agent"),
+            ("responsable@demo.guichet.fr", "supervisor"),
+            ("admin@demo.guichet.fr", "administrator"),
+        ):
             click.echo(f"  {kind:<14} {email}")
     click.echo("Ctrl+C stops it.\n")
     waitress_serve(app, host=host, port=port, threads=threads)

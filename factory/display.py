@@ -31,8 +31,9 @@ def display(field: Field, value: Any, attachments: dict[str, str] | None = None)
         except (TypeError, ValueError):
             return str(value)
     if kind == "address" and isinstance(value, dict):
-        return ", ".join(str(value[k]) for k in ("street", "postcode", "city", "country")
-                         if value.get(k))
+        return ", ".join(
+            str(value[k]) for k in ("street", "postcode", "city", "country") if value.get(k)
+        )
     if kind == "location" and isinstance(value, dict):
         return f"{value.get('lat')}, {value.get('lon')}"
     if kind == "file":
@@ -55,12 +56,23 @@ def answer_rows(fields, answers: dict, procedure=None) -> list[tuple[Field, str,
 
         from engine.models import Attachment
 
-        ids = [i for f in fields if f.type == "file" for i in (
-            answers.get(f.id) if isinstance(answers.get(f.id), list) else [answers.get(f.id)])
-            if i]
+        ids = [
+            i
+            for f in fields
+            if f.type == "file"
+            for i in (
+                answers.get(f.id) if isinstance(answers.get(f.id), list) else [answers.get(f.id)]
+            )
+            if i
+        ]
         if ids:
-            names = dict(db().execute(sa.select(Attachment.id, Attachment.filename).where(
-                Attachment.id.in_(ids))).all())
+            names = dict(
+                db()
+                .execute(
+                    sa.select(Attachment.id, Attachment.filename).where(Attachment.id.in_(ids))
+                )
+                .all()
+            )
     rows = []
     for field in fields:
         if not field.stores_value:
@@ -68,7 +80,10 @@ def answer_rows(fields, answers: dict, procedure=None) -> list[tuple[Field, str,
         value = answers.get(field.id)
         items = []
         if field.type == "group" and isinstance(value, list):
-            items = [answer_rows(field.fields, item, procedure) for item in value
-                     if isinstance(item, dict)]
+            items = [
+                answer_rows(field.fields, item, procedure)
+                for item in value
+                if isinstance(item, dict)
+            ]
         rows.append((field, display(field, value, names), items))
     return rows

@@ -102,28 +102,33 @@ def begin(slug: str):
         abort(404)
     procedure = state.runtime.catalogue.compiled(db(), row.id).procedure
     if procedure.login == "required" and not current_user.is_authenticated:
-        flash(_("This procedure needs an account: sign in or create one, then start again."),
-              "info")
+        flash(
+            _("This procedure needs an account: sign in or create one, then start again."), "info"
+        )
         return redirect(url_for("auth.login", next=url_for("filing.start", slug=slug)))
     if current_user.is_authenticated and current_user.kind != "citizen":
         abort(403)
     who = Actor("citizen") if procedure.login == "none" else actor()
     case = cases.new_draft(db(), state.runtime, row, who, state.clock)
-    case.answers = prefill(procedure, db().get(Account, who.account_id)
-                           if who.account_id else None)
+    case.answers = prefill(procedure, db().get(Account, who.account_id) if who.account_id else None)
     db().commit()
     _remember_draft(case)
-    return redirect(url_for("filing.page", case_id=case.id,
-                            page_id=visible_pages(procedure, case.answers)[0].id))
+    return redirect(
+        url_for(
+            "filing.page", case_id=case.id, page_id=visible_pages(procedure, case.answers)[0].id
+        )
+    )
 
 
 def prefill(procedure: Procedure, account: Account | None) -> dict:
-    """"Tell us once": what the account already knows (profile only with consent)."""
+    """ "Tell us once": what the account already knows (profile only with consent)."""
     if account is None:
         return {}
     profile = account.profile or {}
-    identity = {"email": account.email, **{k: v for k, v in profile.items()
-                                          if k in ("given_name", "family_name", "birthdate")}}
+    identity = {
+        "email": account.email,
+        **{k: v for k, v in profile.items() if k in ("given_name", "family_name", "birthdate")},
+    }
     answers = {}
     for field in procedure.form.fields:
         if not field.prefill:
@@ -157,8 +162,7 @@ def visible_pages(procedure: Procedure, answers: dict) -> list[Page]:
 
 def _form(procedure: Procedure, page: Page, case: Case, formdata=None):
     cls = renderers.page_form(procedure, page, language=current_language())
-    return cls(formdata, answers=case.answers, today=today(),
-               translations=form_translations())
+    return cls(formdata, answers=case.answers, today=today(), translations=form_translations())
 
 
 @bp.route("/brouillons/<int:case_id>/<page_id>", methods=["GET", "POST"])
@@ -205,9 +209,16 @@ def _neighbour(case: Case, pages: list[Page], current: Page, step: int) -> str:
 
 def _render_page(procedure, case, pages, current, form):
     number = [p.id for p in pages].index(current.id) + 1
-    return render_template("filing/page.html", procedure=procedure, case=case, page=current,
-                           form=form, number=number, total=len(pages),
-                           review=procedure.form.review)
+    return render_template(
+        "filing/page.html",
+        procedure=procedure,
+        case=case,
+        page=current,
+        form=form,
+        number=number,
+        total=len(pages),
+        review=procedure.form.review,
+    )
 
 
 def store_files(case: Case, procedure: Procedure, form, answers: dict) -> dict:
@@ -218,8 +229,10 @@ def store_files(case: Case, procedure: Procedure, form, answers: dict) -> dict:
         if not uploads or not all(isinstance(u, FileStorage) for u in uploads):
             continue
         detected = getattr(form[key], "detected", None) or []
-        ids = [_store(case, key, upload, detected[i] if i < len(detected) else None)
-               for i, upload in enumerate(uploads)]
+        ids = [
+            _store(case, key, upload, detected[i] if i < len(detected) else None)
+            for i, upload in enumerate(uploads)
+        ]
         stored[key] = ids if isinstance(value, list) else ids[0]
     return stored
 
@@ -231,12 +244,19 @@ def _store(case: Case, field_id: str, upload: FileStorage, content_type: str | N
     data = upload.stream.read()
     path = Path(state.uploads) / identifier
     path.write_bytes(data)
-    db().add(Attachment(
-        id=identifier, case_id=case.id, owner_id=case.owner_id, field=field_id,
-        filename=secure_filename(upload.filename or "") or "fichier",
-        content_type=content_type or "application/octet-stream", size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), created_at=state.clock.now(),
-    ))
+    db().add(
+        Attachment(
+            id=identifier,
+            case_id=case.id,
+            owner_id=case.owner_id,
+            field=field_id,
+            filename=secure_filename(upload.filename or "") or "fichier",
+            content_type=content_type or "application/octet-stream",
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            created_at=state.clock.now(),
+        )
+    )
     return identifier
 
 
@@ -255,24 +275,39 @@ def _render_review(procedure, case, errors=None):
 
     pages = visible_pages(procedure, case.answers)
     sections = [(p, answer_rows(p.fields, case.answers, procedure)) for p in pages]
-    return render_template("filing/review.html", procedure=procedure, case=case,
-                           sections=sections, errors=errors or [], key=str(uuid.uuid4()))
+    return render_template(
+        "filing/review.html",
+        procedure=procedure,
+        case=case,
+        sections=sections,
+        errors=errors or [],
+        key=str(uuid.uuid4()),
+    )
 
 
 @bp.route("/brouillons/<int:case_id>/envoi", methods=["POST"])
 def submit(case_id: int):
     case = db().get(Case, case_id)
-    if case is not None and not case.is_draft and case.id in session.get("drafts", []) + (
-            [case.id] if current_user.is_authenticated and case.owner_id == current_user.id
-            else []):
+    if (
+        case is not None
+        and not case.is_draft
+        and case.id
+        in session.get("drafts", [])
+        + ([case.id] if current_user.is_authenticated and case.owner_id == current_user.id else [])
+    ):
         return redirect(url_for("filing.receipt", case_id=case.id))  # a replayed submit
     case = draft_case(case_id)
     state = services()
     key = (request.form.get("submission") or "")[:100] or None
     try:
-        case = cases.submit(db(), state.runtime, case, actor() if case.owner_id else
-                            Actor("citizen", tracking_token=case.tracking_token), state.clock,
-                            idempotency_key=key)
+        case = cases.submit(
+            db(),
+            state.runtime,
+            case,
+            actor() if case.owner_id else Actor("citizen", tracking_token=case.tracking_token),
+            state.clock,
+            idempotency_key=key,
+        )
         send_receipt(case)
         db().commit()
     except InvalidValues as invalid:
@@ -291,32 +326,63 @@ def send_receipt(case: Case) -> None:
     state = services()
     compiled = compiled_of(case)
     procedure = compiled.procedure
-    lines = [_("We have received your request %(reference)s on %(date)s.",
-               reference=case.reference, date=format_date(case.submitted_at, "long"))]
+    lines = [
+        _(
+            "We have received your request %(reference)s on %(date)s.",
+            reference=case.reference,
+            date=format_date(case.submitted_at, "long"),
+        )
+    ]
     if case.clock_expires_at:
-        lines.append(_("Without an answer from us by %(date)s, the legal deadline will have "
-                       "expired.", date=format_date(case.clock_expires_at, "long")))
+        lines.append(
+            _(
+                "Without an answer from us by %(date)s, the legal deadline will have expired.",
+                date=format_date(case.clock_expires_at, "long"),
+            )
+        )
     if case.tracking_token and case.owner_id is None:
-        lines.append(_("Follow your request: %(link)s", link=url_for(
-            "space.tracking", token=case.tracking_token, _external=True)))
-    notify(db(), state.runtime, compiled, case, "citizen", None, {}, state.clock.now(),
-           subject=_("Acknowledgement of receipt: %(title)s", title=text(procedure.title)),
-           body="\n\n".join(lines))
+        lines.append(
+            _(
+                "Follow your request: %(link)s",
+                link=url_for("space.tracking", token=case.tracking_token, _external=True),
+            )
+        )
+    notify(
+        db(),
+        state.runtime,
+        compiled,
+        case,
+        "citizen",
+        None,
+        {},
+        state.clock.now(),
+        subject=_("Acknowledgement of receipt: %(title)s", title=text(procedure.title)),
+        body="\n\n".join(lines),
+    )
 
 
 @bp.route("/demandes/<int:case_id>/recu")
 def receipt(case_id: int):
     case = db().get(Case, case_id)
-    allowed = case is not None and not case.is_draft and (
-        (case.owner_id is not None and current_user.is_authenticated
-         and current_user.id == case.owner_id)
-        or (case.owner_id is None and case.id in session.get("drafts", [])))
+    allowed = (
+        case is not None
+        and not case.is_draft
+        and (
+            (
+                case.owner_id is not None
+                and current_user.is_authenticated
+                and current_user.id == case.owner_id
+            )
+            or (case.owner_id is None and case.id in session.get("drafts", []))
+        )
+    )
     if not allowed:
         abort(404)
     compiled = compiled_of(case)
     state = compiled.procedure.workflow.state(case.state)
-    return render_template("filing/receipt.html", case=case, procedure=compiled.procedure,
-                           state=state)
+    return render_template(
+        "filing/receipt.html", case=case, procedure=compiled.procedure, state=state
+    )
 
 
 # -- what the authority asks of the citizen ------------------------------------------------------
@@ -329,8 +395,13 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
 
     if token:
         case = tracked_case(token)
-        who = Actor("citizen", case.owner_id if current_user.is_authenticated and
-                    current_user.id == case.owner_id else None, tracking_token=token)
+        who = Actor(
+            "citizen",
+            case.owner_id
+            if current_user.is_authenticated and current_user.id == case.owner_id
+            else None,
+            tracking_token=token,
+        )
         back = url_for("space.tracking", token=token)
     else:
         if not current_user.is_authenticated:
@@ -340,27 +411,42 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
         back = url_for("space.case", case_id=case.id)
     compiled = compiled_of(case)
     transition = compiled.transition(transition_id)
-    if transition is None or transition.actor != "citizen" or not compiled.leaves(
-            transition_id, case.state):
+    if (
+        transition is None
+        or transition.actor != "citizen"
+        or not compiled.leaves(transition_id, case.state)
+    ):
         abort(404)
     cls = renderers.transition_form(compiled.procedure, transition, language=current_language())
-    formdata = CombinedMultiDict([request.form, request.files]) if request.method == "POST" \
-        else None
+    formdata = (
+        CombinedMultiDict([request.form, request.files]) if request.method == "POST" else None
+    )
     form = cls(formdata, answers=case.answers, today=today(), translations=form_translations())
     if request.method == "POST" and not form.group_action and form.validate():
         values = store_files(case, compiled.procedure, form, renderers.answers_from(form))
         try:
-            cases.fire(db(), services().runtime, case, transition_id, who, services().clock,
-                       values=values,
-                       expected_version=int(request.form.get("version", case.lock_version)))
+            cases.fire(
+                db(),
+                services().runtime,
+                case,
+                transition_id,
+                who,
+                services().clock,
+                values=values,
+                expected_version=int(request.form.get("version", case.lock_version)),
+            )
             db().commit()
         except Refused as refusal:
             db().rollback()
-            flash(_("This action is no longer possible: %(reason)s", reason=str(refusal)),
-                  "error")
+            flash(_("This action is no longer possible: %(reason)s", reason=str(refusal)), "error")
             return redirect(back)
         flash(_("Thank you, your answer is sent to the department."), "success")
         return redirect(back)
-    return render_template("filing/action.html", case=case, procedure=compiled.procedure,
-                           transition=transition, form=form, back=back), (
-        422 if request.method == "POST" and form.error_items() else 200)
+    return render_template(
+        "filing/action.html",
+        case=case,
+        procedure=compiled.procedure,
+        transition=transition,
+        form=form,
+        back=back,
+    ), (422 if request.method == "POST" and form.error_items() else 200)

@@ -51,8 +51,11 @@ def requests():
     if current_user.kind != "citizen":
         abort(404)
     session = db()
-    mine = list(session.scalars(
-        sa.select(Case).where(Case.owner_id == current_user.id).order_by(Case.id.desc())))
+    mine = list(
+        session.scalars(
+            sa.select(Case).where(Case.owner_id == current_user.id).order_by(Case.id.desc())
+        )
+    )
     groups = {
         "drafts": [c for c in mine if c.is_draft],
         "open": [c for c in mine if not c.is_draft and c.closed_at is None],
@@ -70,33 +73,58 @@ def case_view(case: Case) -> dict:
     procedure = compiled.procedure
     workflow = procedure.workflow
     label = text(workflow.state(case.state).label) if case.state else _("Draft")
-    return {"case": case, "procedure": procedure, "title": text(procedure.title),
-            "state": label, "compiled": compiled}
+    return {
+        "case": case,
+        "procedure": procedure,
+        "title": text(procedure.title),
+        "state": label,
+        "compiled": compiled,
+    }
 
 
 def _detail(case: Case, token: str | None = None):
     session = db()
     view = case_view(case)
     workflow = view["procedure"].workflow
-    events = list(session.scalars(
-        sa.select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
-    messages = list(session.scalars(
-        sa.select(Message).where(Message.case_id == case.id).order_by(Message.id)))
-    notifications = list(session.scalars(
-        sa.select(Notification).where(Notification.case_id == case.id,
-                                      Notification.audience == "citizen")
-        .order_by(Notification.id.desc())))
-    reminders = session.scalar(sa.select(sa.func.count()).select_from(Reminder).where(
-        Reminder.case_id == case.id))
+    events = list(
+        session.scalars(
+            sa.select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        )
+    )
+    messages = list(
+        session.scalars(sa.select(Message).where(Message.case_id == case.id).order_by(Message.id))
+    )
+    notifications = list(
+        session.scalars(
+            sa.select(Notification)
+            .where(Notification.case_id == case.id, Notification.audience == "citizen")
+            .order_by(Notification.id.desc())
+        )
+    )
+    reminders = session.scalar(
+        sa.select(sa.func.count()).select_from(Reminder).where(Reminder.case_id == case.id)
+    )
     rated = session.get(Satisfaction, case.id)
     actions = []
     if case.state and not case.closed_at:
         compiled = view["compiled"]
-        actions = [workflow.transition(t) for t in compiled.triggers(case.state)
-                   if workflow.transition(t).actor == "citizen"]
-    return render_template("space/case.html", view=view, events=events, messages=messages,
-                           notifications=notifications, reminders=reminders, rated=rated,
-                           actions=actions, token=token, state_label=_state_label(workflow))
+        actions = [
+            workflow.transition(t)
+            for t in compiled.triggers(case.state)
+            if workflow.transition(t).actor == "citizen"
+        ]
+    return render_template(
+        "space/case.html",
+        view=view,
+        events=events,
+        messages=messages,
+        notifications=notifications,
+        reminders=reminders,
+        rated=rated,
+        actions=actions,
+        token=token,
+        state_label=_state_label(workflow),
+    )
 
 
 def _state_label(workflow):
@@ -165,8 +193,14 @@ def message(case_id: int | None = None, token: str | None = None):
 @bp.route("/suivi/<token>/relance", methods=["POST"])
 def reminder(case_id: int | None = None, token: str | None = None):
     def post(session, case, actor):
-        exchanges.remind(session, services().runtime, case, actor, services().clock,
-                         request.form.get("comment", ""))
+        exchanges.remind(
+            session,
+            services().runtime,
+            case,
+            actor,
+            services().clock,
+            request.form.get("comment", ""),
+        )
         flash(_("Your reminder is sent to the department."), "success")
 
     return _exchange(case_id, token, post)
@@ -182,8 +216,9 @@ def satisfaction(case_id: int | None = None, token: str | None = None):
         return redirect(back)
 
     def post(session, case, actor):
-        exchanges.rate(session, case, actor, services().clock, int(rating),
-                       request.form.get("comment", ""))
+        exchanges.rate(
+            session, case, actor, services().clock, int(rating), request.form.get("comment", "")
+        )
         flash(_("Thank you for your opinion."), "success")
 
     return _exchange(case_id, token, post)
@@ -194,8 +229,14 @@ def satisfaction(case_id: int | None = None, token: str | None = None):
 def notifications():
     if current_user.kind != "citizen":
         abort(404)
-    items = list(db().scalars(sa.select(Notification).where(
-        Notification.account_id == current_user.id).order_by(Notification.id.desc()).limit(100)))
+    items = list(
+        db().scalars(
+            sa.select(Notification)
+            .where(Notification.account_id == current_user.id)
+            .order_by(Notification.id.desc())
+            .limit(100)
+        )
+    )
     return render_template("space/notifications.html", notifications=items)
 
 
