@@ -150,6 +150,60 @@ def resume(case_id: int):
     return redirect(url_for("filing.page", case_id=case.id, page_id=page_id))
 
 
+RESUME_MAX_AGE = 30 * 24 * 3600
+
+
+def _resume_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="guichet-resume")
+
+
+def send_resume_link(case: Case, procedure: Procedure) -> bool:
+    """Mail an anonymous filer a link that opens their draft from any browser."""
+    from .auth import send_mail
+
+    address = next(
+        (
+            case.answers.get(f.id)
+            for f in procedure.form.fields
+            if f.type == "email" and case.answers.get(f.id)
+        ),
+        None,
+    )
+    if not address:
+        return False
+    token = _resume_serializer().dumps({"case": case.id, "t": case.tracking_token[:8]})
+    link = url_for("filing.resume_link", token=token, _external=True)
+    send_mail(
+        address,
+        _("Your draft: %(title)s", title=text(procedure.title)),
+        _("To go on with your request, open this link within 30 days: %(link)s", link=link),
+    )
+    return True
+
+
+@bp.route("/brouillons/reprendre/<token>")
+def resume_link(token: str):
+    from itsdangerous import BadSignature, SignatureExpired
+
+    try:
+        data = _resume_serializer().loads(token, max_age=RESUME_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        abort(404)
+    case = db().get(Case, data.get("case"))
+    if (
+        case is None
+        or case.owner_id is not None
+        or not case.is_draft
+        or not (case.tracking_token or "").startswith(data.get("t", "-"))
+    ):
+        abort(404)
+    _remember_draft(case)
+    return redirect(url_for("filing.resume", case_id=case.id))
+
+
 def visible_pages(procedure: Procedure, answers: dict) -> list[Page]:
     from definitions.answers import expression_context
 
@@ -190,7 +244,20 @@ def page(case_id: int, page_id: str):
     if going == "back":
         return redirect(_neighbour(case, pages, current, -1))
     if going == "save":
-        flash(_("Your draft is saved. You can come back to it from your requests."), "success")
+        if case.owner_id is None:
+            sent = send_resume_link(case, procedure)
+            flash(
+                _("Your draft is saved. We sent you a link to come back to it.")
+                if sent
+                else _(
+                    "Your draft is saved in this browser. Give an e-mail address to get a link "
+                    "to come back to it from anywhere."
+                ),
+                "success",
+            )
+        else:
+            flash(_("Your draft is saved. You can come back to it from your requests."), "success")
+        db().commit()
         return redirect(url_for("filing.page", case_id=case.id, page_id=current.id))
     if request.args.get("from") == "review":
         return redirect(url_for("filing.review", case_id=case.id))

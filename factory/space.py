@@ -105,6 +105,15 @@ def _detail(case: Case, token: str | None = None):
         sa.select(sa.func.count()).select_from(Reminder).where(Reminder.case_id == case.id)
     )
     rated = session.get(Satisfaction, case.id)
+    from engine.models import Attachment
+
+    files = list(
+        session.scalars(
+            sa.select(Attachment)
+            .where(Attachment.case_id == case.id)
+            .order_by(Attachment.created_at)
+        )
+    )
     actions = []
     if case.state and not case.closed_at:
         compiled = view["compiled"]
@@ -222,6 +231,33 @@ def satisfaction(case_id: int | None = None, token: str | None = None):
         flash(_("Thank you for your opinion."), "success")
 
     return _exchange(case_id, token, post)
+
+
+@bp.route("/mes-demandes/<int:case_id>/pieces/<attachment_id>")
+@bp.route("/suivi/<token>/pieces/<attachment_id>")
+def attachment(attachment_id: str, case_id: int | None = None, token: str | None = None):
+    """A file of the citizen's own case, always as a download, never shown inline."""
+    from flask import send_file
+
+    from engine.models import Attachment
+
+    if token:
+        case = tracked_case(token)
+    else:
+        if not current_user.is_authenticated:
+            abort(404)
+        case = own_case(case_id)
+    item = db().get(Attachment, attachment_id)
+    if item is None or item.case_id != case.id:
+        abort(404)
+    path = services().uploads / item.id
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype="application/octet-stream", as_attachment=True, download_name=item.filename
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @bp.route("/mes-notifications")

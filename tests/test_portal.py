@@ -315,3 +315,62 @@ def test_signup_sends_a_confirmation_through_the_outbox(app):
         },
     )
     assert sign_in_ok.status_code == 302
+
+
+def test_attachments_are_downloads_of_their_case_only(app, examples):
+    procedure, suite = examples["acte-naissance"]
+    owner, other = app.test_client(), app.test_client()
+    sign_in(owner, "a@example.org")
+    sign_in(other, "b@example.org")
+    case_id = start(owner, "acte-naissance")
+    import datetime as dt
+
+    fill(
+        owner, procedure, case_id, resolve_dates(dict(suite.scenarios[1].answers), dt.date.today())
+    )
+    assert submit(owner, case_id).status_code == 302
+    with app.extensions["guichet"].sessions() as session:
+        attachment = session.scalars(sa.select(Attachment)).first()
+    url = f"/mes-demandes/{case_id}/pieces/{attachment.id}"
+    response = owner.get(url)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Content-Type"] == "application/octet-stream"
+    assert response.data.startswith(b"%PDF")
+    response.close()
+    assert other.get(url).status_code == 404
+    assert other.get(f"/mes-demandes/{case_id}").status_code == 404
+    assert app.test_client().get(url).status_code in (302, 404)
+
+
+def test_an_anonymous_draft_resumes_from_the_mailed_link(app, examples):
+    procedure, suite = examples["signalement-voirie"]
+    client = app.test_client()
+    case_id = start(client, "signalement-voirie")
+    page = next(p for p in procedure.form.pages if any(f.type == "email" for f in p.fields))
+    url = f"/brouillons/{case_id}/{page.id}"
+    import datetime as dt
+
+    answers = resolve_dates(dict(suite.scenarios[0].answers), dt.date.today())
+    fill_before = fill.__globals__["post_data"]
+    fill(client, procedure, case_id, answers)
+    response = client.post(
+        url,
+        data={
+            **fill_before(procedure, page, answers),
+            "nav": "save",
+            "csrf_token": csrf(client, url),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    with app.extensions["guichet"].sessions() as session:
+        mails = session.scalars(sa.select(OutboxMessage)).all()
+    links = [re.search(r"(/brouillons/reprendre/\S+)", m.payload["text"]) for m in mails]
+    links = [m.group(1) for m in links if m]
+    assert links, "no resume link was mailed"
+    elsewhere = app.test_client()
+    assert elsewhere.get(f"/brouillons/{case_id}").status_code == 404
+    assert elsewhere.get(links[0]).status_code == 302
+    assert elsewhere.get(f"/brouillons/{case_id}").status_code == 302
+    assert elsewhere.get("/brouillons/reprendre/forged-token").status_code == 404
