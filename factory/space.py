@@ -133,6 +133,7 @@ def _detail(case: Case, token: str | None = None):
         actions=actions,
         token=token,
         state_label=_state_label(workflow),
+        files=files,
     )
 
 
