@@ -39,61 +39,56 @@ def safe_next(target: str | None) -> str:
     return url_for("space.requests")
 
 
+def new_password_field(label) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH)],
+        description=_l("At least %(n)s characters.", n=accounts.MIN_PASSWORD_LENGTH),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def confirmation_field() -> PasswordField:
+    return PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("password")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def email_field(autocomplete: str = "email") -> EmailField:
+    return EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Email()],
+        render_kw={"autocomplete": autocomplete, "inputmode": "email"},
+    )
+
+
 class SignupForm(FlaskForm):
     name = StringField(
         _l("Full name"),
         validators=[DataRequired(), Length(max=200)],
         render_kw={"autocomplete": "name"},
     )
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[DataRequired(), Email()],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH)],
-        description=_l("At least %(n)s characters.", n=accounts.MIN_PASSWORD_LENGTH),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Password again"),
-        validators=[DataRequired(), EqualTo("password")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    email = email_field()
+    password = new_password_field(_l("Password"))
+    confirm = confirmation_field()
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[DataRequired(), Email()],
-        render_kw={"autocomplete": "username", "inputmode": "email"},
-    )
+    email = email_field("username")
     password = PasswordField(
         _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[DataRequired(), Email()],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
+    email = email_field()
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH)],
-        description=_l("At least %(n)s characters.", n=accounts.MIN_PASSWORD_LENGTH),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Password again"),
-        validators=[DataRequired(), EqualTo("password")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(_l("New password"))
+    confirm = confirmation_field()
 
 
 def send_mail(to: str, subject: str, text: str) -> None:

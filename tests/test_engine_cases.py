@@ -12,23 +12,9 @@ from engine.errors import Conflict, InvalidValues, Refused
 from engine.models import Case, CaseEvent, Notification, OutboxMessage, Timer
 from engine.workflow import Actor
 
-ANSWERS = {
-    "nom": "Martin",
-    "prenoms": "Léa Camille",
-    "courriel": "lea.martin@example.org",
-    "lien": "titulaire",
-    "date_naissance": "1990-04-02",
-    "type_acte": "copie_integrale",
-    "usage": "passeport_cni",
-    "nombre_exemplaires": 1,
-    "adresse_envoi": {
-        "street": "8 rue des Écoles",
-        "postcode": "41000",
-        "city": "Valbois-sur-Loire",
-        "country": "FR",
-    },
-    "piece_identite": "att-1",
-}
+from .engine_helpers import BIRTH_ANSWERS
+
+ANSWERS = BIRTH_ANSWERS
 CITIZEN = Actor("citizen")
 AGENT = Actor("agent", None, frozenset({"etat-civil"}))
 
