@@ -118,3 +118,80 @@ def test_schema_command_prints_each_schema(tmp_path):
     out = tmp_path / "procedure.schema.json"
     assert run("schema", "procedure", "-o", out).exit_code == 0
     assert json.loads(out.read_text("utf-8"))["title"] == "Guichet procedure"
+
+
+def test_users_create_makes_staff_of_declared_departments(tmp_path, example_environ):
+    import sqlalchemy as sa
+
+    from engine.db import make_engine
+    from engine.models import Account
+
+    from .conftest import EXAMPLES
+
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    site = str(EXAMPLES / "guichet.yaml")
+    ok = run(
+        "users",
+        "create",
+        "agent@example.org",
+        "--kind",
+        "agent",
+        "--department",
+        "etat-civil",
+        "--site",
+        site,
+        "--database",
+        url,
+        "--password",
+        "un mot de passe long",
+    )
+    assert ok.exit_code == 0, ok.output
+    bad = run(
+        "users",
+        "create",
+        "x@example.org",
+        "--kind",
+        "agent",
+        "--department",
+        "nowhere",
+        "--site",
+        site,
+        "--database",
+        url,
+        "--password",
+        "un mot de passe long",
+    )
+    assert bad.exit_code == 2 and "not in the site config: nowhere" in bad.output
+    again = run(
+        "users",
+        "create",
+        "agent@example.org",
+        "--kind",
+        "agent",
+        "--department",
+        "etat-civil",
+        "--database",
+        url,
+        "--password",
+        "un mot de passe long",
+    )
+    assert again.exit_code == 1 and "already uses" in again.output
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        kinds = connection.execute(sa.select(Account.email, Account.kind)).all()
+    engine.dispose()
+    assert kinds == [("agent@example.org", "agent")]
+
+
+def test_check_takes_workflow_files_and_tests_files():
+    from .conftest import EXAMPLES
+
+    broken = FIXTURES / "invalid" / "workflows"
+    result = run("check", broken)
+    assert result.exit_code == 1
+    assert "cannot be reached from the initial state" in result.stdout
+    result = run("check", EXAMPLES / "workflows" / "aide-financiere.yaml")
+    assert result.exit_code == 0, result.output
+    tests_file = FIXTURES / "valid" / "birth-certificate.tests.yaml"
+    result = run("check", tests_file)
+    assert result.exit_code == 0 and "1 procedure checked" in result.output
