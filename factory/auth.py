@@ -51,7 +51,10 @@ def new_password_field(label) -> PasswordField:
 def confirmation_field() -> PasswordField:
     return PasswordField(
         _l("Password again"),
-        validators=[DataRequired(), EqualTo("password")],
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from definitions.model import Field
@@ -41,7 +41,7 @@ def display(field: Field, value: Any, attachments: dict[str, str] | None = None)
         names = attachments or {}
         return ", ".join(names.get(i, _("file")) for i in ids)
     if kind == "group" and isinstance(value, list):
-        return _("%(num)d item(s)", num=len(value))
+        return ngettext("%(num)d item", "%(num)d items", len(value))
     unit = f" {text(field.unit)}" if field.unit else ""
     return f"{value}{unit}"
 

@@ -31,7 +31,7 @@ from werkzeug.utils import secure_filename
 import renderers
 from definitions.model import Page, Procedure
 from engine import cases
-from engine.errors import EngineError, InvalidValues, Refused
+from engine.errors import Conflict, EngineError, InvalidValues, Refused
 from engine.models import Account, Attachment, Case
 from engine.notifications import notify
 from engine.workflow import Actor
@@ -341,6 +341,7 @@ def _render_review(procedure, case, errors=None):
     from .display import answer_rows
 
     pages = visible_pages(procedure, case.answers)
+    errors = list(dict((e.field, e) for e in errors or []).values())  # one line per field
     sections = [(p, answer_rows(p.fields, case.answers, procedure)) for p in pages]
     return render_template(
         "filing/review.html",
@@ -503,9 +504,15 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
                 expected_version=int(request.form.get("version", case.lock_version)),
             )
             db().commit()
-        except Refused as refusal:
+        except (Refused, Conflict):
             db().rollback()
-            flash(_("This action is no longer possible: %(reason)s", reason=str(refusal)), "error")
+            flash(
+                _(
+                    "This action is no longer possible: the request has moved on. Here is where "
+                    "it stands now."
+                ),
+                "error",
+            )
             return redirect(back)
         flash(_("Thank you, your answer is sent to the department."), "success")
         return redirect(back)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from .services import db, services
 
@@ -55,7 +56,7 @@ def catalogue_entries(query: str = "") -> list[Entry]:
             procedure.slug,
             text(procedure.title),
             text(procedure.summary),
-            text(procedure.category) or "Autres démarches",
+            text(procedure.category) or _("Other procedures"),
             procedure.estimated_minutes,
             procedure.login,
         )
