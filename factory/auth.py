@@ -36,6 +36,8 @@ def safe_next(target: str | None) -> str:
     """Only local paths: never redirect to another site after signing in."""
     if target and target.startswith("/") and not target.startswith("//"):
         return target
+    if current_user.is_authenticated and current_user.is_staff:
+        return url_for("backoffice.inbox")
     return url_for("space.requests")
 
 

@@ -1,0 +1,380 @@
+"""The back office: the agents' inbox and case page (the first part of it).
+
+Staff only see the cases of their departments: any other case is a 404, as for citizens.
+Reading a case is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import CombinedMultiDict
+
+import renderers
+from engine import cases, exchanges
+from engine.errors import Conflict, InvalidValues, Refused
+from engine.models import (
+    Account,
+    Attachment,
+    AuditEvent,
+    Case,
+    CaseEvent,
+    InternalNote,
+    Membership,
+    Message,
+    Reminder,
+    Timer,
+)
+from engine.workflow import may_act
+
+from .display import answer_rows
+from .helpers import current_language, text
+from .services import db, services
+from .translations import form_translations
+
+bp = Blueprint("backoffice", __name__, url_prefix="/agents")
+PAGE_SIZE = 50
+
+
+def staff_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.path))
+        if not current_user.is_staff:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def audit(action: str, case: Case | None = None, **detail) -> None:
+    db().add(
+        AuditEvent(
+            at=services().clock.now(),
+            account_id=current_user.id,
+            action=action,
+            case_id=case.id if case else None,
+            detail=detail,
+        )
+    )
+
+
+def staff_case(case_id: int) -> Case:
+    """A submitted case of one of the agent's departments, or 404."""
+    case = db().get(Case, case_id)
+    if case is None or case.is_draft or case.department not in current_user.departments:
+        abort(404)
+    return case
+
+
+@bp.route("/")
+@staff_required
+def inbox():
+    session = db()
+    mine = sorted(current_user.departments)
+    base = sa.select(Case).where(
+        Case.submitted_at.is_not(None), Case.closed_at.is_(None), Case.department.in_(mine)
+    )
+    counters = session.execute(
+        sa.select(Case.state, sa.func.count())
+        .where(Case.submitted_at.is_not(None), Case.closed_at.is_(None), Case.department.in_(mine))
+        .group_by(Case.state)
+        .order_by(Case.state)
+    ).all()
+    query = base
+    args = request.args
+    if args.get("procedure"):
+        query = query.where(Case.procedure == args["procedure"])
+    if args.get("state"):
+        query = query.where(Case.state == args["state"])
+    if args.get("assigned") == "me":
+        query = query.where(Case.assignee_id == current_user.id)
+    elif args.get("assigned") == "none":
+        query = query.where(Case.assignee_id.is_(None))
+    if args.get("channel"):
+        query = query.where(Case.channel == args["channel"])
+    if args.get("overdue"):
+        now = services().clock.now()
+        query = query.where(
+            Case.id.in_(
+                sa.select(Timer.case_id).where(
+                    Timer.status == "pending",
+                    Timer.kind.in_(("fire", "clock_expiry")),
+                    Timer.due_at < now,
+                )
+            )
+        )
+    if args.get("expiring", "").isdigit():
+        limit = services().clock.now() + __import__("datetime").timedelta(
+            days=int(args["expiring"])
+        )
+        query = query.where(Case.clock_expires_at.is_not(None), Case.clock_expires_at <= limit)
+    search = (args.get("q") or "").strip()
+    if search:
+        owners = sa.select(Account.id).where(
+            sa.or_(Account.email.ilike(f"%{search}%"), Account.name.ilike(f"%{search}%"))
+        )
+        query = query.where(sa.or_(Case.reference.ilike(f"{search}%"), Case.owner_id.in_(owners)))
+    after = args.get("after", "")
+    if after.isdigit():  # keyset pagination: newest first, then older ids
+        query = query.where(Case.id < int(after))
+    rows = list(session.scalars(query.order_by(Case.id.desc()).limit(PAGE_SIZE + 1)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    catalogue = services().runtime.catalogue
+    labels = {}
+    for row in rows:
+        procedure = catalogue.compiled(session, row.version_id).procedure
+        labels[row.id] = (text(procedure.title), text(procedure.workflow.state(row.state).label))
+    filters = {k: v for k, v in args.items() if k != "after"}
+    return render_template(
+        "backoffice/inbox.html",
+        rows=rows,
+        labels=labels,
+        counters=counters,
+        more=more,
+        next_after=rows[-1].id if rows else None,
+        filters=filters,
+        procedures=[v.slug for v in catalogue.published(session)],
+    )
+
+
+@bp.route("/dossiers/<int:case_id>")
+@staff_required
+def case(case_id: int):
+    session = db()
+    item = staff_case(case_id)
+    compiled = services().runtime.catalogue.compiled(session, item.version_id)
+    procedure = compiled.procedure
+    audit("read", item)
+    session.commit()
+    workflow = procedure.workflow
+    who = current_user.actor
+    transitions = [
+        workflow.transition(t)
+        for t in compiled.triggers(item.state)
+        if not item.closed_at
+        and may_act(
+            workflow.transition(t),
+            who,
+            department=item.department,
+            owner_id=item.owner_id,
+            tracking_token=item.tracking_token,
+        )
+    ]
+    sections = [
+        (page, answer_rows(page.fields, item.answers, procedure)) for page in procedure.form.pages
+    ]
+    others = []
+    if item.owner_id is not None:
+        others = list(
+            session.scalars(
+                sa.select(Case)
+                .where(
+                    Case.owner_id == item.owner_id,
+                    Case.id != item.id,
+                    Case.submitted_at.is_not(None),
+                )
+                .order_by(Case.id.desc())
+            )
+        )
+    visible_others = [c for c in others if c.department in current_user.departments]
+    return render_template(
+        "backoffice/case.html",
+        case=item,
+        procedure=procedure,
+        sections=sections,
+        transitions=transitions,
+        events=list(
+            session.scalars(
+                sa.select(CaseEvent).where(CaseEvent.case_id == item.id).order_by(CaseEvent.id)
+            )
+        ),
+        notes=list(
+            session.scalars(
+                sa.select(InternalNote)
+                .where(InternalNote.case_id == item.id)
+                .order_by(InternalNote.id)
+            )
+        ),
+        messages=list(
+            session.scalars(
+                sa.select(Message).where(Message.case_id == item.id).order_by(Message.id)
+            )
+        ),
+        reminders=list(
+            session.scalars(
+                sa.select(Reminder).where(Reminder.case_id == item.id).order_by(Reminder.id)
+            )
+        ),
+        timers=list(
+            session.scalars(
+                sa.select(Timer)
+                .where(Timer.case_id == item.id, Timer.status == "pending")
+                .order_by(Timer.due_at)
+            )
+        ),
+        files=list(session.scalars(sa.select(Attachment).where(Attachment.case_id == item.id))),
+        colleagues=list(
+            session.scalars(
+                sa.select(Account)
+                .join(Membership)
+                .where(Membership.department == item.department, Account.active.is_(True))
+                .order_by(Account.name)
+            )
+        ),
+        others=visible_others,
+        hidden_others=len(others) - len(visible_others),
+        state_label=lambda s: text(workflow.state(s).label) if s else "",
+    )
+
+
+@bp.route("/dossiers/<int:case_id>/transitions/<transition_id>", methods=["GET", "POST"])
+@staff_required
+def transition(case_id: int, transition_id: str):
+    session = db()
+    item = staff_case(case_id)
+    compiled = services().runtime.catalogue.compiled(session, item.version_id)
+    step = compiled.transition(transition_id)
+    if step is None:
+        abort(404)
+    cls = renderers.transition_form(compiled.procedure, step, language=current_language())
+    state = services()
+    formdata = (
+        CombinedMultiDict([request.form, request.files]) if request.method == "POST" else None
+    )
+    form = cls(
+        formdata,
+        answers=item.answers,
+        today=state.runtime.calendar.today(state.clock.now()),
+        translations=form_translations(),
+    )
+    if request.method == "POST" and not form.group_action and form.validate():
+        from .filing import store_files
+
+        values = store_files(item, compiled.procedure, form, renderers.answers_from(form))
+        try:
+            cases.fire(
+                session,
+                state.runtime,
+                item,
+                transition_id,
+                current_user.actor,
+                state.clock,
+                values=values,
+                expected_version=int(request.form.get("version") or item.lock_version),
+            )
+            audit("transition", item, transition=transition_id)
+            session.commit()
+        except Conflict:
+            session.rollback()
+            flash(
+                _("Someone else changed this request meanwhile: here it is as it is now."), "error"
+            )
+            return redirect(url_for("backoffice.case", case_id=case_id)), 303
+        except InvalidValues:
+            session.rollback()
+            flash(_("The form is not complete."), "error")
+        except Refused as refusal:
+            session.rollback()
+            flash(
+                _("This action is not possible now (%(reason)s).", reason=refusal.reason), "error"
+            )
+            return redirect(url_for("backoffice.case", case_id=case_id))
+        else:
+            flash(_("Done: %(action)s.", action=text(step.label) or step.id), "success")
+            return redirect(url_for("backoffice.case", case_id=case_id))
+    return render_template(
+        "backoffice/transition.html", case=item, step=step, form=form, procedure=compiled.procedure
+    ), (422 if request.method == "POST" and form.error_items() else 200)
+
+
+@bp.route("/dossiers/<int:case_id>/note", methods=["POST"])
+@staff_required
+def note(case_id: int):
+    item = staff_case(case_id)
+    body = request.form.get("body", "").strip()[:5000]
+    if body:
+        db().add(
+            InternalNote(
+                case_id=item.id,
+                author_id=current_user.id,
+                body=body,
+                created_at=services().clock.now(),
+            )
+        )
+        audit("note", item)
+        db().commit()
+    return redirect(url_for("backoffice.case", case_id=case_id) + "#notes")
+
+
+@bp.route("/dossiers/<int:case_id>/message", methods=["POST"])
+@staff_required
+def message(case_id: int):
+    item = staff_case(case_id)
+    try:
+        exchanges.post_message(
+            db(),
+            services().runtime,
+            item,
+            current_user.actor,
+            services().clock,
+            request.form.get("body", ""),
+        )
+        audit("message", item)
+        db().commit()
+        flash(_("Your message is sent to the citizen."), "success")
+    except Refused:
+        db().rollback()
+        flash(_("Write a message of 1 to 5,000 characters."), "error")
+    return redirect(url_for("backoffice.case", case_id=case_id) + "#messages")
+
+
+@bp.route("/dossiers/<int:case_id>/assign", methods=["POST"])
+@staff_required
+def assign(case_id: int):
+    item = staff_case(case_id)
+    session = db()
+    target = request.form.get("assignee", "")
+    assignee = session.get(Account, int(target)) if target.isdigit() else None
+    try:
+        cases.assign(
+            session,
+            item,
+            assignee,
+            current_user.actor,
+            services().clock,
+            expected_version=int(request.form.get("version") or item.lock_version),
+        )
+        audit("assign", item, assignee=assignee.id if assignee else None)
+        session.commit()
+    except (Refused, Conflict):
+        session.rollback()
+        flash(_("The request could not be assigned: reload it and try again."), "error")
+    return redirect(url_for("backoffice.case", case_id=case_id))
+
+
+@bp.route("/dossiers/<int:case_id>/pieces/<attachment_id>")
+@staff_required
+def attachment(case_id: int, attachment_id: str):
+    from flask import send_file
+
+    item = staff_case(case_id)
+    found = db().get(Attachment, attachment_id)
+    if found is None or found.case_id != item.id:
+        abort(404)
+    path = services().uploads / found.id
+    if not path.is_file():
+        abort(404)
+    audit("download", item, attachment=found.id)
+    db().commit()
+    response = send_file(
+        path, mimetype="application/octet-stream", as_attachment=True, download_name=found.filename
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,169 @@
+"""The back office: agents see and act on the cases of their departments only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from definitions.scenarios import resolve_dates
+from engine.models import AuditEvent, Case, CaseEvent, InternalNote
+from factory.accounts import create_account
+
+from .portal_helpers import csrf, fill
+from .test_portal import PASSWORD, examples, sign_in, start, submit  # noqa: F401 - fixtures
+
+
+@pytest.fixture
+def app(tmp_path, example_environ):
+    from factory import create_app
+
+    from .conftest import EXAMPLES
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}",
+            "SITE": str(EXAMPLES / "guichet.yaml"),
+            "PROCEDURES": str(EXAMPLES),
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    state = app.extensions["guichet"]
+    with app.app_context(), state.sessions() as session, session.begin():
+        now = state.clock.now()
+        create_account(session, "a@example.org", PASSWORD, confirmed=True, now=now)
+        create_account(session, "b@example.org", PASSWORD, confirmed=True, now=now)
+        create_account(
+            session,
+            "ec@example.org",
+            PASSWORD,
+            kind="agent",
+            name="Agent EC",
+            departments=("etat-civil",),
+            confirmed=True,
+            now=now,
+        )
+        create_account(
+            session,
+            "voirie@example.org",
+            PASSWORD,
+            kind="agent",
+            departments=("voirie",),
+            confirmed=True,
+            now=now,
+        )
+    return app
+
+
+@pytest.fixture
+def filed(app, examples):  # noqa: F811 - the fixture imported from test_portal
+    procedure, suite = examples["acte-naissance"]
+    citizen = app.test_client()
+    sign_in(citizen, "a@example.org")
+    case_id = start(citizen, "acte-naissance")
+    fill(
+        citizen,
+        procedure,
+        case_id,
+        resolve_dates(dict(suite.scenarios[1].answers), dt.date.today()),
+    )
+    assert submit(citizen, case_id).status_code == 302
+    return citizen, case_id
+
+
+def test_agents_see_their_departments_cases_only(app, filed):
+    _, case_id = filed
+    agent, other_agent = app.test_client(), app.test_client()
+    sign_in(agent, "ec@example.org")
+    sign_in(other_agent, "voirie@example.org")
+    with app.extensions["guichet"].sessions() as session:
+        reference = session.get(Case, case_id).reference
+    assert reference in agent.get("/agents/").get_data(as_text=True)
+    assert reference not in other_agent.get("/agents/").get_data(as_text=True)
+    assert agent.get(f"/agents/dossiers/{case_id}").status_code == 200
+    assert other_agent.get(f"/agents/dossiers/{case_id}").status_code == 404
+    assert other_agent.get(f"/agents/dossiers/{case_id}/transitions/delivrer").status_code == 404
+    with app.extensions["guichet"].sessions() as session:
+        reads = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "read")).all()
+        assert [(r.case_id, r.action) for r in reads] == [(case_id, "read")]
+
+
+def test_citizens_and_visitors_never_reach_the_back_office(app, filed):
+    citizen, case_id = filed
+    assert citizen.get("/agents/").status_code == 404
+    assert citizen.get(f"/agents/dossiers/{case_id}").status_code == 404
+    visitor = app.test_client().get("/agents/")
+    assert visitor.status_code == 302 and "/connexion" in visitor.headers["Location"]
+
+
+def test_an_agent_fires_a_transition_with_its_form(app, filed):
+    citizen, case_id = filed
+    agent = app.test_client()
+    sign_in(agent, "ec@example.org")
+    url = f"/agents/dossiers/{case_id}/transitions/demander_precisions"
+    empty = agent.post(url, data={"csrf_token": csrf(agent, url)})
+    assert empty.status_code == 422
+    done = agent.post(
+        url, data={"csrf_token": csrf(agent, url), "message": "Merci de préciser la date."}
+    )
+    assert done.status_code == 302
+    with app.extensions["guichet"].sessions() as session:
+        assert session.get(Case, case_id).state == "attente_usager"
+        event = session.scalars(
+            sa.select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == "transition")
+        ).one()
+        assert event.values == {"message": "Merci de préciser la date."}
+    # the citizen is asked, on their page
+    page = citizen.get(f"/mes-demandes/{case_id}").get_data(as_text=True)
+    assert "Merci de préciser la date." in page
+
+
+def test_a_stale_form_is_a_conflict(app, filed):
+    _, case_id = filed
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, "ec@example.org")
+    sign_in(second, "ec@example.org")
+    url = f"/agents/dossiers/{case_id}/transitions/delivrer"
+    token_one, token_two = csrf(first, url), csrf(second, url)
+    with app.extensions["guichet"].sessions() as session:
+        version = session.get(Case, case_id).lock_version
+    assert first.post(url, data={"csrf_token": token_one, "version": version}).status_code == 302
+    stale = second.post(
+        f"/agents/dossiers/{case_id}/transitions/refuser",
+        data={"csrf_token": token_two, "version": version, "motif_refus": "Pièce illisible."},
+    )
+    # the form was opened before the first decision: the second agent is told, not obeyed
+    assert stale.status_code == 303
+    with app.extensions["guichet"].sessions() as session:
+        assert (
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(CaseEvent)
+                .where(CaseEvent.case_id == case_id, CaseEvent.kind == "transition")
+            )
+            == 1
+        )
+
+
+def test_internal_notes_stay_internal(app, filed):
+    citizen, case_id = filed
+    agent = app.test_client()
+    sign_in(agent, "ec@example.org")
+    page = f"/agents/dossiers/{case_id}"
+    agent.post(
+        f"{page}/note",
+        data={"csrf_token": csrf(agent, page), "body": "Appeler la mairie de naissance."},
+    )
+    agent.post(
+        f"{page}/message", data={"csrf_token": csrf(agent, page), "body": "Votre acte part demain."}
+    )
+    with app.extensions["guichet"].sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(InternalNote)) == 1
+    seen = citizen.get(f"/mes-demandes/{case_id}").get_data(as_text=True)
+    assert "Votre acte part demain." in seen
+    assert "Appeler la mairie de naissance." not in seen
+    assert "Appeler la mairie de naissance." in agent.get(page).get_data(as_text=True)
