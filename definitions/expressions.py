@@ -107,11 +107,20 @@ def age(context, born: Any) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+def _shown(value: Any) -> Any:
+    """How a value reads in a text: an unanswered field as nothing (not "None"), a whole
+    amount without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 _environment = ImmutableSandboxedEnvironment(
     undefined=StrictUndefined,
     autoescape=False,
-    # an unanswered field shows as nothing, not as "None"
-    finalize=lambda value: "" if value is None else value,
+    finalize=lambda value: _shown(value),
 )
 _environment.globals.clear()
 _environment.globals.update(age=age, len=len)

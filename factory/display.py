@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask_babel import format_date, ngettext
+from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 
 from definitions.model import Field
@@ -35,7 +35,7 @@ def display(field: Field, value: Any, attachments: dict[str, str] | None = None)
             str(value[k]) for k in ("street", "postcode", "city", "country") if value.get(k)
         )
     if kind == "location" and isinstance(value, dict):
-        return f"{value.get('lat')}, {value.get('lon')}"
+        return f"{format_decimal(value.get('lat'))}, {format_decimal(value.get('lon'))}"
     if kind == "file":
         ids = value if isinstance(value, list) else [value]
         names = attachments or {}

@@ -338,11 +338,24 @@ def review(case_id: int):
 
 
 def _render_review(procedure, case, errors=None):
+    from definitions.answers import expression_context
+
     from .display import answer_rows
 
     pages = visible_pages(procedure, case.answers)
     errors = list(dict((e.field, e) for e in errors or []).values())  # one line per field
-    sections = [(p, answer_rows(p.fields, case.answers, procedure)) for p in pages]
+    context = expression_context(procedure.fields, case.answers, today=today())
+    sections = [
+        (
+            p,
+            answer_rows(
+                [f for f in p.fields if f.visible_if is None or f.visible_if.holds(context)],
+                case.answers,
+                procedure,
+            ),
+        )
+        for p in pages
+    ]
     return render_template(
         "filing/review.html",
         procedure=procedure,
