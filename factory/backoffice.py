@@ -378,3 +378,56 @@ def attachment(case_id: int, attachment_id: str):
     )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+CHANNELS = ("counter", "phone", "mail")
+
+
+@bp.route("/depot", methods=["GET", "POST"])
+@staff_required
+def on_behalf():
+    """Filing a procedure for a citizen who came to the counter, phoned or wrote."""
+    from .accounts import find_account
+    from .filing import visible_pages
+
+    state = services()
+    session = db()
+    procedures = [
+        (row, state.runtime.catalogue.compiled(session, row.id).procedure)
+        for row in state.runtime.catalogue.published(session)
+    ]
+    error = None
+    if request.method == "POST":
+        slug = request.form.get("procedure", "")
+        channel = request.form.get("channel", "")
+        email = request.form.get("email", "").strip()
+        chosen = next(((row, p) for row, p in procedures if row.slug == slug), None)
+        owner = find_account(session, email) if email else None
+        if chosen is None or channel not in CHANNELS:
+            error = _("Choose a procedure and how the citizen reached you.")
+        elif email and (owner is None or owner.kind != "citizen"):
+            error = _(
+                "No citizen account uses this address: leave it empty to file without "
+                "an account (the citizen gets a follow-up link)."
+            )
+        else:
+            row, procedure = chosen
+            case = cases.new_draft(
+                session,
+                state.runtime,
+                row,
+                current_user.actor,
+                state.clock,
+                channel=channel,
+                owner_id=owner.id if owner else None,
+            )
+            audit("file_on_behalf", case, channel=channel)
+            session.commit()
+            from .filing import _remember_draft
+
+            _remember_draft(case)
+            first = visible_pages(procedure, case.answers)[0]
+            return redirect(url_for("filing.page", case_id=case.id, page_id=first.id))
+    return render_template(
+        "backoffice/on_behalf.html", procedures=procedures, error=error, channels=CHANNELS
+    ), (422 if error else 200)

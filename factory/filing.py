@@ -59,15 +59,22 @@ def _remember_draft(case: Case) -> None:
     session["drafts"] = sorted(drafts)[-20:]
 
 
+def may_fill(case: Case) -> bool:
+    """The citizen who owns the case; the browser that started it (an anonymous filer); or
+    the agent who files it on behalf of a citizen at the counter, by phone or by mail."""
+    signed_in = current_user.is_authenticated
+    if case.owner_id is not None and signed_in and current_user.id == case.owner_id:
+        return True
+    in_session = case.id in session.get("drafts", [])
+    if case.owner_id is None and in_session:
+        return True
+    return in_session and signed_in and current_user.is_staff and case.channel != "online"
+
+
 def draft_case(case_id: int) -> Case:
     """A draft this browser may fill, or 404."""
     case = db().get(Case, case_id)
-    if case is None or not case.is_draft:
-        abort(404)
-    if case.owner_id is not None:
-        if not (current_user.is_authenticated and current_user.id == case.owner_id):
-            abort(404)
-    elif case.id not in session.get("drafts", []):
+    if case is None or not case.is_draft or not may_fill(case):
         abort(404)
     return case
 
@@ -369,13 +376,7 @@ def _render_review(procedure, case, errors=None):
 @bp.route("/brouillons/<int:case_id>/envoi", methods=["POST"])
 def submit(case_id: int):
     case = db().get(Case, case_id)
-    if (
-        case is not None
-        and not case.is_draft
-        and case.id
-        in session.get("drafts", [])
-        + ([case.id] if current_user.is_authenticated and case.owner_id == current_user.id else [])
-    ):
+    if case is not None and not case.is_draft and may_fill(case):
         return redirect(url_for("filing.receipt", case_id=case.id))  # a replayed submit
     case = draft_case(case_id)
     state = services()
@@ -385,7 +386,7 @@ def submit(case_id: int):
             db(),
             state.runtime,
             case,
-            actor() if case.owner_id else Actor("citizen", tracking_token=case.tracking_token),
+            filer(case),
             state.clock,
             idempotency_key=key,
         )
@@ -400,6 +401,14 @@ def submit(case_id: int):
         raise
     _remember_draft(case)
     return redirect(url_for("filing.receipt", case_id=case.id))
+
+
+def filer(case: Case) -> Actor:
+    """Who submits: the agent filing on behalf of a citizen, the citizen, or the holder of
+    an anonymous draft."""
+    if current_user.is_authenticated and (current_user.is_staff or case.owner_id):
+        return current_user.actor
+    return Actor("citizen", tracking_token=case.tracking_token)
 
 
 def send_receipt(case: Case) -> None:
@@ -445,18 +454,7 @@ def send_receipt(case: Case) -> None:
 @bp.route("/demandes/<int:case_id>/recu")
 def receipt(case_id: int):
     case = db().get(Case, case_id)
-    allowed = (
-        case is not None
-        and not case.is_draft
-        and (
-            (
-                case.owner_id is not None
-                and current_user.is_authenticated
-                and current_user.id == case.owner_id
-            )
-            or (case.owner_id is None and case.id in session.get("drafts", []))
-        )
-    )
+    allowed = case is not None and not case.is_draft and may_fill(case)
     if not allowed:
         abort(404)
     compiled = compiled_of(case)

@@ -167,3 +167,44 @@ def test_internal_notes_stay_internal(app, filed):
     assert "Votre acte part demain." in seen
     assert "Appeler la mairie de naissance." not in seen
     assert "Appeler la mairie de naissance." in agent.get(page).get_data(as_text=True)
+
+
+def test_an_agent_files_on_behalf_of_a_citizen(app, examples):  # noqa: F811
+    procedure, suite = examples["acte-naissance"]
+    agent = app.test_client()
+    sign_in(agent, "ec@example.org")
+    refused = agent.post(
+        "/agents/depot",
+        data={
+            "csrf_token": csrf(agent, "/agents/depot"),
+            "procedure": "acte-naissance",
+            "channel": "online",
+        },
+    )
+    assert refused.status_code == 422
+    started = agent.post(
+        "/agents/depot",
+        data={
+            "csrf_token": csrf(agent, "/agents/depot"),
+            "procedure": "acte-naissance",
+            "channel": "counter",
+            "email": "a@example.org",
+        },
+    )
+    assert started.status_code == 302
+    case_id = int(started.headers["Location"].split("/")[2])
+    fill(
+        agent, procedure, case_id, resolve_dates(dict(suite.scenarios[1].answers), dt.date.today())
+    )
+    assert submit(agent, case_id).status_code == 302
+    with app.extensions["guichet"].sessions() as session:
+        case = session.get(Case, case_id)
+        assert case.channel == "counter" and case.reference
+        submitted = session.scalars(
+            sa.select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == "submitted")
+        ).one()
+        assert submitted.actor_kind == "agent"
+    # the citizen finds it in their space; another agent's browser cannot fill such drafts
+    citizen = app.test_client()
+    sign_in(citizen, "a@example.org")
+    assert case.reference in citizen.get("/mes-demandes").get_data(as_text=True)
