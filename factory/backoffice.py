@@ -16,7 +16,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 import renderers
 from engine import cases, exchanges
-from engine.errors import Conflict, InvalidValues, Refused
+from engine.errors import Conflict, EngineError, InvalidValues, Refused
 from engine.models import (
     Account,
     Attachment,
@@ -431,3 +431,52 @@ def on_behalf():
     return render_template(
         "backoffice/on_behalf.html", procedures=procedures, error=error, channels=CHANNELS
     ), (422 if error else 200)
+
+
+@bp.route("/lot", methods=["POST"])
+@staff_required
+def bulk():
+    """Fire one transition on the selected cases; each is checked on its own."""
+    state = services()
+    session = db()
+    transition_id = request.form.get("transition", "")
+    results = []
+    for raw in request.form.getlist("case")[:500]:
+        item = session.get(Case, int(raw)) if raw.isdigit() else None
+        if item is None or item.is_draft or item.department not in current_user.departments:
+            results.append((raw, False, _("not found in your departments")))
+            continue
+        try:
+            with session.begin_nested():
+                cases.fire(
+                    session,
+                    state.runtime,
+                    item,
+                    transition_id,
+                    current_user.actor,
+                    state.clock,
+                    values={},
+                )
+                audit("transition", item, transition=transition_id, bulk=True)
+            results.append((item.reference, True, ""))
+        except InvalidValues:
+            results.append(
+                (
+                    item.reference,
+                    False,
+                    _("this action needs its form: do it on the request's page"),
+                )
+            )
+        except Refused as refusal:
+            reasons = {
+                "state": _("not possible in its current state"),
+                "actor": _("not yours to do"),
+                "guard": _("its condition does not hold"),
+            }
+            results.append((item.reference, False, reasons.get(refusal.reason, str(refusal))))
+        except Conflict:
+            results.append((item.reference, False, _("changed by someone else meanwhile")))
+        except EngineError as error:
+            results.append((item.reference, False, str(error)))
+    session.commit()
+    return render_template("backoffice/bulk.html", results=results, transition=transition_id)

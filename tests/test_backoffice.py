@@ -208,3 +208,42 @@ def test_an_agent_files_on_behalf_of_a_citizen(app, examples):  # noqa: F811
     citizen = app.test_client()
     sign_in(citizen, "a@example.org")
     assert case.reference in citizen.get("/mes-demandes").get_data(as_text=True)
+
+
+def test_bulk_action_checks_each_case_on_its_own(app, examples):  # noqa: F811
+    procedure, suite = examples["acte-naissance"]
+    citizen = app.test_client()
+    sign_in(citizen, "a@example.org")
+    ids = []
+    for scenario in (1, 1, 2):
+        case_id = start(citizen, "acte-naissance")
+        fill(
+            citizen,
+            procedure,
+            case_id,
+            resolve_dates(dict(suite.scenarios[scenario].answers), dt.date.today()),
+        )
+        assert submit(citizen, case_id, key=f"bulk-{case_id}").status_code == 302
+        ids.append(case_id)
+    agent = app.test_client()
+    sign_in(agent, "ec@example.org")
+    # the first case is already decided: delivering it again is refused by its state
+    url = f"/agents/dossiers/{ids[0]}/transitions/delivrer"
+    assert agent.post(url, data={"csrf_token": csrf(agent, url)}).status_code == 302
+    response = agent.post(
+        "/agents/lot",
+        data={
+            "csrf_token": csrf(agent, "/agents/depot"),
+            "transition": "delivrer",
+            "case": [str(i) for i in ids] + ["999999"],
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    with app.extensions["guichet"].sessions() as session:
+        states = [session.get(Case, i).state for i in ids]
+        references = [session.get(Case, i).reference for i in ids]
+    assert states[0] == "delivree" and states[1] == "delivree"
+    assert references[0] in page and references[1] in page and "999999" in page
+    # the third case (a third party) is refused by the guard, and says so
+    assert states[2] == "recue"
