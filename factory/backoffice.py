@@ -32,7 +32,7 @@ from engine.models import (
 from engine.workflow import may_act
 
 from .display import answer_rows
-from .helpers import current_language, text
+from .helpers import current_language, download, text
 from .services import db, services
 from .translations import form_translations
 
@@ -62,6 +62,12 @@ def audit(action: str, case: Case | None = None, **detail) -> None:
             detail=detail,
         )
     )
+
+
+def of_case(model, case_id: int, *where, order=None) -> list:
+    """The rows of ``model`` about one case, oldest first (or in ``order``)."""
+    query = sa.select(model).where(model.case_id == case_id, *where)
+    return list(db().scalars(query.order_by(order if order is not None else model.id)))
 
 
 def staff_case(case_id: int) -> Case:
@@ -190,35 +196,11 @@ def case(case_id: int):
         procedure=procedure,
         sections=sections,
         transitions=transitions,
-        events=list(
-            session.scalars(
-                sa.select(CaseEvent).where(CaseEvent.case_id == item.id).order_by(CaseEvent.id)
-            )
-        ),
-        notes=list(
-            session.scalars(
-                sa.select(InternalNote)
-                .where(InternalNote.case_id == item.id)
-                .order_by(InternalNote.id)
-            )
-        ),
-        messages=list(
-            session.scalars(
-                sa.select(Message).where(Message.case_id == item.id).order_by(Message.id)
-            )
-        ),
-        reminders=list(
-            session.scalars(
-                sa.select(Reminder).where(Reminder.case_id == item.id).order_by(Reminder.id)
-            )
-        ),
-        timers=list(
-            session.scalars(
-                sa.select(Timer)
-                .where(Timer.case_id == item.id, Timer.status == "pending")
-                .order_by(Timer.due_at)
-            )
-        ),
+        events=of_case(CaseEvent, item.id),
+        notes=of_case(InternalNote, item.id),
+        messages=of_case(Message, item.id),
+        reminders=of_case(Reminder, item.id),
+        timers=of_case(Timer, item.id, Timer.status == "pending", order=Timer.due_at),
         files=list(session.scalars(sa.select(Attachment).where(Attachment.case_id == item.id))),
         colleagues=list(
             session.scalars(
@@ -362,22 +344,14 @@ def assign(case_id: int):
 @bp.route("/dossiers/<int:case_id>/pieces/<attachment_id>")
 @staff_required
 def attachment(case_id: int, attachment_id: str):
-    from flask import send_file
 
     item = staff_case(case_id)
     found = db().get(Attachment, attachment_id)
     if found is None or found.case_id != item.id:
         abort(404)
-    path = services().uploads / found.id
-    if not path.is_file():
-        abort(404)
     audit("download", item, attachment=found.id)
     db().commit()
-    response = send_file(
-        path, mimetype="application/octet-stream", as_attachment=True, download_name=found.filename
-    )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download(found)
 
 
 CHANNELS = ("counter", "phone", "mail")

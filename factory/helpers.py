@@ -78,6 +78,23 @@ def format_moment(value) -> str:
     return format_datetime(value, "d MMMM yyyy, HH:mm") if value else ""
 
 
+def download(attachment):
+    """An uploaded file, always as a download (never shown inline), or 404."""
+    from flask import abort, send_file
+
+    path = services().uploads / attachment.id
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=attachment.filename,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_language=current_language,

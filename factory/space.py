@@ -18,6 +18,7 @@ from engine.errors import Refused
 from engine.models import Account, Case, CaseEvent, Message, Notification, Reminder, Satisfaction
 from engine.workflow import Actor
 
+from .helpers import download
 from .services import db, services
 
 bp = Blueprint("space", __name__)
@@ -238,7 +239,6 @@ def satisfaction(case_id: int | None = None, token: str | None = None):
 @bp.route("/suivi/<token>/pieces/<attachment_id>")
 def attachment(attachment_id: str, case_id: int | None = None, token: str | None = None):
     """A file of the citizen's own case, always as a download, never shown inline."""
-    from flask import send_file
 
     from engine.models import Attachment
 
@@ -251,14 +251,7 @@ def attachment(attachment_id: str, case_id: int | None = None, token: str | None
     item = db().get(Attachment, attachment_id)
     if item is None or item.case_id != case.id:
         abort(404)
-    path = services().uploads / item.id
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path, mimetype="application/octet-stream", as_attachment=True, download_name=item.filename
-    )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download(item)
 
 
 @bp.route("/mes-notifications")
