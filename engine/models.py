@@ -300,3 +300,20 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(sa.String(50))
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id", ondelete="SET NULL"))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Rollup(Base):
+    """The statistics of one procedure in one department, as the worker last computed them.
+
+    The row whose procedure and department are both empty is the refresh marker: its
+    ``computed_at`` is when the worker last refreshed the rollups.
+    """
+
+    __tablename__ = "rollups"
+    __table_args__ = (sa.UniqueConstraint("procedure", "department"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure: Mapped[str] = mapped_column(sa.String(100))
+    department: Mapped[str] = mapped_column(sa.String(100))
+    computed_at: Mapped[dt.datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

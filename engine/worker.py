@@ -16,7 +16,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import cases
+from . import cases, rollups
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, EngineError, Refused
@@ -43,6 +43,7 @@ class Worker:
         max_attempts: int = 8,
         retry_after: dt.timedelta = dt.timedelta(seconds=30),
         max_retry_after: dt.timedelta = dt.timedelta(hours=1),
+        rollup_every: dt.timedelta | None = dt.timedelta(minutes=5),
     ):
         self.runtime = runtime
         self.sessions = sessions
@@ -53,6 +54,8 @@ class Worker:
         self.max_attempts = max_attempts
         self.retry_after = retry_after
         self.max_retry_after = max_retry_after
+        #: how often the statistics rollups are recomputed (None: never, by this worker)
+        self.rollup_every = rollup_every
 
     # -- timers ------------------------------------------------------------------------------
 
@@ -215,11 +218,31 @@ class Worker:
                     message.attempts, self.retry_after, self.max_retry_after
                 )
 
+    # -- statistics --------------------------------------------------------------------------
+
+    def refresh_rollups(self) -> bool:
+        """Recompute the statistics rollups if no worker did in the last ``rollup_every``;
+        returns whether this worker did."""
+        if self.rollup_every is None:
+            return False
+        try:
+            with self.sessions() as session, session.begin():
+                return rollups.refresh_if_due(
+                    session, self.clock.now(), self.rollup_every, self.runtime.calendar
+                )
+        except Exception:  # noqa: BLE001 - statistics must not stop the deliveries
+            log.exception("the statistics rollups could not be refreshed")
+            return False
+
     # -- loop --------------------------------------------------------------------------------
 
     def run_once(self) -> int:
-        """Fire the due timers, then deliver the due outbox rows; returns how many."""
-        return self.run_timers() + self.run_outbox()
+        """Fire the due timers, then deliver the due outbox rows; returns how many.
+
+        The statistics rollups are refreshed too when they are due (not counted)."""
+        done = self.run_timers() + self.run_outbox()
+        self.refresh_rollups()
+        return done
 
     def run(self, stop: threading.Event, idle: float = 1.0) -> None:
         while not stop.is_set():

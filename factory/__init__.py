@@ -39,7 +39,7 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
 
     from jinja2 import ChoiceLoader, PackageLoader
 
-    from . import auth, backoffice, errors, filing, portal, security, space
+    from . import auth, backoffice, console, dashboards, errors, filing, portal, security, space
 
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("renderers", "templates")])
     security.init_app(app)
@@ -49,6 +49,8 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     app.register_blueprint(auth.bp)
     app.register_blueprint(space.bp)
     app.register_blueprint(backoffice.bp)
+    app.register_blueprint(dashboards.bp)
+    app.register_blueprint(console.bp)
     import renderers
 
     app.register_blueprint(

@@ -87,3 +87,42 @@ def fill(client, procedure, case_id: int, answers: dict) -> str:
 
 def errors(response) -> list[str]:
     return re.findall(r'<a href="#[^"]+">([^<]+)</a>', response.get_data(as_text=True))
+
+
+def make_app(tmp_path, people: dict[str, tuple[str, tuple[str, ...]]], **config):
+    """The example site on SQLite in ``tmp_path``, with ``people``: {email: (kind,
+    departments)}, each with the password ``PASSWORD``."""
+    from factory import create_app
+    from factory.accounts import create_account
+
+    from .conftest import EXAMPLES
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}",
+            "SITE": str(EXAMPLES / "guichet.yaml"),
+            "PROCEDURES": str(EXAMPLES),
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "RATELIMIT_ENABLED": False,
+            **config,
+        }
+    )
+    state = app.extensions["guichet"]
+    with app.app_context(), state.sessions() as session, session.begin():
+        for email, (kind, departments) in people.items():
+            create_account(
+                session,
+                email,
+                PASSWORD,
+                kind=kind,
+                name=email,
+                departments=departments,
+                confirmed=True,
+                now=state.clock.now(),
+            )
+    return app
+
+
+PASSWORD = "un mot de passe solide"

@@ -9,54 +9,22 @@ import sqlalchemy as sa
 
 from definitions.scenarios import resolve_dates
 from engine.models import AuditEvent, Case, CaseEvent, InternalNote
-from factory.accounts import create_account
 
-from .portal_helpers import csrf, fill
+from .portal_helpers import csrf, fill, make_app
 from .test_portal import PASSWORD, examples, sign_in, start, submit  # noqa: F401 - fixtures
 
 
 @pytest.fixture
 def app(tmp_path, example_environ):
-    from factory import create_app
-
-    from .conftest import EXAMPLES
-
-    app = create_app(
+    return make_app(
+        tmp_path,
         {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}",
-            "SITE": str(EXAMPLES / "guichet.yaml"),
-            "PROCEDURES": str(EXAMPLES),
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_ENABLED": False,
-        }
+            "a@example.org": ("citizen", ()),
+            "b@example.org": ("citizen", ()),
+            "ec@example.org": ("agent", ("etat-civil",)),
+            "voirie@example.org": ("agent", ("voirie",)),
+        },
     )
-    state = app.extensions["guichet"]
-    with app.app_context(), state.sessions() as session, session.begin():
-        now = state.clock.now()
-        create_account(session, "a@example.org", PASSWORD, confirmed=True, now=now)
-        create_account(session, "b@example.org", PASSWORD, confirmed=True, now=now)
-        create_account(
-            session,
-            "ec@example.org",
-            PASSWORD,
-            kind="agent",
-            name="Agent EC",
-            departments=("etat-civil",),
-            confirmed=True,
-            now=now,
-        )
-        create_account(
-            session,
-            "voirie@example.org",
-            PASSWORD,
-            kind="agent",
-            departments=("voirie",),
-            confirmed=True,
-            now=now,
-        )
-    return app
 
 
 @pytest.fixture

@@ -14,35 +14,14 @@ from definitions.catalogue import check_paths
 from definitions.scenarios import resolve_dates
 from engine.models import Attachment, Case, Notification, OutboxMessage
 from factory import create_app
-from factory.accounts import create_account
 
 from .conftest import EXAMPLE_ENVIRON, EXAMPLES
-from .portal_helpers import PDF, csrf, fill
-
-PASSWORD = "un mot de passe solide"
+from .portal_helpers import PASSWORD, PDF, csrf, fill, make_app
 
 
 @pytest.fixture
 def app(tmp_path, example_environ):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}",
-            "SITE": str(EXAMPLES / "guichet.yaml"),
-            "PROCEDURES": str(EXAMPLES),
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        state = app.extensions["guichet"]
-        with state.sessions() as session, session.begin():
-            for email in ("a@example.org", "b@example.org"):
-                create_account(
-                    session, email, PASSWORD, name=email, confirmed=True, now=state.clock.now()
-                )
-    return app
+    return make_app(tmp_path, {"a@example.org": ("citizen", ()), "b@example.org": ("citizen", ())})
 
 
 @pytest.fixture

@@ -42,15 +42,19 @@ def missing_requirement() -> str | None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return ("the playwright package is not installed (pip install playwright; the "
-                "browser is the system's Chromium: never run `playwright install`)")
+        return (
+            "the playwright package is not installed (pip install playwright; the "
+            "browser is the system's Chromium: never run `playwright install`)"
+        )
     try:
         import axe_playwright_python  # noqa: F401
     except ImportError:
         return "axe-core is missing: pip install axe-playwright-python"
     if not os.access(CHROMIUM, os.X_OK):
-        return (f"Chromium is not installed at {CHROMIUM} (apt-get install chromium, "
-                "or set GUICHET_TEST_CHROMIUM to a Chromium binary)")
+        return (
+            f"Chromium is not installed at {CHROMIUM} (apt-get install chromium, "
+            "or set GUICHET_TEST_CHROMIUM to a Chromium binary)"
+        )
     return None
 
 
@@ -93,19 +97,22 @@ def live_server(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:  # the site config reads them at start
         for name, value in EXAMPLE_ENVIRON.items():
             patch.setenv(name, value)
-        app = create_app({
-            "TESTING": True,
-            "SECRET_KEY": "browser-tests-secret-key",
-            "DATABASE_URL": f"sqlite:///{folder / 'g.db'}",
-            "SITE": str(EXAMPLES / "guichet.yaml"),
-            "PROCEDURES": str(EXAMPLES),
-            "UPLOAD_FOLDER": str(folder / "uploads"),
-            "DEMO_ACCOUNTS": True,
-            "RATELIMIT_ENABLED": False,
-        })
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "browser-tests-secret-key",
+                "DATABASE_URL": f"sqlite:///{folder / 'g.db'}",
+                "SITE": str(EXAMPLES / "guichet.yaml"),
+                "PROCEDURES": str(EXAMPLES),
+                "UPLOAD_FOLDER": str(folder / "uploads"),
+                "DEMO_ACCOUNTS": True,
+                "RATELIMIT_ENABLED": False,
+            }
+        )
     server = make_server("127.0.0.1", 0, app, threaded=True)  # port 0: a free port
-    thread = threading.Thread(target=server.serve_forever, name="guichet-browser-tests",
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, name="guichet-browser-tests", daemon=True
+    )
     thread.start()
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, folder)
@@ -153,20 +160,33 @@ def open_page(browser, live_server):
 
     def opener(javascript: bool = True):
         context = browser.new_context(
-            base_url=live_server.url, locale="fr-FR", timezone_id="Europe/Paris",
-            java_script_enabled=javascript, viewport={"width": 1280, "height": 900},
+            base_url=live_server.url,
+            locale="fr-FR",
+            timezone_id="Europe/Paris",
+            java_script_enabled=javascript,
+            viewport={"width": 1280, "height": 900},
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda message: message.type == "error"
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
                 and not message.text.startswith("Failed to load resource")
-                and troubles.lines.append(f"{page.url}: console: {message.text}"))
+                and troubles.lines.append(f"{page.url}: console: {message.text}")
+            ),
+        )
         page.on("pageerror", lambda error: troubles.lines.append(f"{page.url}: {error}"))
-        page.on("response", lambda response: response.status >= 400
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400
                 and response.request.resource_type != "document"
                 and not _HARMLESS.search(response.url)
-                and troubles.lines.append(f"{page.url}: {response.status} {response.url}"))
+                and troubles.lines.append(f"{page.url}: {response.status} {response.url}")
+            ),
+        )
         return page
 
     yield opener
@@ -190,10 +210,13 @@ class Audit:
         self.problems: list[str] = []
 
     def check(self, page, name: str) -> None:
-        results = self.axe.run(page, options={
-            "runOnly": {"type": "tag", "values": WCAG_TAGS},
-            "resultTypes": ["violations"],
-        })
+        results = self.axe.run(
+            page,
+            options={
+                "runOnly": {"type": "tag", "values": WCAG_TAGS},
+                "resultTypes": ["violations"],
+            },
+        )
         self.pages.append(name)
         self.check_reflow(page, name)
         for violation in results.response["violations"]:
@@ -233,7 +256,8 @@ class Audit:
         if wider:
             self.problems.append(
                 f"{name} ({page.url}): reflow (WCAG 1.4.10): wider than 320 px:\n"
-                + "\n".join(f"      {html}" for html in wider[:5]))
+                + "\n".join(f"      {html}" for html in wider[:5])
+            )
 
     def assert_clean(self) -> None:
         assert self.problems == [], (

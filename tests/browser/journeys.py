@@ -66,8 +66,9 @@ def _plain(value: Any) -> Any:
 
 
 def load_examples(today: dt.date) -> dict[str, Example]:
-    checked = check_paths([EXAMPLES], EXAMPLES / "guichet.yaml", environ=EXAMPLE_ENVIRON,
-                          with_tests=False)
+    checked = check_paths(
+        [EXAMPLES], EXAMPLES / "guichet.yaml", environ=EXAMPLE_ENVIRON, with_tests=False
+    )
     assert checked.problems == [], checked.problems
     examples = {}
     for procedure in checked.procedures:
@@ -83,15 +84,20 @@ def load_examples(today: dt.date) -> dict[str, Example]:
 #: of every example (pages with a ``when``) and most fields shown on a condition.
 EVERY_PAGE = {
     "acte-naissance": {
-        "lien": "tiers", "nom_titulaire": "Martin", "prenoms_titulaire": "Paul",
-        "usage": "autre", "usage_precision": "Dossier de succession chez le notaire",
+        "lien": "tiers",
+        "nom_titulaire": "Martin",
+        "prenoms_titulaire": "Paul",
+        "usage": "autre",
+        "usage_precision": "Dossier de succession chez le notaire",
     },
     "aide-velo-electrique": {},
     "inscription-periscolaire": {
-        "regime": "msa", "numero_allocataire": None,
+        "regime": "msa",
+        "numero_allocataire": None,
         "justificatif_quotient": "quotient-familial.pdf",
         "activites": ["accueil_matin", "restauration"],
-        "regime_alimentaire": "sans_porc", "allergie": True,
+        "regime_alimentaire": "sans_porc",
+        "allergie": True,
         "precision_allergie": "Inès : allergie à l'arachide (PAI signé en septembre).",
     },
     "occupation-domaine-public": {
@@ -100,29 +106,39 @@ EVERY_PAGE = {
         "commentaire": "Terrasse couverte démontable, installée du printemps à l'automne.",
     },
     "signalement-voirie": {
-        "nature": "autre", "nature_autre": "Plaque d'égout descellée",
-        "danger_immediat": True, "danger_balise": "non_balise",
+        "nature": "autre",
+        "nature_autre": "Plaque d'égout descellée",
+        "danger_immediat": True,
+        "danger_balise": "non_balise",
     },
     "subvention-association": {
-        "type_subvention": "projet", "montant_demande": 24000,
+        "type_subvention": "projet",
+        "montant_demande": 24000,
         "intitule_projet": "Fête de la Loire 2026",
         "description_projet": "Une journée de découverte des bords de Loire, avec des "
-                              "balades commentées et des ateliers pour les enfants.",
-        "date_projet": "today+45d", "public_vise": ["enfants", "familles"],
+        "balades commentées et des ateliers pour les enfants.",
+        "date_projet": "today+45d",
+        "public_vise": ["enfants", "familles"],
         "cout_projet": 31500,
-        "premiere_demande": True, "montant_n_1": None,
-        "statuts": "statuts.pdf", "rapport_activite": None,
+        "premiere_demande": True,
+        "montant_n_1": None,
+        "statuts": "statuts.pdf",
+        "rapport_activite": None,
     },
 }
 
 
 # -- files -------------------------------------------------------------------------------------
 
-_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 _JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
-_PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-                     "0000000d4944415478da63f8cfc0f01f0005000201a3e9e1a90000000049454e44ae426082")
+_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d4944415478da63f8cfc0f01f0005000201a3e9e1a90000000049454e44ae426082"
+)
 
 
 def upload(name: str) -> dict:
@@ -204,8 +220,7 @@ class Filler:
         elif kind == "choice":  # radios in a fieldset, or a select
             group = scope.get_by_role("group", name=label)
             if group.count():
-                option = group.get_by_role("radio", name=text(item.options[value]),
-                                           exact=True)
+                option = group.get_by_role("radio", name=text(item.options[value]), exact=True)
                 if not option.is_checked():
                     self.choose_radio(group, option)
             else:
@@ -236,16 +251,21 @@ class Filler:
             raise AssertionError(f"no way to fill a {kind} field ({item.id})")
 
     def fill_address(self, group, value: dict) -> None:
-        for part, msgid in (("street", "Number and street"), ("postcode", "Postcode"),
-                            ("city", "Town or city")):
+        for part, msgid in (
+            ("street", "Number and street"),
+            ("postcode", "Postcode"),
+            ("city", "Town or city"),
+        ):
             control = group.get_by_label(self.label(self.texts.form(msgid)))
             if control.input_value() != value[part]:
                 self.type_text(control, value[part])
         if value.get("country", "FR") != "FR":
             from renderers.countries import COUNTRIES
 
-            self.choose_option(group.get_by_label(self.label(self.texts.form("Country"))),
-                               self.texts.form(COUNTRIES[value["country"]]))
+            self.choose_option(
+                group.get_by_label(self.label(self.texts.form("Country"))),
+                self.texts.form(COUNTRIES[value["country"]]),
+            )
 
     def fill_group(self, item: Field, entries: list[dict]) -> None:
         from playwright.sync_api import expect
@@ -255,8 +275,11 @@ class Filler:
             legend = self.texts.form("%(item)s %(num)d", item=item_label, num=index + 1)
             box = self.page.get_by_role("group", name=legend, exact=True)
             if box.count() == 0:  # the add button is a submit button: the page comes back
-                self.press(self.page.get_by_role(
-                    "button", name=self.texts.form("Add: %(item)s", item=legend), exact=True))
+                self.press(
+                    self.page.get_by_role(
+                        "button", name=self.texts.form("Add: %(item)s", item=legend), exact=True
+                    )
+                )
                 expect(box).to_be_visible()
             for sub in item.fields:
                 if sub.id in entry:
@@ -298,8 +321,7 @@ class KeyboardFiller(Filler):
             return outline || (style.boxShadow && style.boxShadow !== 'none');
         }""")
         if not visible:
-            where = self.page.evaluate(
-                "() => document.activeElement.outerHTML.slice(0, 120)")
+            where = self.page.evaluate("() => document.activeElement.outerHTML.slice(0, 120)")
             self.problems.append(f"{self.page.url}: no visible focus on {where}")
 
     def type_text(self, control, value: str) -> None:
@@ -383,8 +405,9 @@ def sign_in(page, texts, filler: Filler | None = None, *, then: str = "/") -> No
     password = page.get_by_label(texts.label(texts.ui("Password"), required_text=required))
     filler.type_text(email, CITIZEN[0])
     filler.type_text(password, CITIZEN[1])
-    filler.press(page.get_by_role("main").get_by_role("button", name=texts.ui("Sign in"),
-                                                          exact=True))
+    filler.press(
+        page.get_by_role("main").get_by_role("button", name=texts.ui("Sign in"), exact=True)
+    )
     page.wait_for_url(lambda url: "/connexion" not in url)
 
 
@@ -443,10 +466,14 @@ def file_procedure(
         page.wait_for_load_state()
         assert alert_text(page) is None, f"{name}: {alert_text(page)}"
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        texts.ui("Check your answers before sending"))
+        texts.ui("Check your answers before sending")
+    )
     for page_id in shown:
-        expect(page.get_by_role("heading", level=2, name=text(example.pages[page_id].title),
-                                exact=True)).to_be_visible()
+        expect(
+            page.get_by_role(
+                "heading", level=2, name=text(example.pages[page_id].title), exact=True
+            )
+        ).to_be_visible()
     check(page, f"{slug}: review")
     if not send:
         return Receipt(int(match["case"]), "", shown)

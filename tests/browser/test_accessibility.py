@@ -40,13 +40,13 @@ def test_every_page_of_an_example(slug, examples, open_page, live_server, texts,
     if example.procedure.login == "required":
         sign_in(page, texts)
     answers = example.with_changes(EVERY_PAGE[slug], live_server.today())
-    receipt = file_procedure(page, example, answers, texts, check=audit.check,
-                             submit_empty=True)
+    receipt = file_procedure(page, example, answers, texts, check=audit.check, submit_empty=True)
     assert set(receipt.pages) == set(example.pages), "some page was never shown"
     # where the citizen follows the request: the personal space, or the tracking link
     if example.procedure.login == "required":
-        page.get_by_role("link", name=texts.ui("Follow this request in your personal space"))\
-            .click()
+        page.get_by_role(
+            "link", name=texts.ui("Follow this request in your personal space")
+        ).click()
     else:
         page.get_by_role("link", name=re.compile(r"suivi")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(text(example.procedure.title))
@@ -61,8 +61,7 @@ def test_catalogue_and_account_pages(open_page, texts, audit):
     audit.check(page, "catalogue")
     page.get_by_label(texts.ui("Search a procedure")).fill("vélo")
     page.get_by_role("search").get_by_role("button", name=texts.ui("Search")).click()
-    expect(page.get_by_role("status")).to_have_text(
-        re.compile(r"^\s*1\b"))  # "1 procedure"
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^\s*1\b"))  # "1 procedure"
     audit.check(page, "catalogue, searched")
     page.goto("/?q=introuvable")
     audit.check(page, "catalogue, nothing found")
@@ -76,13 +75,16 @@ def test_catalogue_and_account_pages(open_page, texts, audit):
     expect(page.get_by_role("alert")).to_be_focused()
     audit.check(page, "sign-in, sent empty (errors)")
     required = texts.ui("(required)")
-    page.get_by_label(texts.label(texts.ui("E-mail address"), required_text=required))\
-        .fill("citoyen@demo.guichet.fr")
-    page.get_by_label(texts.label(texts.ui("Password"), required_text=required))\
-        .fill("not the password")
+    page.get_by_label(texts.label(texts.ui("E-mail address"), required_text=required)).fill(
+        "citoyen@demo.guichet.fr"
+    )
+    page.get_by_label(texts.label(texts.ui("Password"), required_text=required)).fill(
+        "not the password"
+    )
     page.get_by_role("main").get_by_role("button", name=texts.ui("Sign in")).click()
     expect(page.get_by_role("alert")).to_contain_text(
-        texts.ui("The e-mail address or the password is not right."))
+        texts.ui("The e-mail address or the password is not right.")
+    )
     expect(page.get_by_role("alert")).to_be_focused()
     audit.check(page, "sign-in, wrong password")
 
@@ -114,19 +116,22 @@ def test_personal_space(examples, open_page, live_server, texts, audit):
     page.get_by_role("button", name=texts.ui("Save and finish later")).click()
     audit.check(page, "a form page, draft saved (notice)")
 
-    page.get_by_role("navigation", name=texts.ui("Main menu"))\
-        .get_by_role("link", name=texts.ui("My requests")).click()
+    page.get_by_role("navigation", name=texts.ui("Main menu")).get_by_role(
+        "link", name=texts.ui("My requests")
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(texts.ui("My requests"))
     expect(page.get_by_role("table")).to_have_count(2)
     audit.check(page, "my requests")
     page.get_by_role("row").filter(has_text=receipt.reference).get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(text(example.procedure.title))
     audit.check(page, "a request")
-    Filler(page, texts, {}).type_text(page.get_by_label(texts.ui("Your message")),
-                                      "Pouvez-vous envoyer l'acte à ma fille ?")
+    Filler(page, texts, {}).type_text(
+        page.get_by_label(texts.ui("Your message")), "Pouvez-vous envoyer l'acte à ma fille ?"
+    )
     page.get_by_role("button", name=texts.ui("Send the message")).click()
     expect(page.get_by_role("status")).to_contain_text(
-        texts.ui("Your message is sent to the department."))
+        texts.ui("Your message is sent to the department.")
+    )
     audit.check(page, "a request, message sent")
     page.goto("/mes-notifications")
     audit.check(page, "my notifications")
@@ -146,7 +151,8 @@ def test_the_review_page_with_errors(examples, open_page, texts, audit):
     Filler(page, texts, {"lien": "tiers"}).fill(page, link, "tiers")
     page.get_by_role("button", name=texts.ui("Continue"), exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        texts.ui("Check your answers before sending"))
+        texts.ui("Check your answers before sending")
+    )
     page.get_by_role("button", name=texts.ui("Send my request"), exact=True).click()
     summary = page.get_by_role("alert")
     expect(summary).to_be_focused()
@@ -154,6 +160,5 @@ def test_the_review_page_with_errors(examples, open_page, texts, audit):
     audit.check(page, "review, sent with errors")
     missing = example.procedure.fields["nom_titulaire"]
     summary.get_by_role("link", name=re.compile(re.escape(text(missing.label)))).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        text(example.pages["personne"].title))
+    expect(page.get_by_role("heading", level=1)).to_have_text(text(example.pages["personne"].title))
     audit.assert_clean()

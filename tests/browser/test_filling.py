@@ -36,7 +36,8 @@ def stored(live_server, case_id: int) -> tuple[dict, dict[str, list[str]], objec
         case = session.get(Case, case_id)
         files: dict[str, list[str]] = {}
         for attachment in session.scalars(
-                sa.select(Attachment).where(Attachment.case_id == case_id)):
+            sa.select(Attachment).where(Attachment.case_id == case_id)
+        ):
             files.setdefault(attachment.field, []).append(attachment.filename)
         session.expunge(case)
         return case.answers, files, case
@@ -94,8 +95,9 @@ def test_a_procedure_with_the_keyboard_alone(examples, browser, open_page, live_
         keys.press(page.get_by_role("link", name=text(example.procedure.title), exact=True))
         page.wait_for_url(f"**/demarches/{example.slug}")
 
-    receipt = file_procedure(page, example, example.answers, texts, filler=keys,
-                             start=from_the_catalogue)
+    receipt = file_procedure(
+        page, example, example.answers, texts, filler=keys, start=from_the_catalogue
+    )
     assert keys.problems == [], "\n".join(keys.problems)
     assert_stored(live_server, example, example.answers, receipt.case_id)
 

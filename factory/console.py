@@ -1,0 +1,526 @@
+"""The administrators' console: procedures and their versions, the outbox, the audit log,
+the staff accounts.
+
+Only administrators reach it: anyone else signed in gets a 404, visitors are sent to sign
+in. Every action is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+import renderers
+from definitions.errors import Problem
+from definitions.graph import mermaid
+from definitions.loader import load
+from definitions.procedures import WorkflowLibrary, read_procedure
+from engine.catalogue import publish
+from engine.errors import PublishError
+from engine.models import Account, AuditEvent, Membership, OutboxMessage, ProcedureVersion
+from engine.outbox import replay
+
+from .accounts import MIN_PASSWORD_LENGTH, create_account, find_account
+from .backoffice import audit
+from .helpers import current_language, text
+from .services import db, services
+from .translations import form_translations
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+PAGE_SIZE = 50
+STAFF_KINDS = ("agent", "supervisor", "administrator")
+MAX_SOURCE = 500_000
+USERS_SHOWN = 500
+
+
+def admin_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.path))
+        if current_user.kind != "administrator":
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/")
+@admin_required
+def index():
+    return redirect(url_for("console.procedures"))
+
+
+# -- procedures --------------------------------------------------------------------------------
+
+
+def _versions(slug: str | None = None) -> list[ProcedureVersion]:
+    query = sa.select(ProcedureVersion)
+    if slug is not None:
+        query = query.where(ProcedureVersion.slug == slug)
+    return list(
+        db().scalars(query.order_by(ProcedureVersion.slug, ProcedureVersion.version.desc()))
+    )
+
+
+def _latest(slug: str) -> ProcedureVersion:
+    row = (
+        db()
+        .scalars(
+            sa.select(ProcedureVersion)
+            .where(ProcedureVersion.slug == slug)
+            .order_by(ProcedureVersion.version.desc())
+            .limit(1)
+        )
+        .first()
+    )
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/procedures")
+@admin_required
+def procedures():
+    grouped: dict[str, list[ProcedureVersion]] = {}
+    for row in _versions():
+        grouped.setdefault(row.slug, []).append(row)
+    return render_template("console/procedures.html", grouped=grouped)
+
+
+@bp.route("/procedures/<slug>")
+@admin_required
+def procedure(slug: str):
+    versions = _versions(slug)
+    if not versions:
+        abort(404)
+    title = ""
+    try:
+        title = text(services().runtime.catalogue.compiled(db(), versions[0].id).procedure.title)
+    except Exception:  # noqa: BLE001 - a title is a nicety; the versions are what matter
+        title = slug
+    return render_template(
+        "console/procedure.html",
+        slug=slug,
+        title=title,
+        versions=versions,
+        withdrawn=all(v.withdrawn_at is not None for v in versions),
+    )
+
+
+@dataclass
+class SourceLine:
+    number: int
+    text: str
+    problems: list[Problem]
+
+
+def check_source(source: str, workflows: dict[str, str], name: str):
+    """Check a procedure's YAML against the site config and the given reusable workflows.
+    Returns ``(procedure or None, problems)``."""
+    site = services().runtime.site
+    document, problems = load(source, name)
+    if document is None or problems:
+        return None, sorted(set(problems))
+    library = WorkflowLibrary(None, site, sources=dict(workflows))
+    procedure, problems = read_procedure(document, site, library)
+    if problems:
+        return None, sorted(set(problems))
+    return procedure, []
+
+
+def _source_lines(source: str, problems: list[Problem], name: str) -> list[SourceLine]:
+    by_line: dict[int, list[Problem]] = {}
+    for problem in problems:
+        if problem.file == name:
+            by_line.setdefault(problem.line, []).append(problem)
+    lines = source.splitlines() or [""]
+    return [
+        SourceLine(number, line, by_line.get(number, []))
+        for number, line in enumerate(lines, start=1)
+    ]
+
+
+def _preview(procedure):
+    language = current_language()
+    today = services().runtime.calendar.today(services().clock.now())
+    pages = []
+    for page in procedure.form.pages:
+        cls = renderers.page_form(procedure, page, language=language)
+        pages.append((page, cls(None, answers={}, today=today, translations=form_translations())))
+    workflow = procedure.workflow
+
+    def label(state_id: str) -> str:
+        return text(workflow.state(state_id).label) or state_id
+
+    return {
+        "pages": pages,
+        "mermaid": mermaid(procedure, language),
+        "states": workflow.states,
+        "transitions": [
+            (
+                text(t.label) or t.id,
+                ", ".join(label(s) for s in t.sources),
+                label(t.target),
+                t.actor_department if t.actor == "department" else t.actor,
+            )
+            for t in workflow.transitions
+        ],
+    }
+
+
+@bp.route("/procedures/<slug>/nouvelle-version", methods=["GET", "POST"])
+@admin_required
+def new_version(slug: str):
+    latest = _latest(slug)
+    name = f"{slug}.yaml"
+    if request.method == "GET":
+        return render_template(
+            "console/new_version.html", slug=slug, latest=latest, source=latest.source
+        )
+    source = request.form.get("source", "").replace("\r\n", "\n")[:MAX_SOURCE]
+    procedure, problems = check_source(source, latest.workflows or {}, name)
+    if procedure is not None and procedure.slug != slug:
+        problems = [
+            Problem(
+                name,
+                1,
+                1,
+                _(
+                    "this page publishes versions of %(slug)s, not of %(other)s",
+                    slug=slug,
+                    other=procedure.slug,
+                ),
+            )
+        ]
+        procedure = None
+    session = db()
+    if procedure is None:
+        audit("procedure.check", procedure=slug, problems=len(problems))
+        session.commit()
+        return render_template(
+            "console/new_version.html",
+            slug=slug,
+            latest=latest,
+            source=source,
+            problems=problems,
+            name=name,
+            lines=_source_lines(source, problems, name),
+        ), 422
+    object.__setattr__(procedure, "source", source)
+    object.__setattr__(procedure, "source_hash", hashlib.sha256(source.encode()).hexdigest())
+    if request.form.get("step") == "publish":
+        try:
+            row = publish(
+                session,
+                services().runtime,
+                source,
+                workflows=latest.workflows or {},
+                clock=services().clock,
+                published_by=current_user.id,
+                name=name,
+            )
+        except PublishError as error:
+            session.rollback()
+            audit("procedure.publish_refused", procedure=slug, version=procedure.version)
+            session.commit()
+            flash(str(error), "error")
+        else:
+            audit("procedure.publish", procedure=slug, version=row.version)
+            session.commit()
+            flash(_("Version %(version)d is published.", version=row.version), "success")
+            return redirect(url_for("console.procedure", slug=slug))
+    else:
+        audit("procedure.check", procedure=slug, problems=0)
+        session.commit()
+    return render_template(
+        "console/new_version.html",
+        slug=slug,
+        latest=latest,
+        source=source,
+        procedure=procedure,
+        preview=_preview(procedure),
+    )
+
+
+def _set_withdrawn(slug: str, withdrawn: bool):
+    session = db()
+    _latest(slug)
+    now = services().clock.now() if withdrawn else None
+    session.execute(
+        sa.update(ProcedureVersion)
+        .where(
+            ProcedureVersion.slug == slug,
+            (
+                ProcedureVersion.withdrawn_at.is_(None)
+                if withdrawn
+                else ProcedureVersion.withdrawn_at.is_not(None)
+            ),
+        )
+        .values(withdrawn_at=now)
+    )
+    audit("procedure.withdraw" if withdrawn else "procedure.restore", procedure=slug)
+    session.commit()
+
+
+@bp.route("/procedures/<slug>/retirer", methods=["POST"])
+@admin_required
+def withdraw(slug: str):
+    _set_withdrawn(slug, True)
+    flash(_("The procedure is withdrawn from the catalogue."), "success")
+    return redirect(url_for("console.procedure", slug=slug))
+
+
+@bp.route("/procedures/<slug>/remettre", methods=["POST"])
+@admin_required
+def restore(slug: str):
+    _set_withdrawn(slug, False)
+    flash(_("The procedure is back in the catalogue."), "success")
+    return redirect(url_for("console.procedure", slug=slug))
+
+
+# -- outbox ------------------------------------------------------------------------------------
+
+
+@bp.route("/outbox")
+@admin_required
+def outbox():
+    session = db()
+    counts = session.execute(
+        sa.select(OutboxMessage.connector, OutboxMessage.status, sa.func.count())
+        .group_by(OutboxMessage.connector, OutboxMessage.status)
+        .order_by(OutboxMessage.connector, OutboxMessage.status)
+    ).all()
+    failing = list(
+        session.scalars(
+            sa.select(OutboxMessage)
+            .where(
+                sa.or_(
+                    OutboxMessage.status == "dead",
+                    sa.and_(
+                        OutboxMessage.status == "pending", OutboxMessage.last_error.is_not(None)
+                    ),
+                )
+            )
+            .order_by(OutboxMessage.connector, OutboxMessage.id)
+            .limit(500)
+        )
+    )
+    dead_connectors = sorted({m.connector for m in failing if m.status == "dead"})
+    return render_template(
+        "console/outbox.html", counts=counts, failing=failing, dead_connectors=dead_connectors
+    )
+
+
+@bp.route("/outbox/rejouer", methods=["POST"])
+@admin_required
+def replay_dead():
+    session = db()
+    connector = request.form.get("connector", "")
+    message_id = request.form.get("message", "")
+    query = sa.select(OutboxMessage.id).where(OutboxMessage.status == "dead")
+    if message_id.isdigit():
+        query = query.where(OutboxMessage.id == int(message_id))
+    elif connector:
+        query = query.where(OutboxMessage.connector == connector)
+    else:
+        abort(400)
+    ids = list(session.scalars(query))
+    done = replay(session, ids, services().clock.now()) if ids else 0
+    audit("outbox.replay", connector=connector or None, messages=ids)
+    session.commit()
+    flash(_("%(number)d deliveries are queued again.", number=done), "success")
+    return redirect(url_for("console.outbox"))
+
+
+# -- audit log ---------------------------------------------------------------------------------
+
+
+@bp.route("/journal")
+@admin_required
+def audit_log():
+    session = db()
+    args = request.args
+    query = sa.select(AuditEvent)
+    filters = {}
+    case_id = args.get("case", "").strip()
+    if case_id.isdigit():
+        query = query.where(AuditEvent.case_id == int(case_id))
+        filters["case"] = case_id
+    account = args.get("account", "").strip()
+    if account:
+        filters["account"] = account
+        if account.isdigit():
+            query = query.where(AuditEvent.account_id == int(account))
+        else:
+            found = find_account(session, account)
+            query = query.where(AuditEvent.account_id == (found.id if found else -1))
+    after = args.get("after", "")
+    if after.isdigit():  # keyset pagination: newest first, then older ids
+        query = query.where(AuditEvent.id < int(after))
+    rows = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    emails = dict(
+        session.execute(
+            sa.select(Account.id, Account.email).where(
+                Account.id.in_({r.account_id for r in rows if r.account_id})
+            )
+        ).all()
+    )
+    return render_template(
+        "console/audit.html",
+        rows=rows,
+        emails=emails,
+        more=more,
+        next_after=rows[-1].id if rows else None,
+        filters=filters,
+    )
+
+
+# -- users -------------------------------------------------------------------------------------
+
+
+def _departments() -> dict[str, str]:
+    site = services().runtime.site
+    if site is None:
+        return {}
+    return {key: text(department.name) for key, department in site.departments.items()}
+
+
+def _chosen_departments(errors: list[str]) -> list[str]:
+    known = _departments()
+    chosen = sorted(set(request.form.getlist("departments")))
+    unknown = [d for d in chosen if d not in known]
+    if unknown:
+        errors.append(_("Unknown department: %(names)s.", names=", ".join(unknown)))
+    return chosen
+
+
+@bp.route("/utilisateurs")
+@admin_required
+def users():
+    session = db()
+    staff_first = sa.case((Account.kind == "citizen", 1), else_=0)
+    rows = list(
+        session.scalars(sa.select(Account).order_by(staff_first, Account.email).limit(USERS_SHOWN))
+    )
+    return render_template("console/users.html", rows=rows, limit=USERS_SHOWN)
+
+
+@bp.route("/utilisateurs/nouveau", methods=["GET", "POST"])
+@admin_required
+def new_user():
+    departments = _departments()
+    errors: list[str] = []
+    values = {"email": "", "name": "", "kind": "agent", "departments": []}
+    status = 200
+    if request.method == "POST":
+        session = db()
+        values = {
+            "email": request.form.get("email", "").strip().lower()[:320],
+            "name": request.form.get("name", "").strip()[:200],
+            "kind": request.form.get("kind", ""),
+            "departments": _chosen_departments(errors),
+        }
+        password = request.form.get("password", "")
+        if "@" not in values["email"] or values["email"].startswith("@"):
+            errors.append(_("Enter a valid e-mail address."))
+        elif find_account(session, values["email"]) is not None:
+            errors.append(_("An account with this e-mail address already exists."))
+        if values["kind"] not in STAFF_KINDS:
+            errors.append(_("Choose the kind of account."))
+        if len(password) < MIN_PASSWORD_LENGTH:
+            errors.append(
+                _(
+                    "The password must have at least %(number)d characters.",
+                    number=MIN_PASSWORD_LENGTH,
+                )
+            )
+        if not errors:
+            account = create_account(
+                session,
+                values["email"],
+                password,
+                kind=values["kind"],
+                name=values["name"],
+                departments=tuple(values["departments"]),
+                confirmed=True,
+                now=services().clock.now(),
+            )
+            audit(
+                "account.create",
+                account=account.id,
+                kind=account.kind,
+                departments=values["departments"],
+            )
+            session.commit()
+            flash(_("The account of %(email)s is created.", email=account.email), "success")
+            return redirect(url_for("console.user", account_id=account.id))
+        status = 422
+    return render_template(
+        "console/new_user.html",
+        departments=departments,
+        errors=errors,
+        values=values,
+        kinds=STAFF_KINDS,
+    ), status
+
+
+def _account(account_id: int) -> Account:
+    account = db().get(Account, account_id)
+    if account is None:
+        abort(404)
+    return account
+
+
+@bp.route("/utilisateurs/<int:account_id>", methods=["GET", "POST"])
+@admin_required
+def user(account_id: int):
+    session = db()
+    account = _account(account_id)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if account.kind not in STAFF_KINDS:
+            abort(404)
+        chosen = _chosen_departments(errors)
+        if not errors:
+            before = sorted(account.departments)
+            account.memberships = [m for m in account.memberships if m.department in chosen] + [
+                Membership(department=d) for d in chosen if d not in account.departments
+            ]
+            audit("account.memberships", account=account.id, before=before, after=chosen)
+            session.commit()
+            flash(_("The memberships are saved."), "success")
+            return redirect(url_for("console.user", account_id=account.id))
+        status = 422
+    return render_template(
+        "console/user.html",
+        account=account,
+        departments=_departments(),
+        errors=errors,
+        staff=account.kind in STAFF_KINDS,
+    ), status
+
+
+@bp.route("/utilisateurs/<int:account_id>/activation", methods=["POST"])
+@admin_required
+def activation(account_id: int):
+    session = db()
+    account = _account(account_id)
+    active = request.form.get("active") == "1"
+    if account.id == current_user.id and not active:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("console.user", account_id=account.id))
+    account.active = active
+    audit("account.reactivate" if active else "account.deactivate", account=account.id)
+    session.commit()
+    flash(_("The account is active.") if active else _("The account is deactivated."), "success")
+    return redirect(url_for("console.user", account_id=account.id))
