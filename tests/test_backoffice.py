@@ -215,3 +215,32 @@ def test_bulk_action_checks_each_case_on_its_own(app, examples):  # noqa: F811
     assert references[0] in page and references[1] in page and "999999" in page
     # the third case (a third party) is refused by the guard, and says so
     assert states[2] == "recue"
+
+
+def test_staff_sessions_end_when_idle(app, filed, monkeypatch):
+    import time
+
+    agent = app.test_client()
+    sign_in(agent, "ec@example.org")
+    assert agent.get("/agents/").status_code == 200
+    later = time.time() + app.config["STAFF_IDLE_TIMEOUT"].total_seconds() + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = agent.get("/agents/")
+    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+
+
+def test_inbox_filters(app, filed, examples):  # noqa: F811
+    _, case_id = filed
+    agent = app.test_client()
+    sign_in(agent, "ec@example.org")
+    with app.extensions["guichet"].sessions() as session:
+        reference = session.get(Case, case_id).reference
+    assert reference in agent.get("/agents/?assigned=none").get_data(as_text=True)
+    assert reference not in agent.get("/agents/?assigned=me").get_data(as_text=True)
+    assert reference in agent.get(f"/agents/?q={reference}").get_data(as_text=True)
+    assert reference not in agent.get("/agents/?q=ZZ-0000").get_data(as_text=True)
+    assert reference in agent.get("/agents/?state=recue").get_data(as_text=True)
+    assert reference not in agent.get("/agents/?state=delivree").get_data(as_text=True)
+    assert reference not in agent.get("/agents/?channel=phone").get_data(as_text=True)
+    assert reference not in agent.get("/agents/?overdue=1").get_data(as_text=True)
+    assert reference not in agent.get("/agents/?expiring=30").get_data(as_text=True)
