@@ -1,0 +1,192 @@
+"""Benchmark: the agents' inbox and dashboard with one million cases on PostgreSQL.
+
+Fills a dedicated database (GUICHET_BENCH_DATABASE, by default ``guichet_bench`` on
+127.0.0.1) with 1,000,000 cases across the example procedures, then measures, through HTTP
+(the Flask test client, signed in as an agent), the inbox's first page, a deep page, the
+counters, a search by reference and a dashboard — each against the same SQL statements run
+raw — and reports the p95 of each, with any sequential scan found in their plans.
+
+    python bench/inbox.py [--cases 1000000] [--runs 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BENCH_URL = os.environ.get("GUICHET_BENCH_DATABASE",
+                           "postgresql+psycopg://postgres@127.0.0.1:5432/guichet_bench")
+ENVIRON = {"GUICHET_WEBHOOK_SECRET": "bench", "GUICHET_SMTP_PASSWORD": "bench",
+           "GUICHET_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/"}
+PASSWORD = "un mot de passe de banc d'essai"
+
+
+def fresh_database() -> None:
+    name = BENCH_URL.rsplit("/", 1)[-1]
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def make_app(tmp: Path):
+    os.environ.update(ENVIRON)
+    from factory import create_app
+
+    return create_app({
+        "TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": BENCH_URL,
+        "SITE": str(ROOT / "examples" / "guichet.yaml"), "PROCEDURES": str(ROOT / "examples"),
+        "UPLOAD_FOLDER": str(tmp / "uploads"), "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+    })
+
+
+def fill(app, count: int) -> None:
+    from factory.accounts import create_account
+
+    state = app.extensions["guichet"]
+    catalogue = state.runtime.catalogue
+    with state.sessions() as session, session.begin():
+        create_account(session, "agent@bench.example", PASSWORD, kind="agent",
+                       departments=("etat-civil",), confirmed=True, now=state.clock.now())
+        session.execute(sa.text(
+            "INSERT INTO accounts (email, name, kind, active, created_at, profile, "
+            "prefill_consent, email_confirmed_at) SELECT 'citizen' || g || '@bench.example', "
+            "'Citoyen ' || g, 'citizen', true, now(), '{}', false, now() "
+            "FROM generate_series(1, 20000) g"))
+        versions = []
+        for row in catalogue.published(session):
+            procedure = catalogue.compiled(session, row.id).procedure
+            states = [s for s in procedure.workflow.states]
+            versions.append((row.id, row.slug, procedure.department,
+                             [s.id for s in states], [s.final for s in states]))
+    start = time.perf_counter()
+    per = count // len(versions)
+    with state.engine.begin() as connection:
+        for index, (version_id, slug, department, states, finals) in enumerate(versions):
+            # half of each procedure's cases in its own department, half in etat-civil
+            connection.execute(sa.text(f"""
+                INSERT INTO cases (procedure, version_id, reference, state, department, channel,
+                    answers, owner_id, created_at, submitted_at, closed_at, state_entered_at,
+                    lock_version)
+                SELECT :slug, :version, 'B{index}-' || lpad(g::text, 7, '0'),
+                    (CAST(:states AS text[]))[1 + g % :n], CASE WHEN g % 2 = 0 THEN 'etat-civil' ELSE :dep END,
+                    (ARRAY['online','online','online','counter','phone','mail'])[1 + g % 6],
+                    jsonb_build_object('nom', 'Nom' || g),
+                    (SELECT min(id) FROM accounts) + 1 + g % 20000,
+                    now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval,
+                    CASE WHEN (CAST(:finals AS boolean[]))[1 + g % :n] THEN now() - (g || ' seconds')::interval END,
+                    now() - (g || ' minutes')::interval, 1
+                FROM generate_series(1, {per}) g"""),
+                {"slug": slug, "version": version_id, "states": states, "n": len(states),
+                 "dep": department, "finals": finals})
+    # what autovacuum does on a live database: statistics and the visibility map
+    with state.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM ANALYZE"))
+    print(f"{per * len(versions)} cases inserted in {time.perf_counter() - start:.0f} s")
+
+
+class Recorder:
+    """The SQL statements a request runs, to run them raw and to EXPLAIN them."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[tuple[str, object]] = []
+        sa.event.listen(engine, "before_cursor_execute", self.record)
+
+    def record(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append((statement, parameters))
+
+    def stop(self):
+        sa.event.remove(self.engine, "before_cursor_execute", self.record)
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[18] * 1000
+
+
+def measure(app, client, name: str, url: str, runs: int, wanted) -> None:
+    engine = app.extensions["guichet"].engine
+    client.get(url)  # warm the caches
+    recorder = Recorder(engine)
+    client.get(url)
+    recorder.stop()
+    queries = [(s, p) for s, p in recorder.statements if wanted(s)]
+    http = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        http.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code)
+    raw = []
+    scans = set()
+    with engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        for statement, parameters in queries:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+            plan = cursor.fetchone()[0]
+            scans |= _seq_scans(plan[0]["Plan"])
+        for _ in range(runs):
+            start = time.perf_counter()
+            for statement, parameters in queries:
+                cursor.execute(statement, parameters)
+                cursor.fetchall()
+            raw.append(time.perf_counter() - start)
+    print(f"{name:<28} HTTP p95 {p95(http):7.1f} ms   raw SQL p95 {p95(raw):7.1f} ms   "
+          f"({len(queries)} statements; sequential scans: {', '.join(sorted(scans)) or 'none'})")
+
+
+def _seq_scans(node) -> set[str]:
+    found = {node["Relation Name"]} if node.get("Node Type") == "Seq Scan" else set()
+    for child in node.get("Plans", []):
+        found |= _seq_scans(child)
+    return found
+
+
+def main() -> None:
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+    fresh_database()
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app(Path(tmp))
+        fill(app, args.cases)
+        state = app.extensions["guichet"]
+        with state.sessions() as session, session.begin():
+            from engine import rollups
+
+            start = time.perf_counter()
+            rollups.refresh(session, state.clock.now(), state.runtime.calendar)
+            print(f"rollups refreshed in {time.perf_counter() - start:.1f} s")
+        client = app.test_client()
+        client.post("/connexion", data={"email": "agent@bench.example", "password": PASSWORD})
+        with state.engine.connect() as connection:
+            deep = connection.scalar(sa.text(
+                "SELECT id FROM cases WHERE department = 'etat-civil' AND closed_at IS NULL "
+                "ORDER BY id DESC OFFSET 100000 LIMIT 1"))
+            reference = connection.scalar(sa.text(
+                "SELECT reference FROM cases WHERE department = 'etat-civil' "
+                "AND closed_at IS NULL ORDER BY id LIMIT 1 OFFSET 5000"))
+        is_cases = lambda s: " cases" in s and "accounts.id" not in s.split("FROM")[0]  # noqa: E731
+        measure(app, client, "inbox, first page", "/agents/", args.runs, is_cases)
+        measure(app, client, "inbox, deep page", f"/agents/?after={deep}", args.runs, is_cases)
+        measure(app, client, "inbox, one state", "/agents/?state=recue", args.runs, is_cases)
+        measure(app, client, "search by reference", f"/agents/?q={reference}", args.runs,
+                is_cases)
+        measure(app, client, "dashboard", "/agents/tableaux-de-bord/acte-naissance", args.runs,
+                lambda s: "rollups" in s)
+
+
+if __name__ == "__main__":
+    main()
