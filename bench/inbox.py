@@ -25,7 +25,7 @@ BENCH_URL = os.environ.get("GUICHET_BENCH_DATABASE",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/guichet_bench")
 ENVIRON = {"GUICHET_WEBHOOK_SECRET": "bench", "GUICHET_SMTP_PASSWORD": "bench",
            "GUICHET_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/"}
-PASSWORD = "un mot de passe de banc d'essai"
+PASSWORD = "un mot de passe de banc d'essai"  # noqa: S105 - a throw-away benchmark account
 
 
 def fresh_database() -> None:
@@ -78,12 +78,14 @@ def fill(app, count: int) -> None:
                     answers, owner_id, created_at, submitted_at, closed_at, state_entered_at,
                     lock_version)
                 SELECT :slug, :version, 'B{index}-' || lpad(g::text, 7, '0'),
-                    (CAST(:states AS text[]))[1 + g % :n], CASE WHEN g % 2 = 0 THEN 'etat-civil' ELSE :dep END,
+                    (CAST(:states AS text[]))[1 + g % :n],
+                    CASE WHEN g % 2 = 0 THEN 'etat-civil' ELSE :dep END,
                     (ARRAY['online','online','online','counter','phone','mail'])[1 + g % 6],
                     jsonb_build_object('nom', 'Nom' || g),
                     (SELECT min(id) FROM accounts) + 1 + g % 20000,
                     now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval,
-                    CASE WHEN (CAST(:finals AS boolean[]))[1 + g % :n] THEN now() - (g || ' seconds')::interval END,
+                    CASE WHEN (CAST(:finals AS boolean[]))[1 + g % :n]
+                         THEN now() - (g || ' seconds')::interval END,
                     now() - (g || ' minutes')::interval, 1
                 FROM generate_series(1, {per}) g"""),
                 {"slug": slug, "version": version_id, "states": states, "n": len(states),
