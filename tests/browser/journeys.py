@@ -396,14 +396,16 @@ class Receipt:
     pages: list[str]  # the ids of the form pages shown, in order
 
 
-def sign_in(page, texts, filler: Filler | None = None, *, then: str = "/") -> None:
-    """Sign in as the demo citizen (through the sign-in form's labels)."""
+def sign_in(
+    page, texts, filler: Filler | None = None, *, then: str = "/", email: str | None = None
+) -> None:
+    """Sign in as the demo citizen, or another demo account (through the form's labels)."""
     filler = filler or Filler(page, texts, {})
     page.goto(f"/connexion?next={then}")
     required = texts.ui("(required)")
-    email = page.get_by_label(texts.label(texts.ui("E-mail address"), required_text=required))
+    email_input = page.get_by_label(texts.label(texts.ui("E-mail address"), required_text=required))
     password = page.get_by_label(texts.label(texts.ui("Password"), required_text=required))
-    filler.type_text(email, CITIZEN[0])
+    filler.type_text(email_input, email or CITIZEN[0])
     filler.type_text(password, CITIZEN[1])
     filler.press(
         page.get_by_role("main").get_by_role("button", name=texts.ui("Sign in"), exact=True)

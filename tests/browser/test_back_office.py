@@ -3,28 +3,17 @@ any page an agent or an administrator sees (and each reflows at 320 pixels)."""
 
 from __future__ import annotations
 
-from .journeys import CITIZEN, Filler, file_procedure, sign_in
+from .journeys import file_procedure, sign_in
 
 try:
     from playwright.sync_api import expect
 except ImportError:  # conftest.missing_requirement: every test is skipped, and says why
     expect = None
 
-STAFF_PASSWORD = CITIZEN[1]  # every demo account has the same password
-
 
 def sign_in_as(page, texts, email: str) -> None:
-    filler = Filler(page, texts, {})
-    page.goto("/connexion")
-    required = texts.ui("(required)")
-    filler.type_text(
-        page.get_by_label(texts.label(texts.ui("E-mail address"), required_text=required)), email
-    )
-    filler.type_text(
-        page.get_by_label(texts.label(texts.ui("Password"), required_text=required)), STAFF_PASSWORD
-    )
-    page.get_by_role("main").get_by_role("button", name=texts.ui("Sign in"), exact=True).click()
-    page.wait_for_url(lambda url: "/connexion" not in url)
+    """Every demo account has the demo citizen's password."""
+    sign_in(page, texts, email=email, then="/agents/")
 
 
 def test_agent_pages(examples, open_page, texts, audit):
