@@ -78,6 +78,22 @@ def staff_case(case_id: int) -> Case:
     return case
 
 
+def search_condition(search: str):
+    """A reference or a name by its beginning, or an e-mail address in full (any case):
+    each side uses an index (see migration 0006) and they are joined with a UNION, so
+    that neither the cases nor the accounts are scanned."""
+    if "@" in search:
+        owners = sa.select(Account.id).where(Account.email == search)
+        return Case.owner_id.in_(owners)
+    prefix = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    owners = sa.select(Account.id).where(sa.func.lower(Account.name).like(prefix, escape="\\"))
+    matching = sa.union(
+        sa.select(Case.id).where(sa.func.lower(Case.reference).like(prefix, escape="\\")),
+        sa.select(Case.id).where(Case.owner_id.in_(owners)),
+    )
+    return Case.id.in_(matching)
+
+
 def state_counters(departments: list[str]):
     """Open cases per procedure and state in ``departments``, as the worker last counted
     them (rollups): the inbox never counts a million rows in a request.
@@ -150,12 +166,9 @@ def inbox():
             days=int(args["expiring"])
         )
         query = query.where(Case.clock_expires_at.is_not(None), Case.clock_expires_at <= limit)
-    search = (args.get("q") or "").strip()
+    search = (args.get("q") or "").strip().lower()
     if search:
-        owners = sa.select(Account.id).where(
-            sa.or_(Account.email.ilike(f"%{search}%"), Account.name.ilike(f"%{search}%"))
-        )
-        query = query.where(sa.or_(Case.reference.ilike(f"{search}%"), Case.owner_id.in_(owners)))
+        query = query.where(search_condition(search))
     after = args.get("after", "")
     if after.isdigit():  # keyset pagination: newest first, then older ids
         query = query.where(Case.id < int(after))
