@@ -169,10 +169,12 @@ def inbox():
     search = (args.get("q") or "").strip().lower()
     if search:
         query = query.where(search_condition(search))
+    oldest_first = args.get("sort") == "oldest"
     after = args.get("after", "")
-    if after.isdigit():  # keyset pagination: newest first, then older ids
-        query = query.where(Case.id < int(after))
-    rows = list(session.scalars(query.order_by(Case.id.desc()).limit(PAGE_SIZE + 1)))
+    if after.isdigit():  # keyset pagination on the id, in the chosen order
+        query = query.where(Case.id > int(after) if oldest_first else Case.id < int(after))
+    order = Case.id.asc() if oldest_first else Case.id.desc()
+    rows = list(session.scalars(query.order_by(order).limit(PAGE_SIZE + 1)))
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     catalogue = services().runtime.catalogue
@@ -233,7 +235,22 @@ def case(case_id: int):
                 .order_by(Case.id.desc())
             )
         )
-    visible_others = [c for c in others if c.department in current_user.departments]
+
+    def summary(other: Case) -> dict:
+        """The 360° view: every other case of the citizen, across procedures; only those of
+        the agent's departments can be opened."""
+        other_procedure = catalogue.compiled(session, other.version_id).procedure
+        site = services().runtime.site
+        department = site.departments.get(other.department) if site else None
+        return {
+            "case": other,
+            "title": text(other_procedure.title),
+            "state": text(other_procedure.workflow.state(other.state).label),
+            "open": other.department in current_user.departments,
+            "department": text(department.name) if department else other.department,
+        }
+
+    catalogue = services().runtime.catalogue
     return render_template(
         "backoffice/case.html",
         case=item,
@@ -254,8 +271,7 @@ def case(case_id: int):
                 .order_by(Account.name)
             )
         ),
-        others=visible_others,
-        hidden_others=len(others) - len(visible_others),
+        others=[summary(other) for other in others],
         state_label=lambda s: text(workflow.state(s).label) if s else "",
     )
 

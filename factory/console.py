@@ -28,6 +28,7 @@ from engine.outbox import replay
 
 from .accounts import MIN_PASSWORD_LENGTH, create_account, find_account
 from .backoffice import audit
+from .diagram import workflow_svg
 from .helpers import current_language, text
 from .services import db, services
 from .translations import form_translations
@@ -162,6 +163,7 @@ def _preview(procedure):
     return {
         "pages": pages,
         "mermaid": mermaid(procedure, language),
+        "diagram": workflow_svg(procedure, language, text(procedure.title)),
         "states": workflow.states,
         "transitions": [
             (
