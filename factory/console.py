@@ -186,7 +186,11 @@ def new_version(slug: str):
         return render_template(
             "console/new_version.html", slug=slug, latest=latest, source=latest.source
         )
-    source = request.form.get("source", "").replace("\r\n", "\n")[:MAX_SOURCE]
+    source = request.form.get("source", "")
+    upload = request.files.get("source_file")
+    if upload is not None and upload.filename:
+        source = upload.stream.read(MAX_SOURCE).decode("utf-8", errors="replace")
+    source = source.replace("\r\n", "\n")[:MAX_SOURCE]
     procedure, problems = check_source(source, latest.workflows or {}, name)
     if procedure is not None and procedure.slug != slug:
         problems = [

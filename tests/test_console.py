@@ -354,3 +354,23 @@ def test_the_audit_log_is_filtered_and_paginated(app, admin):
         assert second.count("procedure.") == 2
     finally:
         console.PAGE_SIZE = size
+
+
+def test_a_new_version_can_be_uploaded_as_a_file(app, admin):
+    import io
+
+    source = source_of(app, "acte-naissance").replace("version: 1", "version: 2", 1)
+    lines = source.splitlines()
+    faulty = next(i for i, line in enumerate(lines, 1) if "type: text" in line)
+    lines[faulty - 1] = lines[faulty - 1].replace("type: text", "type: texte")
+    response = admin.post(
+        NEW_VERSION,
+        data={
+            "csrf_token": csrf(admin, NEW_VERSION),
+            "source": "ignored",
+            "source_file": (io.BytesIO("\n".join(lines).encode()), "acte.yaml"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert f'href="#line-{faulty}">{faulty}:' in response.get_data(as_text=True)
