@@ -273,6 +273,7 @@ def case(case_id: int):
         ),
         others=[summary(other) for other in others],
         state_label=lambda s: text(workflow.state(s).label) if s else "",
+        transition_label=lambda t: text(workflow.transition(t).label) or t,
     )
 
 
