@@ -63,6 +63,10 @@ class WorkflowLibrary:
         self.loaded[name] = shared = self.read(name, document, problems)
         return shared
 
+    def all_sources(self) -> dict[str, str]:
+        """Every workflow's YAML text by name, to publish with the procedures."""
+        return {name: self.source(name) or "" for name in self.names()}
+
     def source(self, name: str) -> str | None:
         """The YAML text of a workflow, to publish it with the procedures that use it."""
         if self.sources is not None:

@@ -19,7 +19,6 @@ from .model import Procedure, empty_mapping
 from .reader import Reader
 from .schemas import structural_problems, suggestion
 
-ACTORS = ("agent", "supervisor", "citizen")
 _RELATIVE_DATE = re.compile(r"^today(?:[+-]\d+[dwmy])?$")
 
 

@@ -19,8 +19,6 @@ from .model import Action, Clock, Deadline, Field, RoutingRule, State, Transitio
 from .reader import Reader, Scope, a_or_an, fits
 from .schemas import describe, suggestion
 
-ACTOR_KINDS = ("agent", "supervisor", "citizen", "timer")
-
 
 def _as_list(value: Any) -> list:
     if value is None:

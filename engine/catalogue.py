@@ -161,7 +161,7 @@ def publish_folder(
     from definitions.catalogue import procedure_files
 
     library = WorkflowLibrary(folder / "workflows", runtime.site)
-    workflows = {name: library.source(name) or "" for name in library.names()}
+    workflows = library.all_sources()
     return [
         publish(
             session,

@@ -27,8 +27,9 @@ def _is_citizen_of(case: Case, actor: Actor) -> bool:
     return actor.tracking_token is not None and actor.tracking_token == case.tracking_token
 
 
-def post_message(session: Session, runtime: Runtime, case: Case, actor: Actor, clock: Clock,
-                 body: str) -> Message:
+def post_message(
+    session: Session, runtime: Runtime, case: Case, actor: Actor, clock: Clock, body: str
+) -> Message:
     """A message from the citizen to the agents of the case's department, or back."""
     body = body.strip()
     if not body or len(body) > MAX_MESSAGE_LENGTH:
@@ -42,40 +43,63 @@ def post_message(session: Session, runtime: Runtime, case: Case, actor: Actor, c
     if case.is_draft:
         raise Refused("state", "a draft has no one to write to yet")
     now = clock.now()
-    message = Message(case_id=case.id, author_kind=author, author_id=actor.account_id, body=body,
-                      created_at=now)
+    message = Message(
+        case_id=case.id, author_kind=author, author_id=actor.account_id, body=body, created_at=now
+    )
     session.add(message)
     compiled = runtime.catalogue.compiled(session, case.version_id)
-    notify(session, runtime, compiled, case, audience, None, {}, now,
-           subject=f"{case.reference} : nouveau message", body=body)
+    notify(
+        session,
+        runtime,
+        compiled,
+        case,
+        audience,
+        None,
+        {},
+        now,
+        subject=f"{case.reference} : nouveau message",
+        body=body,
+    )
     session.flush()
     return message
 
 
-def remind(session: Session, runtime: Runtime, case: Case, actor: Actor, clock: Clock,
-           comment: str = "") -> Reminder:
+def remind(
+    session: Session, runtime: Runtime, case: Case, actor: Actor, clock: Clock, comment: str = ""
+) -> Reminder:
     """The citizen's "relance": at most once per :data:`REMINDER_INTERVAL`, on an open case."""
     if not _is_citizen_of(case, actor):
         raise Refused("actor", "only the citizen who filed the request can send a reminder")
     if case.is_draft or case.closed_at is not None:
         raise Refused("state", "reminders are for requests in progress")
     now = clock.now()
-    last = session.scalar(sa.select(sa.func.max(Reminder.created_at)).where(
-        Reminder.case_id == case.id))
+    last = session.scalar(
+        sa.select(sa.func.max(Reminder.created_at)).where(Reminder.case_id == case.id)
+    )
     if last is not None and now - last < REMINDER_INTERVAL:
         raise Refused("rate", "a reminder was already sent in the last 24 hours")
     reminder = Reminder(case_id=case.id, created_at=now, comment=comment.strip()[:1000])
     session.add(reminder)
     compiled = runtime.catalogue.compiled(session, case.version_id)
-    notify(session, runtime, compiled, case, "agents", None, {}, now,
-           subject=f"Relance de l'usager : {case.reference}",
-           body=reminder.comment or f"L'usager relance la demande {case.reference}.")
+    notify(
+        session,
+        runtime,
+        compiled,
+        case,
+        "agents",
+        None,
+        {},
+        now,
+        subject=f"Relance de l'usager : {case.reference}",
+        body=reminder.comment or f"L'usager relance la demande {case.reference}.",
+    )
     session.flush()
     return reminder
 
 
-def rate(session: Session, case: Case, actor: Actor, clock: Clock, rating: int,
-         comment: str = "") -> Satisfaction:
+def rate(
+    session: Session, case: Case, actor: Actor, clock: Clock, rating: int, comment: str = ""
+) -> Satisfaction:
     """How satisfied the citizen was: once, after the case is closed."""
     if not _is_citizen_of(case, actor):
         raise Refused("actor", "only the citizen who filed the request can rate it")
@@ -85,8 +109,9 @@ def rate(session: Session, case: Case, actor: Actor, clock: Clock, rating: int,
         raise Refused("form", "the rating goes from 1 to 5")
     if session.get(Satisfaction, case.id) is not None:
         raise Refused("state", "this request is already rated")
-    satisfaction = Satisfaction(case_id=case.id, rating=rating, comment=comment.strip()[:2000],
-                                created_at=clock.now())
+    satisfaction = Satisfaction(
+        case_id=case.id, rating=rating, comment=comment.strip()[:2000], created_at=clock.now()
+    )
     session.add(satisfaction)
     session.flush()
     return satisfaction

@@ -96,8 +96,12 @@ class Case(Base):
             postgresql_where=sa.text("closed_at IS NULL AND submitted_at IS NOT NULL"),
         ),
         # the inbox: a department's open cases, newest first (keyset pages on id)
-        sa.Index("ix_cases_inbox", "department", "id",
-                 postgresql_where=sa.text("closed_at IS NULL AND submitted_at IS NOT NULL")),
+        sa.Index(
+            "ix_cases_inbox",
+            "department",
+            "id",
+            postgresql_where=sa.text("closed_at IS NULL AND submitted_at IS NOT NULL"),
+        ),
         sa.Index("ix_cases_owner", "owner_id", "id"),
     )
 

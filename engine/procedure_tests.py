@@ -252,12 +252,20 @@ class ScenarioRun:
         if expect.department is not None and case.department != expect.department:
             problems.append(f"department is {case.department!r}, expected {expect.department!r}")
         if expect.sent is not None:
-            sent = set(self.session.scalars(sa.select(OutboxMessage.connector).where(
-                OutboxMessage.case_id == case.id, OutboxMessage.kind == "send")))
+            sent = set(
+                self.session.scalars(
+                    sa.select(OutboxMessage.connector).where(
+                        OutboxMessage.case_id == case.id, OutboxMessage.kind == "send"
+                    )
+                )
+            )
             problems += _compare("sent to", sent, expect.sent)
         if expect.notified is not None:
-            notified = set(self.session.scalars(sa.select(Notification.audience).where(
-                Notification.case_id == case.id)))
+            notified = set(
+                self.session.scalars(
+                    sa.select(Notification.audience).where(Notification.case_id == case.id)
+                )
+            )
             problems += _compare("notified", notified, expect.notified)
         if problems:
             raise ScenarioFailed(f"{when}: " + "; ".join(problems))
@@ -269,8 +277,10 @@ def _compare(what: str, found: set[str], expected) -> list[str]:
         return [f"{what} {sorted(found)}, expected nothing"] if found else []
     missing = set(expected) - found
     if missing:
-        return [f"{what} {sorted(found)}, expected {sorted(expected)} (missing "
-                f"{', '.join(sorted(missing))})"]
+        return [
+            f"{what} {sorted(found)}, expected {sorted(expected)} (missing "
+            f"{', '.join(sorted(missing))})"
+        ]
     return []
 
 
@@ -326,7 +336,7 @@ def run_paths(paths, site_path=None, *, environ=None, start: dt.datetime | None 
             continue
         path = Path(procedure.source_file)
         library = WorkflowLibrary(path.parent / "workflows", checked.site)
-        workflows = {name: library.source(name) or "" for name in library.names()}
+        workflows = library.all_sources()
         results += run_suite(
             procedure, suite, path.read_text("utf-8"), workflows, checked.site, start
         )

@@ -16,9 +16,6 @@ from transitions import Machine
 from definitions.answers import form_schema
 from definitions.model import Procedure, Transition
 
-#: Kinds of actors. Staff act in their departments; the timer is the worker.
-ACTOR_KINDS = ("citizen", "agent", "supervisor", "administrator", "timer", "system")
-
 
 @dataclass(frozen=True)
 class Actor:

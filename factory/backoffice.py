@@ -1,4 +1,4 @@
-"""The back office: the agents' inbox and case page (the first part of it).
+"""The back office: the agents' inbox, case page, bulk action and filing on behalf.
 
 Staff only see the cases of their departments: any other case is a 404, as for citizens.
 Reading a case is written to the audit log.
@@ -6,6 +6,7 @@ Reading a case is written to the audit log.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 import sqlalchemy as sa
@@ -162,9 +163,7 @@ def inbox():
             )
         )
     if args.get("expiring", "").isdigit():
-        limit = services().clock.now() + __import__("datetime").timedelta(
-            days=int(args["expiring"])
-        )
+        limit = services().clock.now() + dt.timedelta(days=int(args["expiring"]))
         query = query.where(Case.clock_expires_at.is_not(None), Case.clock_expires_at <= limit)
     search = (args.get("q") or "").strip().lower()
     if search:

@@ -94,7 +94,7 @@ def publish_at_start(state: Services, folder: Path) -> None:
     from engine.errors import PublishError
 
     library = WorkflowLibrary(folder / "workflows", state.runtime.site)
-    workflows = {name: library.source(name) or "" for name in library.names()}
+    workflows = library.all_sources()
     for path in procedure_files(folder):
         with state.sessions() as session, session.begin():
             try:
