@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -43,39 +44,70 @@ def example_environ(monkeypatch):
 
 # -- databases ------------------------------------------------------------------------------
 
+def missing_service(reason: str) -> None:
+    """Skip the test saying why, or fail it under CI, where every service must be present."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: CI must provide it", pytrace=False)
+    pytest.skip(reason)
+
+
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-POSTGRES_TEST_DB = "guichet_test"
+#: Every test run has a database of its own, dropped at the end of the run, so that two runs on
+#: one machine never touch each other's tables.
+POSTGRES_TEST_DB = f"guichet_test_{os.getpid()}_{secrets.token_hex(4)}"
+_postgres: dict[str, str | None] = {}
+
+
+def _admin_url() -> str:
+    return os.environ.get("GUICHET_TEST_POSTGRES", POSTGRES_ADMIN_URL)
 
 
 def postgres_url() -> str | None:
-    """A PostgreSQL database for the tests, created if needed; None when none is running."""
+    """This run's PostgreSQL database, created on first use; None when none is running."""
     import sqlalchemy as sa
 
-    url = os.environ.get("GUICHET_TEST_POSTGRES", POSTGRES_ADMIN_URL)
+    if "url" in _postgres:
+        return _postgres["url"]
+    url = _admin_url()
     try:
         admin = sa.create_engine(
             url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
         )
         with admin.connect() as connection:
-            exists = connection.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": POSTGRES_TEST_DB}
-            )
-            if not exists:
-                connection.execute(sa.text(f'CREATE DATABASE "{POSTGRES_TEST_DB}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{POSTGRES_TEST_DB}"'))
         admin.dispose()
     except Exception:  # noqa: BLE001 - any failure means: no PostgreSQL here
+        _postgres["url"] = None
         return None
-    return url.rsplit("/", 1)[0] + "/" + POSTGRES_TEST_DB
+    _postgres["url"] = url.rsplit("/", 1)[0] + "/" + POSTGRES_TEST_DB
+    return _postgres["url"]
+
+
+def require_postgres() -> str:
+    """This run's PostgreSQL database URL, or a skip (a failure under CI)."""
+    url = postgres_url()
+    if url is None:
+        missing_service("PostgreSQL is not reachable at 127.0.0.1:5432")
+    return url
+
+
+def pytest_sessionfinish(session):
+    """Drop this run's database (and whatever connections are left on it)."""
+    if not _postgres.get("url"):
+        return
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_TEST_DB}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def postgres_engine():
     from engine.db import Base, make_engine
 
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (CI always has it)")
-    engine = make_engine(url)
+    engine = make_engine(require_postgres())
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     yield engine

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import pytest
 import sqlalchemy as sa
 
 from engine.outbox import Delivery, DeliveryFailed
@@ -94,11 +93,9 @@ def schema_url_and_options(schema: str) -> tuple[str, dict]:
     A schema of its own keeps a test (and the processes it starts) away from the tables that
     the ``db_engine`` fixture truncates.
     """
-    from .conftest import postgres_url
+    from .conftest import require_postgres
 
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (CI always has it)")
+    url = require_postgres()
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

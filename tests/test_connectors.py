@@ -31,6 +31,8 @@ from definitions.model import Text
 from definitions.site import ConnectorConfig, Secret, Site
 from engine.outbox import Delivery, DeliveryFailed
 
+from .conftest import missing_service
+
 SENDER = "Mairie de Valbois-sur-Loire <ne-pas-repondre@valbois-sur-loire.fr>"
 SECRET = "test-webhook-secret"
 AMQP_URL = os.environ.get("GUICHET_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
@@ -756,7 +758,7 @@ def broker():
             pika.URLParameters(f"{AMQP_URL}?connection_attempts=1&socket_timeout=3")
         )
     except Exception as error:  # noqa: BLE001 - any failure means: no broker here
-        pytest.skip(f"RabbitMQ is not reachable at {AMQP_URL} (CI always has it): {error!r}")
+        missing_service(f"RabbitMQ is not reachable at {AMQP_URL}: {error!r}")
     yield connection
     if connection.is_open:
         connection.close()

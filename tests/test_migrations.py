@@ -26,11 +26,9 @@ def empty_engine(request, tmp_path):
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
     else:
-        from .conftest import postgres_url
+        from .conftest import require_postgres
 
-        url = postgres_url()
-        if url is None:
-            pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432 (CI always has it)")
+        url = require_postgres()
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(sa.text("DROP SCHEMA IF EXISTS migrations_test CASCADE"))

@@ -16,13 +16,19 @@ from definitions.loader import load
 from definitions.procedures import load_procedure, read_procedure
 from renderers import page_form
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, missing_service
 from .test_renderers import PROCEDURE, Document, formdata
 
 NODE = shutil.which("node")
 SCRIPT = Path(__file__).resolve().parent.parent / "renderers/static/renderers/conditions.js"
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed (CI has it)")
+
+
+@pytest.fixture(autouse=True)
+def _node():
+    if NODE is None:
+        missing_service("Node.js is not installed")
+
 
 #: A fake DOM just large enough for conditions.js: elements, attributes, form controls,
 #: events and the few selectors the script uses ("tag", "[attr]", "[a][b]", "A B", "A, B").

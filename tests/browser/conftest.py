@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import EXAMPLE_ENVIRON, EXAMPLES
+from ..conftest import EXAMPLE_ENVIRON, EXAMPLES, missing_service
 
 CHROMIUM = os.environ.get("GUICHET_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -62,7 +62,7 @@ def missing_requirement() -> str | None:
 def _browser_requirements():
     reason = missing_requirement()
     if reason:
-        pytest.skip(reason)
+        missing_service(reason)
 
 
 # -- the application, served on a free port ------------------------------------------------------
@@ -88,7 +88,7 @@ class LiveServer:
 def live_server(tmp_path_factory):
     reason = missing_requirement()
     if reason:
-        pytest.skip(reason)
+        missing_service(reason)
     from werkzeug.serving import make_server
 
     from factory import create_app
