@@ -5,8 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+.venv/bin/python -m pip install --quiet -c constraints.txt -e .
 # The example site config reads its connectors' secrets from the environment; for the
 # demonstration only, placeholders are used when they are not set.
 export GUICHET_SMTP_PASSWORD="${GUICHET_SMTP_PASSWORD:-demo-not-a-secret}"
