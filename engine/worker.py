@@ -12,11 +12,12 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import cases, rollups
+from . import cases, drafts, rollups
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, EngineError, Refused
@@ -44,6 +45,9 @@ class Worker:
         retry_after: dt.timedelta = dt.timedelta(seconds=30),
         max_retry_after: dt.timedelta = dt.timedelta(hours=1),
         rollup_every: dt.timedelta | None = dt.timedelta(minutes=5),
+        draft_retention_days: int | None = None,
+        purge_every: dt.timedelta = dt.timedelta(hours=1),
+        uploads: Path | None = None,
     ):
         self.runtime = runtime
         self.sessions = sessions
@@ -56,6 +60,11 @@ class Worker:
         self.max_retry_after = max_retry_after
         #: how often the statistics rollups are recomputed (None: never, by this worker)
         self.rollup_every = rollup_every
+        #: anonymous drafts idle for longer are purged, with their files (None: never)
+        self.draft_retention_days = draft_retention_days
+        self.purge_every = purge_every
+        self.uploads = uploads
+        self._purged_at: dt.datetime | None = None
 
     # -- timers ------------------------------------------------------------------------------
 
@@ -234,14 +243,40 @@ class Worker:
             log.exception("the statistics rollups could not be refreshed")
             return False
 
+    # -- abandoned drafts --------------------------------------------------------------------
+
+    def purge_drafts(self) -> int:
+        """Delete the abandoned anonymous drafts and their files, at most every
+        ``purge_every`` (per worker; purging twice at once deletes nothing twice); returns
+        how many drafts went."""
+        if self.draft_retention_days is None:
+            return 0
+        now = self.clock.now()
+        if self._purged_at is not None and now - self._purged_at < self.purge_every:
+            return 0
+        try:
+            with self.sessions() as session, session.begin():
+                purged = drafts.purge_abandoned(session, self.clock, days=self.draft_retention_days)
+        except Exception:  # noqa: BLE001 - housekeeping must not stop the deliveries
+            log.exception("the abandoned drafts could not be purged")
+            return 0
+        drafts.remove_files(self.uploads, purged.attachments)
+        if len(purged.cases) < drafts.BATCH:
+            self._purged_at = now  # else more are waiting: go on at the next round
+        if purged.cases:
+            log.info("%d abandoned drafts purged", len(purged.cases))
+        return len(purged.cases)
+
     # -- loop --------------------------------------------------------------------------------
 
     def run_once(self) -> int:
         """Fire the due timers, then deliver the due outbox rows; returns how many.
 
-        The statistics rollups are refreshed too when they are due (not counted)."""
+        The statistics rollups are refreshed and abandoned drafts purged too when they are
+        due (not counted)."""
         done = self.run_timers() + self.run_outbox()
         self.refresh_rollups()
+        self.purge_drafts()
         return done
 
     def run(self, stop: threading.Event, idle: float = 1.0) -> None:

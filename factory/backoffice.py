@@ -32,6 +32,7 @@ from engine.models import (
 )
 from engine.workflow import may_act
 
+from . import uploads
 from .display import answer_rows
 from .helpers import current_language, download, text
 from .services import db, services
@@ -296,10 +297,14 @@ def transition(case_id: int, transition_id: str):
         today=state.runtime.calendar.today(state.clock.now()),
         translations=form_translations(),
     )
-    if request.method == "POST" and not form.group_action and form.validate():
-        from .filing import store_files
-
-        values = store_files(item, compiled.procedure, form, renderers.answers_from(form))
+    if (
+        request.method == "POST"
+        and not form.group_action
+        and form.validate()
+        and not uploads.over_limits(item, form, renderers.answers_from(form), draft=False)
+    ):
+        # the files are written only once the transition is allowed and done
+        staged = uploads.stage(item, form, renderers.answers_from(form))
         try:
             cases.fire(
                 session,
@@ -308,11 +313,11 @@ def transition(case_id: int, transition_id: str):
                 transition_id,
                 current_user.actor,
                 state.clock,
-                values=values,
+                values=staged.values,
                 expected_version=int(request.form.get("version") or item.lock_version),
             )
             audit("transition", item, transition=transition_id)
-            session.commit()
+            staged.commit()
         except Conflict:
             session.rollback()
             flash(

@@ -186,7 +186,23 @@ def db_upgrade(database: str) -> None:
     show_default=True,
     help="Where attachments are kept (env GUICHET_UPLOAD_FOLDER).",
 )
-def worker(database: str, site: str | None, once: bool, batch: int, uploads: str) -> None:
+@click.option(
+    "--draft-retention-days",
+    envvar="GUICHET_DRAFT_RETENTION_DAYS",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Anonymous drafts idle for longer are deleted with their files "
+    "(env GUICHET_DRAFT_RETENTION_DAYS).",
+)
+def worker(
+    database: str,
+    site: str | None,
+    once: bool,
+    batch: int,
+    uploads: str,
+    draft_retention_days: int,
+) -> None:
     """Fire due timers and deliver the outbox through the site's connectors."""
     import logging
     import signal
@@ -204,7 +220,14 @@ def worker(database: str, site: str | None, once: bool, batch: int, uploads: str
     except RegistryError as error:
         raise click.ClickException(str(error)) from error
     engine = open_database(database)
-    the_worker = Worker(runtime, make_session_factory(engine), registry.deliver, batch=batch)
+    the_worker = Worker(
+        runtime,
+        make_session_factory(engine),
+        registry.deliver,
+        batch=batch,
+        draft_retention_days=draft_retention_days,
+        uploads=Path(uploads),
+    )
     try:
         if once:
             while the_worker.run_once():
@@ -218,6 +241,50 @@ def worker(database: str, site: str | None, once: bool, batch: int, uploads: str
     finally:
         registry.close()
         engine.dispose()
+
+
+@main.group()
+def drafts() -> None:
+    """Drafts of requests not submitted yet."""
+
+
+@drafts.command("purge")
+@database_option
+@click.option(
+    "--uploads",
+    envvar="GUICHET_UPLOAD_FOLDER",
+    default="var/uploads",
+    show_default=True,
+    help="Where attachments are kept (env GUICHET_UPLOAD_FOLDER).",
+)
+@click.option(
+    "--days",
+    envvar="GUICHET_DRAFT_RETENTION_DAYS",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Delete anonymous drafts idle for longer than this (env GUICHET_DRAFT_RETENTION_DAYS).",
+)
+def drafts_purge(database: str, uploads: str, days: int) -> None:
+    """Delete abandoned anonymous drafts, with their files, now."""
+    from engine import drafts as engine_drafts
+    from engine.clock import Clock
+    from engine.db import make_session_factory
+
+    engine = open_database(database)
+    sessions = make_session_factory(engine)
+    total = files = 0
+    try:
+        while True:
+            with sessions() as session, session.begin():
+                purged = engine_drafts.purge_abandoned(session, Clock(), days=days)
+            files += engine_drafts.remove_files(Path(uploads), purged.attachments)
+            total += len(purged.cases)
+            if len(purged.cases) < engine_drafts.BATCH:
+                break
+    finally:
+        engine.dispose()
+    click.echo(f"{total} abandoned draft{'s' if total != 1 else ''} deleted, {files} file(s).")
 
 
 @main.group()

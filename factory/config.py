@@ -14,6 +14,13 @@ class Defaults:
     #: Where uploaded files are kept: outside the web root, never served inline.
     UPLOAD_FOLDER = "var/uploads"
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    #: Files one file field may hold; files and bytes one draft may hold.
+    MAX_FILES_PER_FIELD = 10
+    MAX_FILES_PER_DRAFT = 50
+    MAX_BYTES_PER_DRAFT = 200_000_000
+    #: Anonymous drafts idle for longer are deleted with their files (by the worker, and
+    #: by ``guichet drafts purge``).
+    DRAFT_RETENTION_DAYS = 30
     #: Run the worker as a thread of the server (the embedded default).
     WORKER_THREAD = True
     #: Create demo accounts at start (citizen, agent, supervisor, administrator).

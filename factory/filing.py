@@ -8,9 +8,7 @@ form and, on submit, by the engine against the version's compiled schema.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -25,17 +23,17 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.datastructures import CombinedMultiDict, FileStorage
-from werkzeug.utils import secure_filename
+from werkzeug.datastructures import CombinedMultiDict
 
 import renderers
 from definitions.model import Page, Procedure
 from engine import cases
 from engine.errors import Conflict, EngineError, InvalidValues, Refused
-from engine.models import Account, Attachment, Case
+from engine.models import Account, Case
 from engine.notifications import notify
 from engine.workflow import Actor
 
+from . import uploads
 from .helpers import current_language, text
 from .services import db, services
 from .translations import form_translations
@@ -237,17 +235,20 @@ def page(case_id: int, page_id: str):
     if request.method == "GET":
         return _render_page(procedure, case, pages, current, _form(procedure, current, case))
     form = _form(procedure, current, case, CombinedMultiDict([request.form, request.files]))
-    if form.group_action:
+    if form.group_action or form.detached:
+        # shown again, unsaved: but the files chosen are kept, and a removed one goes
+        uploads.keep(case, form, validated=False).commit()
         return _render_page(procedure, case, pages, current, form)
     going = request.form.get(NAV, "next")
-    if not form.validate():
+    new = renderers.answers_from(form) if form.validate() else None
+    if new is not None and uploads.over_limits(case, form, new):
+        new = None
+    if new is None:
+        uploads.keep(case, form, validated=True).commit()  # the valid files stay
         if going == "back":  # going back loses nothing that was saved
             return redirect(_neighbour(case, pages, current, -1))
         return _render_page(procedure, case, pages, current, form), 422
-    new = store_files(case, procedure, form, renderers.answers_from(form))
-    answers = {k: v for k, v in case.answers.items() if k not in form.field_ids} | new
-    cases.save_answers(db(), case, answers, page=current.id)
-    db().commit()
+    store_files(case, procedure, form, new, page=current.id)
     if going == "back":
         return redirect(_neighbour(case, pages, current, -1))
     if going == "save":
@@ -282,6 +283,7 @@ def _neighbour(case: Case, pages: list[Page], current: Page, step: int) -> str:
 
 
 def _render_page(procedure, case, pages, current, form):
+    uploads.describe(form, case)
     number = [p.id for p in pages].index(current.id) + 1
     return render_template(
         "filing/page.html",
@@ -295,43 +297,16 @@ def _render_page(procedure, case, pages, current, form):
     )
 
 
-def store_files(case: Case, procedure: Procedure, form, answers: dict) -> dict:
-    """Uploaded files go to the upload folder (outside the web root); answers keep ids."""
-    stored = dict(answers)
-    for key, value in answers.items():
-        uploads = value if isinstance(value, list) else [value]
-        if not uploads or not all(isinstance(u, FileStorage) for u in uploads):
-            continue
-        detected = getattr(form[key], "detected", None) or []
-        ids = [
-            _store(case, key, upload, detected[i] if i < len(detected) else None)
-            for i, upload in enumerate(uploads)
-        ]
-        stored[key] = ids if isinstance(value, list) else ids[0]
-    return stored
-
-
-def _store(case: Case, field_id: str, upload: FileStorage, content_type: str | None) -> str:
-    state = services()
-    identifier = str(uuid.uuid4())
-    upload.stream.seek(0)
-    data = upload.stream.read()
-    path = Path(state.uploads) / identifier
-    path.write_bytes(data)
-    db().add(
-        Attachment(
-            id=identifier,
-            case_id=case.id,
-            owner_id=case.owner_id,
-            field=field_id,
-            filename=secure_filename(upload.filename or "") or "fichier",
-            content_type=content_type or "application/octet-stream",
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            created_at=state.clock.now(),
-        )
-    )
-    return identifier
+def store_files(case: Case, procedure: Procedure, form, answers: dict, *, page: str) -> None:
+    """Save a valid page of a draft, and commit: its uploaded files go to the upload folder
+    (outside the web root, written once the page is saved), the answers keep their ids,
+    and the files the page no longer holds (replaced, removed) are deleted."""
+    before = dict(case.answers)
+    staged = uploads.stage(case, form, answers)
+    saved = {k: v for k, v in case.answers.items() if k not in form.field_ids} | staged.values
+    cases.save_answers(db(), case, saved, page=page)
+    uploads.drop_unused(case, form, before, staged)
+    staged.commit()
 
 
 # -- review, submit, receipt -------------------------------------------------------------------
@@ -501,8 +476,14 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
         CombinedMultiDict([request.form, request.files]) if request.method == "POST" else None
     )
     form = cls(formdata, answers=case.answers, today=today(), translations=form_translations())
-    if request.method == "POST" and not form.group_action and form.validate():
-        values = store_files(case, compiled.procedure, form, renderers.answers_from(form))
+    if (
+        request.method == "POST"
+        and not form.group_action
+        and form.validate()
+        and not uploads.over_limits(case, form, renderers.answers_from(form), draft=False)
+    ):
+        # the files are written only once the transition is allowed and done
+        staged = uploads.stage(case, form, renderers.answers_from(form))
         try:
             cases.fire(
                 db(),
@@ -511,10 +492,10 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
                 transition_id,
                 who,
                 services().clock,
-                values=values,
+                values=staged.values,
                 expected_version=int(request.form.get("version", case.lock_version)),
             )
-            db().commit()
+            staged.commit()
         except (Refused, Conflict):
             db().rollback()
             flash(

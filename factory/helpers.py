@@ -79,8 +79,11 @@ def format_moment(value) -> str:
 
 
 def download(attachment):
-    """An uploaded file, always as a download (never shown inline), or 404."""
+    """An uploaded file, always as a download (never shown inline) under a safe name (the
+    original stem with the extension of its detected type), or 404."""
     from flask import abort, send_file
+
+    from renderers.fields.files import download_name
 
     path = services().uploads / attachment.id
     if not path.is_file():
@@ -89,7 +92,7 @@ def download(attachment):
         path,
         mimetype="application/octet-stream",
         as_attachment=True,
-        download_name=attachment.filename,
+        download_name=download_name(attachment.filename, attachment.content_type),
     )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

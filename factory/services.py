@@ -115,6 +115,13 @@ def start_worker(app: Flask, state: Services) -> None:
     from engine.worker import Worker, start_thread
 
     registry = ConnectorRegistry(state.runtime.site, storage=state.uploads)
-    worker = Worker(state.runtime, state.sessions, registry.deliver, clock=state.clock)
+    worker = Worker(
+        state.runtime,
+        state.sessions,
+        registry.deliver,
+        clock=state.clock,
+        draft_retention_days=app.config.get("DRAFT_RETENTION_DAYS"),
+        uploads=state.uploads,
+    )
     app.extensions["guichet.worker"] = start_thread(worker)
     log.info("the worker runs in the server")

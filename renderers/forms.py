@@ -88,6 +88,10 @@ class DefinitionForm(SubForm):
         self.answers = dict(answers or {})
         self.extra_context = dict(context or {})
         self.group_action: GroupAction | None = None
+        #: ``(field id, attachment id)`` when a "Remove" button of a stored file was pressed
+        self.detached: tuple[str, str] | None = None
+        #: What the app knows of stored files, to show them: ``{id: (name, size)}``
+        self.attachment_info: dict[str, tuple[str, int | None]] = {}
         self._context: dict[str, Any] | None = None
         self._views: list[FieldView] | None = None
         meta = dict(meta or {})
@@ -218,6 +222,15 @@ class DefinitionForm(SubForm):
                 name = groups[target]
                 applied = self.kinds[name].remove_item(self._fields[name], int(index))
                 self.group_action = GroupAction("remove", name, int(index), applied)
+        elif verb == "detach":
+            target, _, attachment = rest.rpartition(":")
+            files = {
+                self._fields[name].name: name
+                for name, kind in self.stored_kinds().items()
+                if kind.type == "file"
+            }
+            if target in files and self._fields[files[target]].detach(attachment):
+                self.detached = (files[target], attachment)
         self._context = None
         self._views = None
         return self.group_action

@@ -45,6 +45,17 @@ class Visibility:
     conditional: bool = False  # the field, or the group holding it, has a visible_if
 
 
+@dataclass(frozen=True)
+class AttachmentView:
+    """A file already sent, shown in its file field with a "Remove" button."""
+
+    id: str
+    name: str
+    size: str | None
+    remove_action: str
+    remove_label: str
+
+
 class FieldView:
     """One field as the templates see it."""
 
@@ -248,6 +259,43 @@ class FieldView:
         if self.input is None or not hasattr(self.kind, "parts"):
             return []
         return [PartView(self, part, self.input.form[part.name]) for part in self.kind.parts]
+
+    # -- files ------------------------------------------------------------------------
+
+    @property
+    def attachments(self) -> list[AttachmentView]:
+        """The files already sent for this field (name and size, as the app knows them)."""
+        if self.type != "file" or self.input is None:
+            return []
+        from .fields.files import kept_ids
+        from .i18n import format_size
+
+        known = getattr(self.form, "attachment_info", None) or {}
+        views = []
+        for attachment_id in kept_ids(self.input.existing):
+            name, size = known.get(attachment_id, (None, None))
+            name = name or self.gettext("File sent")
+            views.append(
+                AttachmentView(
+                    attachment_id,
+                    name,
+                    None if size is None else format_size(size, self.gettext, self.form.language),
+                    f"detach:{self.name}:{attachment_id}",
+                    self.gettext("Remove %(name)s", name=name),
+                )
+            )
+        return views
+
+    @property
+    def file_input_label(self) -> str:
+        """The file input's label once files are sent: to replace the file, or add more."""
+        if self.field.multiple:
+            return self.gettext("Add files")
+        return self.gettext("Replace the file")
+
+    @property
+    def remove_text(self) -> str:
+        return self.gettext("Remove")
 
     # -- groups -----------------------------------------------------------------------
 
