@@ -25,14 +25,9 @@ FORBIDDEN = frozenset({403})
 UNTOUCHED = "untouched"
 
 
-def access(anonymous, citizen_a, citizen_b, agent, other_agent, supervisor, administrator):
-    return dict(
-        zip(
-            ACTORS,
-            (anonymous, citizen_a, citizen_b, agent, other_agent, supervisor, administrator),
-            strict=True,
-        )
-    )
+def access(*outcomes) -> dict:
+    """One outcome per actor, in the order of ACTORS."""
+    return dict(zip(ACTORS, outcomes, strict=True))
 
 
 #: citizen_a owns the cases, the draft and their documents; the cases belong to etat-civil,
