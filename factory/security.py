@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, Response, session
+from flask import Flask, Response, request, session
 from flask_login import current_user, logout_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -22,6 +22,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+#: Pages that are the same for every visitor: shown to someone who is not signed in, a
+#: browser or a shared cache may keep them. Every other answer (personal space, filing,
+#: tracking link, account pages, back office, console, errors) is sent with ``no-store``.
+PUBLIC_ENDPOINTS = frozenset(
+    {"portal.catalogue", "portal.accessibility", "portal.privacy", "filing.start"}
+)
+
+
+def may_be_stored() -> bool:
+    """Static files, and public pages read by a visitor who is not signed in (unless the
+    answer changes their session: a message shown once, a new form token)."""
+    endpoint = request.endpoint or ""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return True
+    return (
+        endpoint in PUBLIC_ENDPOINTS
+        and request.method in ("GET", "HEAD")
+        and not current_user.is_authenticated
+        and not session.modified
+    )
+
 
 def init_app(app: Flask) -> None:
     @app.after_request
@@ -34,6 +55,8 @@ def init_app(app: Flask) -> None:
             "Permissions-Policy", "geolocation=(self), camera=(), microphone=()"
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if not may_be_stored():
+            response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

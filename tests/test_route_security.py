@@ -1,0 +1,221 @@
+"""Security claims over the whole URL map, with CSRF protection on.
+
+- every state-changing route refuses a missing, a forged, and another session's CSRF token
+  with a 400 page in French, and changes nothing; with its own token the same request works
+  and (where it changes something) changes the database;
+- every route that serves a file answers it as an attachment, of a type no browser runs or
+  renders, with ``nosniff`` (uploaded files are stored here with hostile declared types);
+- personal pages and every back-office and console page are sent with ``no-store``.
+
+A route the tables below do not know makes a test fail, asking to be described.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .route_world import (
+    ACTORS,
+    HOSTILE_FILES,
+    POSTS,
+    STATE_CHANGING,
+    World,
+    changed_tables,
+    routes,
+)
+from .test_access import ACCESS, OK
+
+#: Routes that serve a file, and what kind of file.
+UPLOAD, EXPORT = "upload", "export"
+FILES = {
+    "space.attachment": UPLOAD,
+    "space.attachment_token": UPLOAD,
+    "backoffice.attachment": UPLOAD,
+    "dashboards.export": EXPORT,
+}
+#: What a download may be sent as: nothing a browser would render as a page, an image
+#: with scripts, or run.
+SAFE_TYPES = {
+    UPLOAD: {"application/octet-stream", "application/pdf", "image/png", "image/jpeg"},
+    EXPORT: {"text/csv"},
+}
+#: The public pages a visitor who is not signed in may keep in a cache; everything else is
+#: personal, or for staff.
+CACHEABLE = {"portal.catalogue", "portal.accessibility", "portal.privacy", "filing.start"}
+EXPIRED = "Le formulaire a expiré"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return World(tmp_path_factory.mktemp("route-security"))
+
+
+@pytest.fixture(scope="module")
+def answers(world):
+    """(route, actor, response) for every GET route and every actor."""
+    found = []
+    for actor in ACTORS:
+        client = world.client(actor)
+        for route in routes(world.app):
+            if "GET" in route.methods:
+                response = client.get(world.url(route))
+                response.close()  # downloads are streamed from files
+                found.append((route, actor, response))
+    return found
+
+
+def test_the_tables_name_real_routes(world):
+    names = {route.name for route in routes(world.app)}
+    assert set(FILES) - names == set()
+    assert CACHEABLE - names == set()
+
+
+# -- CSRF --------------------------------------------------------------------------------------
+
+
+def _forged(token: str) -> str:
+    """The token with its signature changed."""
+    tail = "AAAAA" if not token.endswith("AAAAA") else "BBBBB"
+    return token[:-5] + tail
+
+
+def test_every_state_changing_route_refuses_a_bad_csrf_token(world):
+    wrong = []
+    posted = 0
+    for route in routes(world.app):
+        if not route.methods & STATE_CHANGING:
+            continue
+        posted += 1
+        post = POSTS[route.name]  # test_access checks that every route has its line
+        world.restore()
+        client = world.new_client(post.actor) if post.own_client else world.client(post.actor)
+        other = world.client("citizen_b" if post.actor != "citizen_b" else "citizen_a")
+        url = world.url(route, post.url)
+        data = world.post_data(post)
+        valid = world.token(client)
+        before = world.snapshot()
+        tokens = {
+            "missing": None,
+            "forged": _forged(valid),
+            "another session's": world.token(other),
+        }
+        for what, token in tokens.items():
+            sent = data if token is None else data | {"csrf_token": token}
+            response = client.post(url, data=sent)
+            page = response.get_data(as_text=True)
+            if response.status_code != 400 or EXPIRED not in page:
+                wrong.append(f"{route.rule} with a {what} token: {response.status_code}")
+            elif "no-store" not in response.headers.get("Cache-Control", ""):
+                wrong.append(f"{route.rule} with a {what} token: the error page may be stored")
+            changed = changed_tables(before, world.snapshot())
+            if changed:
+                wrong.append(f"{route.rule} with a {what} token changed {changed}")
+        # the same request with the session's own token works: the refusals above were the
+        # token's doing
+        response = client.post(url, data=data | {"csrf_token": valid})
+        if response.status_code not in post.ok:
+            wrong.append(
+                f"{route.rule} with its token: {response.status_code}, expected {set(post.ok)}"
+            )
+        elif post.changes and not changed_tables(before, world.snapshot()):
+            wrong.append(f"{route.rule} with its token changed nothing: fix its POSTS line")
+    world.restore()
+    assert posted >= len(POSTS)
+    assert wrong == []
+
+
+# -- files -------------------------------------------------------------------------------------
+
+
+def _download_problems(route, actor, response) -> list[str]:
+    kind = FILES[route.name]
+    where = f"{route.rule} as {actor}"
+    problems = []
+    if response.status_code != 200:
+        return [f"{where}: {response.status_code}"]
+    disposition = response.headers.get("Content-Disposition", "")
+    if not disposition.startswith("attachment"):
+        problems.append(f"{where}: Content-Disposition {disposition!r}, not an attachment")
+    if response.mimetype not in SAFE_TYPES[kind]:
+        problems.append(f"{where}: served as {response.mimetype}")
+    if response.headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append(f"{where}: no X-Content-Type-Options: nosniff")
+    if "no-store" not in response.headers.get("Cache-Control", ""):
+        problems.append(f"{where}: may be stored ({response.headers.get('Cache-Control')})")
+    return problems
+
+
+def test_every_download_is_an_attachment_of_a_safe_type(world):
+    wrong = []
+    served = set()
+    for route in routes(world.app):
+        if route.name not in FILES:
+            continue
+        for actor in ACTORS:
+            if ACCESS[route.name][0][actor] != OK:
+                continue
+            response = world.client(actor).get(world.url(route))
+            body = response.get_data()
+            response.close()
+            wrong += _download_problems(route, actor, response)
+            if FILES[route.name] == UPLOAD:
+                identifier = world.values(route)["attachment_id"]
+                assert body == HOSTILE_FILES[identifier][2], route.rule
+            served.add(route.name)
+    assert served == set(FILES)
+    assert wrong == []
+
+
+def test_every_route_that_serves_a_file_is_described(world, answers):
+    """Whatever answers something else than a page, or a download, must be in FILES."""
+    wrong = [
+        f"{route.rule} serves {response.mimetype}: add it to FILES"
+        for route, _actor, response in answers
+        if route.name not in FILES
+        and response.status_code == 200
+        and (response.mimetype != "text/html" or "Content-Disposition" in response.headers)
+    ]
+    assert wrong == []
+
+
+# -- caches ------------------------------------------------------------------------------------
+
+
+def _storable(response) -> bool:
+    return "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_personal_and_staff_pages_are_never_stored(world, answers):
+    """Every answer but the public pages read by a visitor (and static files) carries
+    Cache-Control: no-store, whatever its status: pages, redirects, refusals, downloads."""
+    wrong = [
+        f"GET {route.rule} as {actor} ({response.status_code}) may be stored"
+        for route, actor, response in answers
+        if not (route.name in CACHEABLE and actor == "anonymous") and _storable(response)
+    ]
+    for route in routes(world.app):
+        if not route.methods & STATE_CHANGING:
+            continue
+        post = POSTS[route.name]
+        world.restore()
+        for actor in {post.actor, "citizen_b", "anonymous"}:
+            client = world.new_client(actor) if post.own_client else world.client(actor)
+            data = world.post_data(post) | {"csrf_token": world.token(client)}
+            response = client.post(world.url(route, post.url), data=data)
+            if _storable(response):
+                wrong.append(f"POST {route.rule} as {actor} ({response.status_code}) may be stored")
+    world.restore()
+    assert wrong == []
+
+
+def test_public_pages_and_static_files_stay_cacheable(world):
+    visitor = world.app.test_client()
+    visitor.get("/")  # the first visit may set the session
+    assert not _storable(world.client("citizen_a").get("/"))  # a signed-in page is personal
+    assert _storable(visitor.get("/"))
+    assert _storable(visitor.get("/accessibilite"))
+    for client in (visitor, world.client("agent")):
+        response = client.get("/static/guichet.css")
+        assert response.status_code == 200
+        assert _storable(response)
+        response.close()
