@@ -76,7 +76,13 @@ def expected(endpoint: str, actor: str) -> set[int]:
             if actor == "anonymous" and endpoint == "space.case"
             else (OK if actor == "citizen_a" else HIDDEN)
         )
-    if endpoint in ("filing.resume", "filing.page", "filing.review", "filing.receipt"):
+    if endpoint in (
+        "filing.resume",
+        "filing.page",
+        "filing.review",
+        "filing.receipt",
+        "filing.delete_draft",
+    ):
         return ({302} if endpoint == "filing.resume" else OK) if actor == "citizen_a" else HIDDEN
     if blueprint in ("backoffice", "dashboards"):
         if actor == "anonymous":
@@ -219,6 +225,7 @@ def urls(app, ids) -> list[tuple[str, str]]:
                 "filing.resume",
                 "filing.page",
                 "filing.review",
+                "filing.delete_draft",
             ):
                 arguments[name] = ids["draft"]
             elif name == "token" and rule.endpoint in (
@@ -264,7 +271,11 @@ def test_nobody_writes_into_a_case_that_is_not_theirs(world):
     app, ids = world
     case = ids["case"]
     attempts = {
-        "citizen_b": [f"/mes-demandes/{case}/message", f"/mes-demandes/{case}/relance"],
+        "citizen_b": [
+            f"/mes-demandes/{case}/message",
+            f"/mes-demandes/{case}/relance",
+            f"/brouillons/{ids['draft']}/supprimer",
+        ],
         "other_agent": [
             f"/agents/dossiers/{case}/note",
             f"/agents/dossiers/{case}/message",
@@ -286,3 +297,4 @@ def test_nobody_writes_into_a_case_that_is_not_theirs(world):
         assert session.scalar(sa.select(sa.func.count()).select_from(Message)) == 0
         assert session.scalar(sa.select(sa.func.count()).select_from(InternalNote)) == 0
         assert session.get(Case, case).state == "attente_usager"
+        assert session.get(Case, ids["draft"]) is not None

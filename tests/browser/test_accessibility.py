@@ -137,6 +137,16 @@ def test_personal_space(examples, open_page, live_server, texts, audit):
     audit.check(page, "my notifications")
     page.goto("/mon-profil")
     audit.check(page, "my profile")
+    # the procedure of the draft offers to resume it, or to delete it after a confirmation
+    page.goto("/demarches/aide-velo-electrique")
+    expect(page.get_by_role("button", name=texts.ui("Start a new request"))).to_be_visible()
+    audit.check(page, "a procedure's page, with a draft to resume")
+    page.get_by_role("link", name=texts.ui("Delete"), exact=False).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(texts.ui("Delete this draft?"))
+    audit.check(page, "deleting a draft (confirmation)")
+    page.get_by_role("button", name=texts.ui("Delete the draft")).click()
+    expect(page.get_by_role("status")).to_contain_text(texts.ui("Your draft is deleted."))
+    audit.check(page, "a procedure's page, draft deleted (notice)")
     audit.assert_clean()
 
 
