@@ -18,6 +18,7 @@ from .journeys import (
     Filler,
     file_procedure,
     sign_in,
+    start_button,
     text,
 )
 
@@ -112,7 +113,7 @@ def test_personal_space(examples, open_page, live_server, texts, audit):
     receipt = file_procedure(page, example, example.answers, texts)
     # a draft too: the list shows both tables
     page.goto("/demarches/aide-velo-electrique")
-    page.get_by_role("button", name=texts.ui("Start"), exact=True).click()
+    start_button(page, texts).click()
     page.get_by_role("button", name=texts.ui("Save and finish later")).click()
     audit.check(page, "a form page, draft saved (notice)")
 
