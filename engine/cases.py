@@ -24,7 +24,7 @@ from . import timers
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, InvalidValues, NotFound, Refused
-from .models import Account, Case, CaseEvent, ProcedureVersion, ReferenceCounter
+from .models import Account, Attachment, Case, CaseEvent, ProcedureVersion, ReferenceCounter
 from .notifications import notify, send
 from .workflow import Actor, CompiledProcedure, may_act
 
@@ -96,16 +96,65 @@ def new_draft(
 
 
 def save_answers(
-    session: Session, case: Case, answers: dict[str, Any], *, page: str | None = None
+    session: Session,
+    case: Case,
+    answers: dict[str, Any],
+    *,
+    page: str | None = None,
+    replacing: frozenset[str] | set[str] = frozenset(),
 ) -> Case:
-    """Merge a page's answers into a draft (validation is the page form's job, and submit's)."""
+    """Merge a page's answers into a draft (validation is the page form's job, and submit's).
+
+    ``replacing`` names the answers the page holds: those absent from ``answers`` (left
+    empty, or not valid) are dropped from the draft."""
     if not case.is_draft:
         raise Refused("state", "this request is already submitted; its answers cannot change")
-    case.answers = {**case.answers, **answers}
+    kept = {k: v for k, v in case.answers.items() if k not in replacing or k in answers}
+    case.answers = {**kept, **answers}
     if page is not None:
         case.current_page = page
     session.flush()
     return case
+
+
+def drafts_of(
+    session: Session,
+    procedure: str,
+    *,
+    owner_id: int | None = None,
+    case_ids: list[int] | tuple[int, ...] = (),
+) -> list[Case]:
+    """The drafts of ``procedure`` owned by ``owner_id``, and the anonymous drafts among
+    ``case_ids`` (a browser's own), newest first."""
+    mine = []
+    if owner_id is not None:
+        mine.append(Case.owner_id == owner_id)
+    if case_ids:
+        mine.append(sa.and_(Case.owner_id.is_(None), Case.id.in_(list(case_ids))))
+    if not mine:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Case)
+            .where(Case.procedure == procedure, Case.submitted_at.is_(None), sa.or_(*mine))
+            .order_by(Case.created_at.desc(), Case.id.desc())
+        )
+    )
+
+
+def delete_draft(session: Session, case: Case) -> list[str]:
+    """Delete a draft, its answers and its attachments' rows; return the attachments' ids,
+    whose bytes the caller removes once the deletion is committed."""
+    if not case.is_draft:
+        raise Refused("state", "this request is already submitted; it cannot be deleted")
+    attachments = list(session.scalars(sa.select(Attachment).where(Attachment.case_id == case.id)))
+    ids = [attachment.id for attachment in attachments]
+    for attachment in attachments:
+        session.delete(attachment)
+    session.flush()
+    session.delete(case)
+    session.flush()
+    return ids
 
 
 def next_reference(session: Session, compiled: CompiledProcedure, year: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -20,7 +21,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
@@ -29,7 +30,8 @@ import renderers
 from definitions.model import Page, Procedure
 from engine import cases
 from engine.errors import Conflict, EngineError, InvalidValues, Refused
-from engine.models import Account, Case
+from engine.drafts import remove_files
+from engine.models import Account, Attachment, Case
 from engine.notifications import notify
 from engine.workflow import Actor
 
@@ -77,6 +79,16 @@ def draft_case(case_id: int) -> Case:
     return case
 
 
+def may_delete(case: Case) -> bool:
+    """Only a draft's owner deletes it: the signed-in citizen it belongs to, or the browser
+    that started an anonymous one."""
+    if not case.is_draft:
+        return False
+    if case.owner_id is not None:
+        return current_user.is_authenticated and current_user.id == case.owner_id
+    return case.id in session_drafts()
+
+
 def compiled_of(case: Case):
     return services().runtime.catalogue.compiled(db(), case.version_id)
 
@@ -96,7 +108,41 @@ def start(slug: str):
     if row is None:
         abort(404)
     procedure = state.runtime.catalogue.compiled(db(), row.id).procedure
-    return render_template("filing/start.html", procedure=procedure, slug=slug)
+    return render_template(
+        "filing/start.html", procedure=procedure, slug=slug, drafts=draft_offers(slug)
+    )
+
+
+def own_drafts(slug: str) -> list[Case]:
+    """The drafts of ``slug`` this browser may resume: the signed-in citizen's, and the
+    anonymous ones started in this browser session."""
+    owner = (
+        current_user.id
+        if current_user.is_authenticated and current_user.kind == "citizen"
+        else None
+    )
+    anonymous = [] if current_user.is_authenticated and current_user.is_staff else session_drafts()
+    return cases.drafts_of(db(), slug, owner_id=owner, case_ids=anonymous)
+
+
+def session_drafts() -> list[int]:
+    return [i for i in session.get("drafts", []) if isinstance(i, int)]
+
+
+def draft_offers(slug: str) -> list[dict]:
+    """The drafts to offer on a procedure's page, each with the words of its link: "Resume
+    the draft of 3 December 2026", with the time when two drafts share a day."""
+    drafts = own_drafts(slug)[:10]
+    days = [format_date(c.created_at, "long") for c in drafts]
+    offers = []
+    for case, day in zip(drafts, days, strict=True):
+        when = (
+            _("%(date)s at %(time)s", date=day, time=format_time(case.created_at, "short"))
+            if days.count(day) > 1
+            else day
+        )
+        offers.append({"case": case, "when": when})
+    return offers
 
 
 @bp.route("/demarches/<slug>/commencer", methods=["POST"])
@@ -113,6 +159,9 @@ def begin(slug: str):
         return redirect(url_for("auth.login", next=url_for("filing.start", slug=slug)))
     if current_user.is_authenticated and current_user.kind != "citizen":
         abort(403)
+    if request.form.get("new") != "yes" and own_drafts(slug):
+        # a draft of this procedure exists: the procedure's page offers to resume it
+        return redirect(url_for("filing.start", slug=slug))
     who = Actor("citizen") if procedure.login == "none" else actor()
     case = cases.new_draft(db(), state.runtime, row, who, state.clock)
     case.answers = prefill(procedure, db().get(Account, who.account_id) if who.account_id else None)
@@ -153,6 +202,47 @@ def resume(case_id: int):
     pages = visible_pages(procedure, case.answers)
     page_id = case.current_page if case.current_page in {p.id for p in pages} else pages[0].id
     return redirect(url_for("filing.page", case_id=case.id, page_id=page_id))
+
+
+DELETE_BACK = ("space", "start", "draft")
+
+
+@bp.route("/brouillons/<int:case_id>/supprimer", methods=["GET", "POST"])
+def delete_draft(case_id: int):
+    """Delete a draft, after a confirmation page (a POST with its CSRF token: no script
+    needed). Its answers, its attachments' rows and their bytes go."""
+    case = db().get(Case, case_id)
+    if case is None or not may_delete(case):
+        abort(404)
+    procedure = compiled_of(case).procedure
+    back = request.values.get("from")
+    back = back if back in DELETE_BACK else "draft"
+    if request.method == "GET":
+        files = db().scalar(
+            sa.select(sa.func.count()).select_from(Attachment).where(Attachment.case_id == case.id)
+        )
+        cancel = {
+            "space": url_for("space.requests"),
+            "start": url_for("filing.start", slug=case.procedure),
+        }.get(back) or url_for("filing.resume", case_id=case.id)
+        return render_template(
+            "filing/delete.html",
+            case=case,
+            procedure=procedure,
+            day=format_date(case.created_at, "long"),
+            files=files,
+            back=back,
+            cancel=cancel,
+        )
+    slug = case.procedure
+    removed = cases.delete_draft(db(), case)
+    db().commit()
+    remove_files(services().uploads, removed)  # once the rows are gone: bytes, never rows, leak
+    session["drafts"] = [i for i in session.get("drafts", []) if i != case_id]
+    flash(_("Your draft is deleted."), "success")
+    if back == "space" and current_user.is_authenticated:
+        return redirect(url_for("space.requests"))
+    return redirect(url_for("filing.start", slug=slug))
 
 
 RESUME_MAX_AGE = 30 * 24 * 3600
@@ -240,6 +330,8 @@ def page(case_id: int, page_id: str):
         uploads.keep(case, form, validated=False).commit()
         return _render_page(procedure, case, pages, current, form)
     going = request.form.get(NAV, "next")
+    if going == "save":
+        return _save_later(procedure, case, current, form)
     new = renderers.answers_from(form) if form.validate() else None
     if new is not None and uploads.over_limits(case, form, new):
         new = None
@@ -251,25 +343,104 @@ def page(case_id: int, page_id: str):
     store_files(case, procedure, form, new, page=current.id)
     if going == "back":
         return redirect(_neighbour(case, pages, current, -1))
-    if going == "save":
-        if case.owner_id is None:
-            sent = send_resume_link(case, procedure)
-            flash(
-                _("Your draft is saved. We sent you a link to come back to it.")
-                if sent
-                else _(
-                    "Your draft is saved in this browser. Give an e-mail address to get a link "
-                    "to come back to it from anywhere."
-                ),
-                "success",
-            )
-        else:
-            flash(_("Your draft is saved. You can come back to it from your requests."), "success")
-        db().commit()
-        return redirect(url_for("filing.page", case_id=case.id, page_id=current.id))
     if request.args.get("from") == "review":
         return redirect(url_for("filing.review", case_id=case.id))
     return redirect(_neighbour(case, visible_pages(procedure, case.answers), current, +1))
+
+
+def _save_later(procedure: Procedure, case: Case, current: Page, form):
+    """ "Save and finish later": every answer of the page that is valid on its own is kept,
+    whatever else is missing or wrong; the message names what could not be kept."""
+    form.validate()
+    valid, refused = keepable_answers(form)
+    labels = {view.field.id: view.label for view in form.field_views}
+    for name in uploads.over_limits(case, form, valid):  # beyond a limit: not kept, and said
+        valid.pop(name, None)
+        refused.append((labels[name], _("too many files")))
+    store_files(case, procedure, form, valid, page=current.id)
+    if refused:
+        flash(
+            _(
+                "Your answers are saved, except: %(fields)s.",
+                fields=_("; ").join(
+                    _("%(label)s (%(reason)s)", label=label, reason=reason)
+                    for label, reason in refused
+                ),
+            ),
+            "warning",
+        )
+    if case.owner_id is None:
+        sent = send_resume_link(case, procedure)
+        flash(
+            _("Your draft is saved. We sent you a link to come back to it.")
+            if sent
+            else _(
+                "Your draft is saved in this browser. Give an e-mail address to get a link "
+                "to come back to it from anywhere."
+            ),
+            "success",
+        )
+    else:
+        flash(_("Your draft is saved. You can come back to it from your requests."), "success")
+    db().commit()
+    return redirect(url_for("filing.page", case_id=case.id, page_id=current.id))
+
+
+def keepable_answers(form) -> tuple[dict, list[tuple[str, str]]]:
+    """After ``form.validate()``: the answers of the visible fields that are valid on their
+    own (a group keeps the valid values of its items), and ``(label, reason)`` for each
+    field that holds something but could not be kept. Empty fields, required or not, are
+    neither kept nor named: nothing typed is lost."""
+    answers = renderers.answers_from(form)
+    kept: dict = {}
+    refused: list[tuple[str, str]] = []
+    for view in form.field_views:
+        name = view.field.id
+        if view.input is None or not form.visible(name) or view.kind.is_empty(view.input):
+            continue
+        if view.type == "group":
+            items = _keepable_items(view, refused)
+            if items:
+                kept[name] = items
+            continue
+        problems = view.error_items()
+        if problems:
+            refused.append((view.label, _reason(problems[0].message)))
+        elif name in answers:
+            kept[name] = answers[name]
+    return kept, refused
+
+
+def _keepable_items(view, refused: list[tuple[str, str]]) -> list[dict]:
+    items = []
+    for item in view.items:
+        item_form = view.input.entries[item.index].form
+        if item_form.is_blank():
+            continue
+        answer = {}
+        for sub in item.fields:
+            name = sub.field.id
+            if sub.input is None or not item_form.visible(name) or sub.kind.is_empty(sub.input):
+                continue
+            problems = sub.error_items()
+            if problems:
+                refused.append((sub.label_prefix + sub.label, _reason(problems[0].message)))
+                continue
+            value = sub.kind.to_answer(sub.input)
+            if value is not None:
+                answer[name] = value
+        if answer:
+            items.append(answer)
+    return items
+
+
+def _reason(message: str) -> str:
+    """An error message as it reads inside parentheses: no final full stop, and a lower
+    case first letter ("saisissez une adresse…")."""
+    message = message.strip().rstrip(".")
+    if len(message) > 1 and message[0].isupper() and message[1].islower():
+        message = message[0].lower() + message[1:]
+    return message
 
 
 def _neighbour(case: Case, pages: list[Page], current: Page, step: int) -> str:
@@ -294,6 +465,7 @@ def _render_page(procedure, case, pages, current, form):
         number=number,
         total=len(pages),
         review=procedure.form.review,
+        deletable=may_delete(case),
     )
 
 
@@ -303,8 +475,7 @@ def store_files(case: Case, procedure: Procedure, form, answers: dict, *, page: 
     and the files the page no longer holds (replaced, removed) are deleted."""
     before = dict(case.answers)
     staged = uploads.stage(case, form, answers)
-    saved = {k: v for k, v in case.answers.items() if k not in form.field_ids} | staged.values
-    cases.save_answers(db(), case, saved, page=page)
+    cases.save_answers(db(), case, staged.values, page=page, replacing=form.field_ids)
     uploads.drop_unused(case, form, before, staged)
     staged.commit()
 
@@ -345,6 +516,7 @@ def _render_review(procedure, case, errors=None):
         sections=sections,
         errors=errors or [],
         key=str(uuid.uuid4()),
+        deletable=may_delete(case),
     )
 
 

@@ -63,7 +63,13 @@ TRACKING_TOKEN_ENDPOINTS = (
     "filing.citizen_action",
 )
 #: Routes whose case is the citizen's draft.
-DRAFT_ENDPOINTS = ("filing.resume", "filing.page", "filing.review", "filing.submit")
+DRAFT_ENDPOINTS = (
+    "filing.resume",
+    "filing.page",
+    "filing.review",
+    "filing.submit",
+    "filing.delete_draft",
+)
 
 #: Uploaded files whose declared type a browser would run or render: a download must never
 #: pass it on.
@@ -201,6 +207,7 @@ POSTS: dict[str, Post] = {
         },
     ),
     "filing.submit": Post("citizen_a", {"submission": "une-seule-fois"}),
+    "filing.delete_draft": Post("citizen_a"),
     "space.message": Post("citizen_a", {"body": "Avez-vous reçu ma pièce ?"}),
     "space.message_token": Post("anonymous", {"body": "Avez-vous reçu ma pièce ?"}),
     "space.profile": Post("citizen_a", {"name": "Léa Martin"}),

@@ -67,6 +67,7 @@ ACCESS = {
     "filing.resume_link": (NOBODY, None),
     "filing.page": (OWNER, OWNER),
     "filing.review": (OWNER, None),
+    "filing.delete_draft": (OWNER, OWNER),
     "filing.submit": (None, OWNER),
     "filing.receipt": (OWNER, None),
     "filing.citizen_action": (OWNER, OWNER),
@@ -235,7 +236,11 @@ def test_nobody_writes_into_a_case_that_is_not_theirs(world):
     world.restore()
     case, staff_case = world.ids["case"], world.ids["staff_case"]
     attempts = {
-        "citizen_b": [f"/mes-demandes/{case}/message", f"/mes-demandes/{case}/relance"],
+        "citizen_b": [
+            f"/mes-demandes/{case}/message",
+            f"/mes-demandes/{case}/relance",
+            f"/brouillons/{world.ids['draft']}/supprimer",
+        ],
         "other_agent": [
             f"/agents/dossiers/{staff_case}/note",
             f"/agents/dossiers/{staff_case}/message",
@@ -262,3 +267,4 @@ def test_nobody_writes_into_a_case_that_is_not_theirs(world):
         assert session.scalar(sa.select(sa.func.count()).select_from(InternalNote)) == notes
         assert session.get(Case, case).state == "attente_usager"
         assert session.get(Case, staff_case).state == "recue"
+        assert session.get(Case, world.ids["draft"]) is not None

@@ -175,7 +175,8 @@ def app(tmp_path, example_environ):
 
 def start(client, slug: str) -> int:
     response = client.post(
-        f"/demarches/{slug}/commencer", data={"csrf_token": csrf(client, f"/demarches/{slug}")}
+        f"/demarches/{slug}/commencer",
+        data={"csrf_token": csrf(client, f"/demarches/{slug}"), "new": "yes"},
     )
     assert response.status_code == 302
     return int(response.headers["Location"].split("/")[2])

@@ -418,6 +418,13 @@ def alert_text(page) -> str | None:
     return alerts.first.inner_text() if alerts.count() else None
 
 
+def start_button(page, texts):
+    """The button that starts a new draft: "Start", or "Start a new request" when the
+    procedure's page offers to resume a draft of it."""
+    names = (re.escape(texts.ui("Start")), re.escape(texts.ui("Start a new request")))
+    return page.get_by_role("button", name=re.compile(f"^({'|'.join(names)})$"))
+
+
 def file_procedure(
     page,
     example: Example,
@@ -447,7 +454,7 @@ def file_procedure(
         start()
     expect(page.get_by_role("heading", level=1)).to_have_text(text(example.procedure.title))
     check(page, f"{slug}: the procedure's page")
-    filler.press(page.get_by_role("button", name=texts.ui("Start"), exact=True))
+    filler.press(start_button(page, texts))
     shown: list[str] = []
     while True:
         page.wait_for_load_state()

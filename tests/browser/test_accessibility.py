@@ -18,6 +18,7 @@ from .journeys import (
     Filler,
     file_procedure,
     sign_in,
+    start_button,
     text,
 )
 
@@ -112,7 +113,7 @@ def test_personal_space(examples, open_page, live_server, texts, audit):
     receipt = file_procedure(page, example, example.answers, texts)
     # a draft too: the list shows both tables
     page.goto("/demarches/aide-velo-electrique")
-    page.get_by_role("button", name=texts.ui("Start"), exact=True).click()
+    start_button(page, texts).click()
     page.get_by_role("button", name=texts.ui("Save and finish later")).click()
     audit.check(page, "a form page, draft saved (notice)")
 
@@ -137,6 +138,16 @@ def test_personal_space(examples, open_page, live_server, texts, audit):
     audit.check(page, "my notifications")
     page.goto("/mon-profil")
     audit.check(page, "my profile")
+    # the procedure of the draft offers to resume it, or to delete it after a confirmation
+    page.goto("/demarches/aide-velo-electrique")
+    expect(page.get_by_role("button", name=texts.ui("Start a new request"))).to_be_visible()
+    audit.check(page, "a procedure's page, with a draft to resume")
+    page.get_by_role("link", name=texts.ui("Delete"), exact=False).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(texts.ui("Delete this draft?"))
+    audit.check(page, "deleting a draft (confirmation)")
+    page.get_by_role("button", name=texts.ui("Delete the draft")).click()
+    expect(page.get_by_role("status")).to_contain_text(texts.ui("Your draft is deleted."))
+    audit.check(page, "a procedure's page, draft deleted (notice)")
     audit.assert_clean()
 
 

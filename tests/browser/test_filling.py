@@ -17,6 +17,7 @@ from .journeys import (
     date_order,
     file_procedure,
     sign_in,
+    start_button,
     text,
 )
 
@@ -110,7 +111,7 @@ def test_a_procedure_without_javascript(examples, open_page, live_server, texts)
     sign_in(page, texts)
     # no script hides the CAF number, shown only for the CAF: nothing is chosen yet
     page.goto(f"/demarches/{example.slug}")
-    page.get_by_role("button", name=texts.ui("Start"), exact=True).click()
+    start_button(page, texts).click()
     caf = example.procedure.fields["numero_allocataire"]
     expect(page.get_by_label(texts.label(text(caf.label)))).to_be_visible()
     receipt = file_procedure(page, example, example.answers, texts)
