@@ -68,7 +68,7 @@ def expected(endpoint: str, actor: str) -> set[int]:
         return HIDDEN  # with a forged token
     if endpoint in ("space.requests", "space.notifications"):
         return LOGIN if actor == "anonymous" else (HIDDEN if staff else OK)
-    if endpoint == "space.profile":
+    if endpoint in ("space.profile", "auth.password"):
         return LOGIN if actor == "anonymous" else OK
     if endpoint in ("space.case", "space.attachment", "filing.citizen_action"):
         return (
