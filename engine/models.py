@@ -71,6 +71,41 @@ class Membership(Base):
     account: Mapped[Account] = relationship(back_populates="memberships")
 
 
+class AccountSession(Base):
+    """A signed-in browser: the Flask session carries a random id, whose hash is kept here.
+
+    Signing out deletes the row; a password change or reset revokes the account's sessions,
+    so a copied session cookie stops working on the server, not only in the browser.
+    """
+
+    __tablename__ = "sessions"
+    __table_args__ = (sa.Index("ix_sessions_account", "account_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    user_agent_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class AccountToken(Base):
+    """A single-use token mailed in a link (address confirmation, password reset): only its
+    hash is kept, it expires, and it is refused once used."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (sa.Index("ix_account_tokens_account", "account_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(sa.String(20))  # confirm | reset
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+
 class ReferenceCounter(Base):
     """The last sequence number given, per procedure and year."""
 

@@ -433,12 +433,21 @@ def users_create(
     from engine.clock import Clock
     from engine.db import make_session_factory
 
-    from .accounts import MIN_PASSWORD_LENGTH, create_account, find_account
+    from .accounts import (
+        InvalidEmail,
+        create_account,
+        find_account,
+        normalise_email,
+        password_problem,
+    )
 
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.BadParameter(
-            f"at least {MIN_PASSWORD_LENGTH} characters", param_hint="password"
-        )
+    try:
+        email = normalise_email(email)
+    except InvalidEmail as error:
+        raise click.BadParameter(str(error), param_hint="EMAIL") from error
+    problem = password_problem(password, email=email, name=name)
+    if problem is not None:
+        raise click.BadParameter(str(problem), param_hint="password")
     runtime = load_runtime(site)
     if runtime.site is not None:
         unknown = [d for d in departments if d not in runtime.site.departments]

@@ -36,5 +36,17 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Sign-in (and the forgotten-password form): per remote address, and per address tried.
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;30 per hour"
+    #: Sign-ups, per remote address (each one mails the address given).
+    SIGNUP_RATE_LIMIT = "10 per hour;30 per day"
+    #: Forms that mail a link (forgotten password, "save and finish later"), per remote address.
+    MAIL_RATE_LIMIT = "5 per hour;20 per day"
+    #: Mails sent from the forms to one address, whoever asks for them.
+    MAIL_RECIPIENT_RATE_LIMIT = "5 per hour;20 per day"
+    #: Citizens' messages about a request (personal space and tracking link), per remote address.
+    MESSAGE_RATE_LIMIT = "10 per hour;50 per day"
+    #: New drafts, per remote address.
+    DRAFT_RATE_LIMIT = "20 per minute;200 per day"
     REMINDER_RATE_LIMIT = "1 per day"

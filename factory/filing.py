@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -29,13 +30,14 @@ from werkzeug.datastructures import CombinedMultiDict
 import renderers
 from definitions.model import Page, Procedure
 from engine import cases
-from engine.errors import Conflict, EngineError, InvalidValues, Refused
 from engine.drafts import remove_files
+from engine.errors import Conflict, EngineError, InvalidValues, Refused
 from engine.models import Account, Attachment, Case
 from engine.notifications import notify
 from engine.workflow import Actor
 
 from . import uploads
+from .extensions import limiter
 from .helpers import current_language, text
 from .services import db, services
 from .translations import form_translations
@@ -146,6 +148,7 @@ def draft_offers(slug: str) -> list[dict]:
 
 
 @bp.route("/demarches/<slug>/commencer", methods=["POST"])
+@limiter.limit(lambda: current_app.config["DRAFT_RATE_LIMIT"])
 def begin(slug: str):
     state = services()
     row = state.runtime.catalogue.current(db(), slug)
@@ -271,12 +274,11 @@ def send_resume_link(case: Case, procedure: Procedure) -> bool:
         return False
     token = _resume_serializer().dumps({"case": case.id, "t": case.tracking_token[:8]})
     link = url_for("filing.resume_link", token=token, _external=True)
-    send_mail(
+    return send_mail(
         address,
         _("Your draft: %(title)s", title=text(procedure.title)),
         _("To go on with your request, open this link within 30 days: %(link)s", link=link),
     )
-    return True
 
 
 @bp.route("/brouillons/reprendre/<token>")
@@ -314,7 +316,18 @@ def _form(procedure: Procedure, page: Page, case: Case, formdata=None):
     return cls(formdata, answers=case.answers, today=today(), translations=form_translations())
 
 
+def _mails_no_link() -> bool:
+    """Only "save and finish later" by an anonymous filer mails a link."""
+    return request.form.get(NAV) != "save" or current_user.is_authenticated
+
+
 @bp.route("/brouillons/<int:case_id>/<page_id>", methods=["GET", "POST"])
+@limiter.shared_limit(
+    lambda: current_app.config["MAIL_RATE_LIMIT"],
+    scope="mail",
+    methods=["POST"],
+    exempt_when=_mails_no_link,
+)
 def page(case_id: int, page_id: str):
     case = draft_case(case_id)
     procedure = compiled_of(case).procedure

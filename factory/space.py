@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,6 +18,7 @@ from engine.errors import Refused
 from engine.models import Account, Case, CaseEvent, Message, Notification, Reminder, Satisfaction
 from engine.workflow import Actor
 
+from .extensions import limiter
 from .helpers import download
 from .services import db, services
 
@@ -190,6 +191,7 @@ def _refusal_text(refusal: Refused) -> str:
 
 @bp.route("/mes-demandes/<int:case_id>/message", methods=["POST"])
 @bp.route("/suivi/<token>/message", methods=["POST"])
+@limiter.limit(lambda: current_app.config["MESSAGE_RATE_LIMIT"])
 def message(case_id: int | None = None, token: str | None = None):
     body = request.form.get("body", "")
 

@@ -153,12 +153,19 @@ POSTS: dict[str, Post] = {
     "auth.login": Post(
         "anonymous",
         {"email": "a@example.org", "password": PASSWORD},
-        changes=False,
         own_client=True,
     ),
-    "auth.logout": Post("citizen_a", changes=False, own_client=True),
+    "auth.logout": Post("citizen_a", changes=True, own_client=True),
+    "auth.password": Post(
+        "citizen_a",
+        {"current": PASSWORD, "password": STRONG, "confirm": STRONG},
+        own_client=True,
+    ),
     "auth.reset": Post(
-        "anonymous", {"password": STRONG, "confirm": STRONG}, url={"token": "reset_token"}
+        "anonymous",
+        {"password": STRONG, "confirm": STRONG},
+        url={"token": "reset_token"},
+        own_client=True,  # a reset signs out whoever uses the link
     ),
     "auth.signup": Post(
         "anonymous",
@@ -193,7 +200,7 @@ POSTS: dict[str, Post] = {
     "console.restore": Post("administrator"),
     "console.user": Post("administrator", {"departments": "voirie"}),
     "console.withdraw": Post("administrator"),
-    "filing.begin": Post("citizen_a"),
+    "filing.begin": Post("citizen_a", {"new": "yes"}),
     "filing.citizen_action": Post("citizen_a", {"reponse": "Mes parents sont Jean et Sophie."}),
     "filing.citizen_action_token": Post("anonymous", {"reponse": "Mon père est Jean."}),
     "filing.page": Post(
@@ -253,7 +260,9 @@ class World:
                     os.environ[key] = value
         self.state = self.app.extensions["guichet"]
         self.ids = self._populate()
-        self._clients: dict[str, object] = {}
+        # every actor signs in before the copy is taken: their server-side sessions are part
+        # of the world that restore() brings back
+        self._clients: dict[str, object] = {actor: self.new_client(actor) for actor in ACTORS}
         self.state.engine.dispose()
         with (
             closing(sqlite3.connect(self.database)) as source,
@@ -399,7 +408,13 @@ class World:
                 draft=draft.id,
                 token=tracked.tracking_token,
                 dead_message=dead.id,
-                reset_token=make_token("reset", accounts["citizen_a"]),
+                reset_token=make_token(
+                    session,
+                    "reset",
+                    accounts["citizen_a"],
+                    dt.timedelta(hours=2),
+                    dt.datetime.now(dt.UTC),
+                ),
             )
         return ids
 

@@ -56,6 +56,7 @@ ACCESS = {
     "portal.privacy": (EVERYONE, None),
     "auth.login": (SIGNED_OUT, EVERYONE),
     "auth.logout": (None, EVERYONE),
+    "auth.password": (SIGNED_IN, SIGNED_IN),
     "auth.signup": (EVERYONE, EVERYONE),
     "auth.forgot": (EVERYONE, EVERYONE),
     "auth.confirm": (NOBODY, None),
