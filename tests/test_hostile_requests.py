@@ -1,0 +1,152 @@
+"""What comes from a request is judged before it reaches the database: paths, redirect targets,
+NUL characters, numbers; and the folders the embedded default is given as relative paths."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from engine import cases
+from engine.models import Account
+from engine.workflow import Actor
+
+from .engine_helpers import BIRTH_ANSWERS
+from .portal_helpers import PASSWORD, csrf, fill, make_app
+
+PEOPLE = {
+    "a@example.org": ("citizen", ()),
+    "b@example.org": ("citizen", ()),
+    "agent@example.org": ("agent", ("etat-civil",)),
+    "admin@example.org": ("administrator", ()),
+}
+AGENT = Actor("agent", None, frozenset({"etat-civil"}))
+
+
+def sign_in(client, email: str) -> None:
+    response = client.post(
+        "/connexion",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf(client, "/connexion")},
+    )
+    assert response.status_code == 302, response.status_code
+
+
+def signed_in(app, email: str | None):
+    """A client (signed in as ``email``, unless None) and its CSRF token."""
+    client = app.test_client()
+    if email:
+        sign_in(client, email)
+    return client, csrf(client, "/connexion" if email is None else "/mon-profil")
+
+
+@pytest.fixture
+def app(tmp_path, example_environ):
+    return make_app(tmp_path, PEOPLE)
+
+
+@pytest.fixture
+def examples():
+    from definitions.catalogue import check_paths
+
+    from .conftest import EXAMPLE_ENVIRON, EXAMPLES
+
+    result = check_paths([EXAMPLES], EXAMPLES / "guichet.yaml", environ=EXAMPLE_ENVIRON)
+    return {p.slug: (p, result.suites[(p.slug, p.version)]) for p in result.procedures}
+
+
+def file_cases(app) -> dict:
+    """Cases of the citizen a@example.org: one open, one waiting for the citizen's answer, one
+    closed; and an anonymous closed one. Returns their ids and the anonymous tracking token."""
+    state = app.extensions["guichet"]
+    with app.app_context(), state.sessions() as session, session.begin():
+        citizen = session.scalars(sa.select(Account).where(Account.email == "a@example.org")).one()
+        version = state.runtime.catalogue.current(session, "acte-naissance")
+
+        def new(actor):
+            return cases.submit_answers(
+                session, state.runtime, version, dict(BIRTH_ANSWERS), actor, state.clock
+            )
+
+        mine = Actor("citizen", citizen.id)
+        open_case, asking, closed = new(mine), new(mine), new(mine)
+        anonymous = new(Actor("citizen"))
+        cases.fire(
+            session,
+            state.runtime,
+            asking,
+            "demander_precisions",
+            AGENT,
+            state.clock,
+            values={"message": "Une précision, s'il vous plaît."},
+        )
+        for item in (closed, anonymous):
+            cases.fire(
+                session,
+                state.runtime,
+                item,
+                "refuser",
+                AGENT,
+                state.clock,
+                values={"motif_refus": "Aucun acte à ce nom."},
+            )
+        return {
+            "open": open_case.id,
+            "asking": asking.id,
+            "closed": closed.id,
+            "token": anonymous.tracking_token,
+        }
+
+
+# -- relative folders --------------------------------------------------------------------------
+
+
+def test_downloads_work_with_relative_folders(tmp_path, monkeypatch, example_environ, examples):
+    """The embedded default names its folders relative to where it starts (var/uploads): they
+    are made absolute at start, so that downloads never look for them inside the package."""
+    import datetime as dt
+
+    from definitions.scenarios import resolve_dates
+    from engine.models import Attachment
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(
+        tmp_path,
+        PEOPLE,
+        UPLOAD_FOLDER="var/uploads",
+        VAR_FOLDER="var",
+        DATABASE_URL="sqlite:///var/guichet.db",
+    )
+    procedure, suite = examples["acte-naissance"]
+    client = app.test_client()
+    sign_in(client, "a@example.org")
+    started = client.post(
+        "/demarches/acte-naissance/commencer",
+        data={"csrf_token": csrf(client, "/demarches/acte-naissance")},
+    )
+    case_id = int(started.headers["Location"].split("/")[2])
+    fill(
+        client, procedure, case_id, resolve_dates(dict(suite.scenarios[1].answers), dt.date.today())
+    )
+    token = csrf(client, f"/brouillons/{case_id}/verification")
+    sent = client.post(
+        f"/brouillons/{case_id}/envoi", data={"csrf_token": token, "submission": "r"}
+    )
+    assert sent.status_code == 302
+    with app.extensions["guichet"].sessions() as session:
+        attachment = session.scalars(sa.select(Attachment)).first()
+    response = client.get(f"/mes-demandes/{case_id}/pieces/{attachment.id}")
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF")
+    response.close()
+    assert app.config["UPLOAD_FOLDER"] == str(tmp_path / "var" / "uploads")
+    assert app.config["VAR_FOLDER"] == str(tmp_path / "var")
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'var' / 'guichet.db'}"
+
+
+def test_connector_folders_of_the_site_config_are_made_absolute(
+    tmp_path, monkeypatch, example_environ
+):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(tmp_path, {})
+    site = app.extensions["guichet"].runtime.site
+    assert site.connectors["mail"].settings["folder"] == str(tmp_path / "var" / "mail")
+    assert site.connectors["depot-ged"].settings["path"] == str(tmp_path / "var" / "depots" / "ged")
