@@ -1,9 +1,11 @@
-"""Helpers shared by the views: the catalogue, texts in the current language."""
+"""Helpers shared by the views: the catalogue, texts in the current language, and what the
+views read from a request (numbers, redirect targets), judged before any database sees it."""
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from flask import Flask
 from flask_babel import get_locale
@@ -93,6 +95,25 @@ def download(attachment):
     )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+# -- what comes from a request -------------------------------------------------------------------
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path of this site (for a redirect after signing in), else None.
+
+    Browsers drop tabs and new lines from a URL and read a backslash as a slash, so
+    ``/<tab>/x``, ``/<backslash>x`` or ``//x`` all lead to another site: a local path starts with
+    exactly one ``/``, and has no backslash, no control character and no white space, even
+    once percent-decoded."""
+    if not target:
+        return None
+    for form in (target, unquote(target)):
+        if not form.startswith("/") or form.startswith("//") or "\\" in form:
+            return None
+        if any(c.isspace() or unicodedata.category(c)[0] in "CZ" for c in form):
+            return None
+    return target
 
 
 def init_app(app: Flask) -> None:

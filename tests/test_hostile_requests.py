@@ -150,3 +150,67 @@ def test_connector_folders_of_the_site_config_are_made_absolute(
     site = app.extensions["guichet"].runtime.site
     assert site.connectors["mail"].settings["folder"] == str(tmp_path / "var" / "mail")
     assert site.connectors["depot-ged"].settings["path"] == str(tmp_path / "var" / "depots" / "ged")
+
+
+# -- where to go after signing in --------------------------------------------------------------
+
+EVIL_NEXT = [
+    "//evil.example",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",
+    "\t//evil.example",
+    " //evil.example",
+    "/\n/evil.example",
+    "/\r\nSet-Cookie: x=1",
+    "/%09/evil.example",
+    "/%0d%0aSet-Cookie:%20x=1",
+    "/%2F/evil.example",
+    "/%5Cevil.example",
+    "https://evil.example",
+    "http:evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "evil.example",
+    "/\x00/evil.example",
+    "/\u3000/evil.example",
+    "/\u200b/evil.example",
+    "",
+]
+
+
+def test_the_next_check_accepts_local_paths_only():
+    from factory.helpers import local_path
+
+    for target in EVIL_NEXT:
+        assert local_path(target) is None, repr(target)
+    for target in ("/mes-demandes", "/mes-demandes/3?x=1#haut", "/demarches/acte-naissance"):
+        assert local_path(target) == target
+
+
+def test_sign_in_never_sends_to_another_site(app):
+    from urllib.parse import quote
+
+    for target in EVIL_NEXT:
+        client = app.test_client()
+        url = "/connexion?next=" + quote(target, safe="")
+        if "\x00" in target:  # a request with NUL never reaches a view (see below)
+            continue
+        response = client.post(
+            url,
+            data={"email": "a@example.org", "password": PASSWORD, "csrf_token": csrf(client, url)},
+        )
+        assert response.status_code == 302, repr(target)
+        assert response.headers["Location"] == "/mes-demandes", repr(target)
+        again = client.get(url)  # already signed in
+        assert again.status_code == 302 and again.headers["Location"] == "/mes-demandes"
+
+
+def test_sign_in_goes_back_to_a_local_page(app):
+    client = app.test_client()
+    url = "/connexion?next=/demarches/acte-naissance"
+    response = client.post(
+        url, data={"email": "a@example.org", "password": PASSWORD, "csrf_token": csrf(client, url)}
+    )
+    assert response.headers["Location"] == "/demarches/acte-naissance"
