@@ -36,7 +36,7 @@ from engine.models import Account, Attachment, Case
 from engine.notifications import notify
 from engine.workflow import Actor
 
-from .helpers import current_language, text
+from .helpers import current_language, int_arg, text
 from .services import db, services
 from .translations import form_translations
 
@@ -502,6 +502,7 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
     )
     form = cls(formdata, answers=case.answers, today=today(), translations=form_translations())
     if request.method == "POST" and not form.group_action and form.validate():
+        expected = int_arg("version", source=request.form, default=case.lock_version)
         values = store_files(case, compiled.procedure, form, renderers.answers_from(form))
         try:
             cases.fire(
@@ -512,7 +513,7 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
                 who,
                 services().clock,
                 values=values,
-                expected_version=int(request.form.get("version", case.lock_version)),
+                expected_version=expected,
             )
             db().commit()
         except (Refused, Conflict):

@@ -3,13 +3,15 @@ views read from a request (numbers, redirect targets), judged before any databas
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from flask import Flask
+from flask import Flask, abort, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
 
 from .services import db, services
 
@@ -99,6 +101,44 @@ def download(attachment):
 
 # -- what comes from a request -------------------------------------------------------------------
 
+#: Ids are 32-bit integers in the database.
+MAX_ID = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def parse_int(raw: str | None, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
+    """A whole number written in ASCII digits, within bounds; None for anything else ("²",
+    "٣", "-1", "1e3", 26 digits…: ``str.isdigit`` accepts some of them, ``int`` others)."""
+    if not isinstance(raw, str) or not _DIGITS.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if minimum <= value <= maximum else None
+
+
+def int_arg(
+    name: str, minimum: int = 0, maximum: int = MAX_ID, *, source=None, default=None
+) -> int | None:
+    """A number from the query string (or ``source``, e.g. ``request.form``): ``default``
+    when absent or empty, a 400 when malformed or out of bounds."""
+    raw = ((request.args if source is None else source).get(name) or "").strip()
+    if not raw:
+        return default
+    value = parse_int(raw, minimum, maximum)
+    if value is None:
+        abort(400)
+    return value
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: ASCII digits making a database id (1 to ``MAX_ID``).
+    Anything else matches no route, a 404 (never an overflow in the database)."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def local_path(target: str | None) -> str | None:
     """``target`` if it is a path of this site (for a redirect after signing in), else None.
 
@@ -117,6 +157,8 @@ def local_path(target: str | None) -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    # before the blueprints register their routes
+    app.url_map.converters["int"] = IdConverter
     app.jinja_env.globals.update(
         current_language=current_language,
         authority_name=authority_name,

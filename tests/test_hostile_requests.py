@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from engine import cases
-from engine.models import Account
+from engine.models import Account, Case, Satisfaction
 from engine.workflow import Actor
 
 from .engine_helpers import BIRTH_ANSWERS
@@ -214,3 +214,124 @@ def test_sign_in_goes_back_to_a_local_page(app):
         url, data={"email": "a@example.org", "password": PASSWORD, "csrf_token": csrf(client, url)}
     )
     assert response.headers["Location"] == "/demarches/acte-naissance"
+
+
+# -- numbers from requests ---------------------------------------------------------------------
+
+BAD_NUMBERS = ["²", "٣", "99999999999999999999999999", "-1", "1e3", "3.0", " 1 2", "0x10"]
+
+
+def test_numbers_in_the_query_string_are_checked(app):
+    ids = file_cases(app)
+    agent, _ = signed_in(app, "agent@example.org")
+    admin, _ = signed_in(app, "admin@example.org")
+    for value in BAD_NUMBERS:
+        for client, url in (
+            (agent, "/agents/?after={}"),
+            (agent, "/agents/?expiring={}"),
+            (agent, "/agents/?sort=oldest&after={}"),
+            (admin, "/console/journal?after={}"),
+            (admin, "/console/journal?case={}"),
+        ):
+            assert client.get(url.format(value)).status_code == 400, (url, value)
+    for client, url in (
+        (agent, "/agents/?after={}"),
+        (agent, "/agents/?expiring={}"),
+        (admin, "/console/journal?after={}"),
+        (admin, "/console/journal?case={}"),
+        (admin, "/console/journal?account={}"),
+    ):
+        assert client.get(url.format("")).status_code == 200, url
+        assert client.get(url.format("1")).status_code == 200, url
+    # an account is an id or an e-mail address: only ids out of bounds are refused
+    assert admin.get("/console/journal?account=99999999999999999999999999").status_code == 400
+    assert admin.get("/console/journal?account=²").status_code == 200
+    assert agent.get(f"/agents/?expiring=30&after={ids['open'] + 1}").status_code == 200
+
+
+def test_numbers_in_forms_are_checked(app):
+    ids = file_cases(app)
+    agent, agent_token = signed_in(app, "agent@example.org")
+    admin, admin_token = signed_in(app, "admin@example.org")
+    citizen, citizen_token = signed_in(app, "a@example.org")
+    visitor, visitor_token = signed_in(app, None)
+    open_case = f"/agents/dossiers/{ids['open']}"
+    for value in BAD_NUMBERS:
+        for client, url, data in (
+            (agent, f"{open_case}/assign", {"assignee": value}),
+            (agent, f"{open_case}/assign", {"assignee": "", "version": value}),
+            (agent, f"{open_case}/transitions/delivrer", {"version": value}),
+            (admin, "/console/outbox/rejouer", {"message": value}),
+            (
+                citizen,
+                f"/mes-demandes/{ids['asking']}/actions/apporter_precisions",
+                {"reponse": "Voici.", "version": value},
+            ),
+        ):
+            token = {agent: agent_token, admin: admin_token, citizen: citizen_token}[client]
+            response = client.post(url, data={**data, "csrf_token": token})
+            assert response.status_code == 400, (url, data)
+        # a rating, signed in or through the tracking link, is a field error
+        for client, url, token in (
+            (citizen, f"/mes-demandes/{ids['closed']}/satisfaction", citizen_token),
+            (visitor, f"/suivi/{ids['token']}/satisfaction", visitor_token),
+        ):
+            response = client.post(url, data={"rating": value, "csrf_token": token})
+            assert response.status_code == 302, (url, value)
+        # each selected case of a bulk action is judged on its own
+        response = agent.post(
+            "/agents/lot", data={"case": value, "transition": "delivrer", "csrf_token": agent_token}
+        )
+        assert response.status_code == 200
+        assert "not found" in response.get_data(as_text=True) or "introuvable" in (
+            response.get_data(as_text=True)
+        )
+    with app.extensions["guichet"].sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Satisfaction)) == 0
+        assert session.get(Case, ids["open"]).state == "recue"
+        assert session.get(Case, ids["asking"]).state == "attente_usager"
+    rated = citizen.post(
+        f"/mes-demandes/{ids['closed']}/satisfaction",
+        data={"rating": "4", "csrf_token": citizen_token},
+    )
+    assert rated.status_code == 302
+    with app.extensions["guichet"].sessions() as session:
+        assert session.get(Satisfaction, ids["closed"]).rating == 4
+
+
+def test_ids_in_paths_out_of_bounds_are_not_found(app):
+    file_cases(app)
+    citizen, _ = signed_in(app, "a@example.org")
+    agent, _ = signed_in(app, "agent@example.org")
+    admin, _ = signed_in(app, "admin@example.org")
+    paths = (
+        (citizen, "/mes-demandes/{}"),
+        (citizen, "/mes-demandes/{}/pieces/x"),
+        (citizen, "/brouillons/{}"),
+        (citizen, "/brouillons/{}/verification"),
+        (citizen, "/demandes/{}/recu"),
+        (agent, "/agents/dossiers/{}"),
+        (agent, "/agents/dossiers/{}/transitions/delivrer"),
+        (admin, "/console/utilisateurs/{}"),
+    )
+    for value in ("99999999999999999999999999", "2147483648", "٣", "²", "-1", "0", "1e3"):
+        for client, path in paths:
+            assert client.get(path.format(value)).status_code == 404, (path, value)
+    assert citizen.get("/mes-demandes/3").status_code == 200
+
+
+def test_group_actions_with_malformed_indexes_change_nothing(app):
+    citizen, token = signed_in(app, "a@example.org")
+    started = citizen.post(
+        "/demarches/inscription-periscolaire/commencer", data={"csrf_token": token}
+    )
+    case_id = int(started.headers["Location"].split("/")[2])
+    url = f"/brouillons/{case_id}/page_enfants"
+    assert citizen.get(url).status_code == 200
+    for value in ("²", "٣", "9" * 5000, "-1", "1e3"):
+        response = citizen.post(
+            url, data={"action": f"remove:enfants:{value}", "csrf_token": token}
+        )
+        assert response.status_code in (200, 422), value
+    response = citizen.post(url, data={"action": "add:enfants", "csrf_token": token})
+    assert response.status_code == 200
