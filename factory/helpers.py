@@ -156,9 +156,38 @@ def local_path(target: str | None) -> str | None:
     return target
 
 
+def _texts(value):
+    """Every string in a JSON document, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def refuse_nul() -> None:
+    """A NUL character has no place in a path, a query, a form or a JSON body (PostgreSQL
+    refuses it in text): the request is a 400 before any view reads it."""
+    texts = [request.path]
+    texts += [t for pair in request.args.items(multi=True) for t in pair]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        texts += [t for pair in request.form.items(multi=True) for t in pair]
+        texts += [f.filename or "" for f in request.files.values()]
+        texts += list(request.files.keys())
+        if request.is_json:
+            texts += list(_texts(request.get_json(silent=True)))
+    if any("\x00" in text for text in texts):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
-    # before the blueprints register their routes
+    # before the blueprints register their routes, and before any other hook of a request
     app.url_map.converters["int"] = IdConverter
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul)
     app.jinja_env.globals.update(
         current_language=current_language,
         authority_name=authority_name,

@@ -10,7 +10,7 @@ from engine import cases
 from engine.models import Account, Case, Satisfaction
 from engine.workflow import Actor
 
-from .engine_helpers import BIRTH_ANSWERS
+from .engine_helpers import BIRTH_ANSWERS, drop_schema, schema_url_and_options
 from .portal_helpers import PASSWORD, csrf, fill, make_app
 
 PEOPLE = {
@@ -335,3 +335,102 @@ def test_group_actions_with_malformed_indexes_change_nothing(app):
         assert response.status_code in (200, 422), value
     response = citizen.post(url, data={"action": "add:enfants", "csrf_token": token})
     assert response.status_code == 200
+
+
+# -- on PostgreSQL: NUL characters -------------------------------------------------------------
+
+SCHEMA = "hostile_requests_test"
+
+
+@pytest.fixture
+def pg_app(tmp_path, example_environ):
+    """The example site on PostgreSQL, in a schema of its own."""
+    url, _options = schema_url_and_options(SCHEMA)
+    app = make_app(tmp_path, PEOPLE, DATABASE_URL=f"{url}?options=-csearch_path%3D{SCHEMA}")
+    yield app
+    app.extensions["guichet"].engine.dispose()
+    drop_schema(url, SCHEMA)
+
+
+def test_nul_characters_are_refused_everywhere(pg_app):
+    app = pg_app
+    ids = file_cases(app)
+    citizen, citizen_token = signed_in(app, "a@example.org")
+    agent, agent_token = signed_in(app, "agent@example.org")
+    admin, admin_token = signed_in(app, "admin@example.org")
+    visitor, visitor_token = signed_in(app, None)
+    started = visitor.post(
+        "/demarches/signalement-voirie/commencer", data={"csrf_token": visitor_token}
+    )
+    draft_page = started.headers["Location"]
+    nul = "a\x00b"
+    own = f"/mes-demandes/{ids['open']}"
+    staff = f"/agents/dossiers/{ids['open']}"
+    gets = [
+        (visitor, "/suivi/a%00b"),
+        (visitor, "/demarches/a%00b"),
+        (visitor, "/brouillons/reprendre/a%00b"),
+        (visitor, "/compte/confirmer/a%00b"),
+        (visitor, "/?q=a%00b"),
+        (visitor, "/?lang=a%00b"),
+        (visitor, "/connexion?next=/a%00b"),
+        (visitor, f"/suivi/{ids['token']}/pieces/a%00b"),
+        (citizen, f"{own}/pieces/a%00b"),
+        (citizen, f"/brouillons/{ids['open']}/a%00b"),
+        (agent, "/agents/?q=a%00b"),
+        (agent, "/agents/?procedure=a%00b&state=a%00b&channel=a%00b"),
+        (agent, f"{staff}/transitions/a%00b"),
+        (agent, "/agents/tableaux-de-bord/a%00b"),
+        (agent, "/agents/tableaux-de-bord/?departement=a%00b"),
+        (agent, "/agents/export.csv?procedure=a%00b"),
+        (admin, "/console/journal?account=a%00b"),
+        (admin, "/console/procedures/a%00b"),
+    ]
+    posts = [
+        (visitor, "/connexion", {"email": nul, "password": nul}),
+        (visitor, "/compte/creer", {"email": f"x{nul}@example.org", "password": nul}),
+        (visitor, "/compte/mot-de-passe-oublie", {"email": f"x{nul}@example.org"}),
+        (visitor, draft_page, {"description": nul, "nav": "next"}),
+        (visitor, draft_page, {nul: "x", "nav": "next"}),
+        (visitor, f"/suivi/{ids['token']}/message", {"body": nul}),
+        (visitor, f"/suivi/{ids['token']}/satisfaction", {"rating": "4", "comment": nul}),
+        (citizen, f"{own}/message", {"body": nul}),
+        (citizen, f"{own}/relance", {"comment": nul}),
+        (citizen, "/mon-profil", {"name": nul, "given_name": nul}),
+        (
+            citizen,
+            f"/mes-demandes/{ids['asking']}/actions/apporter_precisions",
+            {"reponse": nul},
+        ),
+        (agent, f"{staff}/note", {"body": nul}),
+        (agent, f"{staff}/message", {"body": nul}),
+        (agent, f"{staff}/transitions/demander_precisions", {"message": nul}),
+        (agent, "/agents/depot", {"procedure": nul, "channel": "phone", "email": nul}),
+        (agent, "/agents/lot", {"case": str(ids["open"]), "transition": nul}),
+        (admin, "/console/utilisateurs/nouveau", {"email": nul, "name": nul, "kind": "agent"}),
+        (admin, "/console/outbox/rejouer", {"connector": nul}),
+    ]
+    tokens = {
+        visitor: visitor_token,
+        citizen: citizen_token,
+        agent: agent_token,
+        admin: admin_token,
+    }
+    for client, url in gets:
+        assert client.get(url).status_code == 400, url
+    for client, url, data in posts:
+        response = client.post(url, data={**data, "csrf_token": tokens[client]})
+        assert response.status_code == 400, (url, data)
+    response = visitor.post(
+        "/connexion", json={"email": nul}, headers={"X-CSRFToken": visitor_token}
+    )
+    assert response.status_code == 400
+    # nothing was stored, and the same requests without NUL still work
+    with app.extensions["guichet"].sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Satisfaction)) == 0
+    assert visitor.get("/?q=ab").status_code == 200
+    assert agent.get("/agents/?q=ab").status_code == 200
+    assert (
+        citizen.post(f"{own}/message", data={"body": "ab", "csrf_token": citizen_token}).status_code
+        == 302
+    )
