@@ -382,7 +382,7 @@ def submit(case_id: int):
     state = services()
     key = (request.form.get("submission") or "")[:100] or None
     try:
-        case = cases.submit(
+        submitted = cases.submit(
             db(),
             state.runtime,
             case,
@@ -390,12 +390,22 @@ def submit(case_id: int):
             state.clock,
             idempotency_key=key,
         )
+        if submitted.id != case.id:  # the key of a submission already made: a replay
+            db().rollback()
+            return redirect(url_for("filing.receipt", case_id=submitted.id))
         send_receipt(case)
         db().commit()
     except InvalidValues as invalid:
         db().rollback()
         procedure = compiled_of(case).procedure
         return _render_review(procedure, case, invalid.errors), 422
+    except Conflict:
+        # a double click: another request submitted this draft at the same instant
+        db().rollback()
+        stored = db().get(Case, case_id)
+        if stored is not None and not stored.is_draft and may_fill(stored):
+            return redirect(url_for("filing.receipt", case_id=stored.id))
+        raise
     except EngineError:
         db().rollback()
         raise

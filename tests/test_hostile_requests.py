@@ -3,6 +3,9 @@ NUL characters, numbers; and the folders the embedded default is given as relati
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import sqlalchemy as sa
 
@@ -434,3 +437,94 @@ def test_nul_characters_are_refused_everywhere(pg_app):
         citizen.post(f"{own}/message", data={"body": "ab", "csrf_token": citizen_token}).status_code
         == 302
     )
+
+
+# -- on PostgreSQL: a double-clicked submit ----------------------------------------------------
+
+
+def test_a_double_clicked_submit_lands_on_the_receipt(pg_app, examples):
+    """20 replays of the same final POST at the same instant: one case is stored, and every
+    replay is sent to its receipt."""
+    import datetime as dt
+
+    from definitions.scenarios import resolve_dates
+
+    app = pg_app
+    procedure, suite = examples["signalement-voirie"]
+    filer = app.test_client()
+    started = filer.post(
+        "/demarches/signalement-voirie/commencer",
+        data={"csrf_token": csrf(filer, "/demarches/signalement-voirie")},
+    )
+    case_id = int(started.headers["Location"].split("/")[2])
+    answers = resolve_dates(dict(suite.scenarios[0].answers), dt.date.today())
+    fill(filer, procedure, case_id, answers)
+    token = csrf(filer, f"/brouillons/{case_id}/verification")
+    cookie = filer.get_cookie("session").value
+    barrier = threading.Barrier(20)
+
+    def replay(_number):
+        client = app.test_client()
+        client.set_cookie("session", cookie)
+        barrier.wait()
+        response = client.post(
+            f"/brouillons/{case_id}/envoi", data={"csrf_token": token, "submission": "double"}
+        )
+        return response.status_code, response.headers.get("Location")
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(replay, range(20)))
+    assert answers == [(302, f"/demandes/{case_id}/recu")] * 20
+    with app.extensions["guichet"].sessions() as session:
+        submitted = session.scalars(sa.select(Case).where(Case.submitted_at.is_not(None))).all()
+        assert [c.id for c in submitted] == [case_id]
+        assert submitted[0].reference
+    assert filer.get(f"/demandes/{case_id}/recu").status_code == 200
+
+
+def test_the_same_submission_made_twenty_times_at_once_is_one_case(runtime, clock):
+    """The engine's own idempotency (the API, the counter): 20 submissions of the same answers
+    with the same key at the same instant store one case, and each is given it."""
+    from engine.catalogue import publish_folder
+    from engine.db import Base, make_engine, make_session_factory
+
+    from .conftest import EXAMPLES
+
+    schema = "hostile_requests_engine_test"
+    url, options = schema_url_and_options(schema)
+    engine = make_engine(url, pool_size=25, **options)
+    try:
+        Base.metadata.create_all(engine)
+        sessions = make_session_factory(engine)
+        with sessions() as session, session.begin():
+            version = next(
+                v
+                for v in publish_folder(session, runtime, EXAMPLES, clock=clock)
+                if v.slug == "acte-naissance"
+            )
+        barrier = threading.Barrier(20)
+
+        def submit(_number):
+            with sessions() as session:
+                barrier.wait()
+                case = cases.submit_answers(
+                    session,
+                    runtime,
+                    version,
+                    dict(BIRTH_ANSWERS),
+                    Actor("citizen"),
+                    clock,
+                    idempotency_key="same-key",
+                )
+                session.commit()
+                return case.id
+
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            ids = list(pool.map(submit, range(20)))
+        with sessions() as session:
+            stored = session.scalars(sa.select(Case.id).where(Case.submitted_at.is_not(None)))
+            assert list(stored) == [ids[0]]
+        assert set(ids) == {ids[0]}
+    finally:
+        engine.dispose()
+        drop_schema(url, schema)
