@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -182,7 +183,9 @@ def submit(
     """Validate the whole answer set, give the case its reference, enter the initial state.
 
     Replaying a submission (the same case, or the same ``idempotency_key``) returns the
-    case already submitted.
+    case already submitted. When another transaction submits the same case (or another one
+    with the same key) at the same instant, this one's writes are rolled back to a savepoint
+    and a :class:`Conflict` is raised: the session stays usable to read what the winner stored.
     """
     if idempotency_key:
         existing = session.scalars(
@@ -199,15 +202,21 @@ def submit(
     )
     if errors:
         raise InvalidValues(errors, "the answers are not complete or not valid")
-    with optimistic():
-        case.answers = kept
-        case.idempotency_key = idempotency_key
-        case.reference = next_reference(session, compiled, runtime.calendar.local(now).year)
-        case.submitted_at = now
-        initial = compiled.procedure.workflow.initial
-        add_event(session, case, actor, now, "submitted", to_state=initial)
-        enter_state(session, runtime, compiled, case, initial, actor, now)
-        session.flush()
+    try:
+        with session.begin_nested(), optimistic():
+            case.answers = kept
+            case.idempotency_key = idempotency_key
+            case.reference = next_reference(session, compiled, runtime.calendar.local(now).year)
+            case.submitted_at = now
+            initial = compiled.procedure.workflow.initial
+            add_event(session, case, actor, now, "submitted", to_state=initial)
+            enter_state(session, runtime, compiled, case, initial, actor, now)
+            session.flush()
+    except IntegrityError as error:
+        if not idempotency_key or "idempotency_key" not in str(error.orig):
+            raise
+        # the same key, stored by another submission at the same instant
+        raise Conflict("this request was submitted at the same time by another click") from error
     return case
 
 
@@ -230,12 +239,23 @@ def submit_answers(
         ).first()
         if existing is not None and not existing.is_draft:
             return existing
-    with session.begin_nested():
-        case = new_draft(
-            session, runtime, version, actor, clock, channel=channel, owner_id=owner_id
-        )
-        case.answers = dict(answers)
-        return submit(session, runtime, case, actor, clock, idempotency_key=idempotency_key)
+    try:
+        with session.begin_nested():
+            case = new_draft(
+                session, runtime, version, actor, clock, channel=channel, owner_id=owner_id
+            )
+            case.answers = dict(answers)
+            return submit(session, runtime, case, actor, clock, idempotency_key=idempotency_key)
+    except Conflict:
+        if idempotency_key:  # the same submission, made at the same instant: the winner's case
+            existing = session.scalars(
+                sa.select(Case)
+                .where(Case.idempotency_key == idempotency_key)
+                .execution_options(populate_existing=True)
+            ).first()
+            if existing is not None and not existing.is_draft:
+                return existing
+        raise
 
 
 def fire(

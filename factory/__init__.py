@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     else:
         app.config.update(test_config)
     app.config.update(overrides or {})
+    _absolute_paths(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _local_secret_key(app)
 
@@ -64,12 +65,43 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     return app
 
 
+#: Settings that name a file or a folder, relative to where Guichet starts.
+PATH_SETTINGS = ("UPLOAD_FOLDER", "VAR_FOLDER", "SITE", "PROCEDURES")
+
+
+def _absolute_paths(app: Flask) -> None:
+    """Make every path setting absolute, once, at start: a relative one would be read
+    against the package by Flask (``send_file``) and against the working directory elsewhere."""
+    for name in PATH_SETTINGS:
+        if app.config.get(name):
+            app.config[name] = os.path.abspath(app.config[name])
+    if app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = absolute_sqlite_url(app.config["DATABASE_URL"])
+
+
+def absolute_sqlite_url(url: str) -> str:
+    """A SQLite URL naming a file by a relative path, made absolute; any other URL as is."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    database = parsed.database
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not database
+        or database == ":memory:"
+        or database.startswith("file:")
+        or os.path.isabs(database)
+    ):
+        return url
+    return parsed.set(database=os.path.abspath(database)).render_as_string(hide_password=False)
+
+
 def _local_secret_key(app: Flask) -> str:
     """The embedded default keeps a random key in ./var (never in the repository); any
     deployment sets GUICHET_SECRET_KEY."""
     if app.testing:
         return secrets.token_hex(32)
-    path = Path(app.config.get("VAR_FOLDER", "var")) / "secret-key"
+    path = Path(app.config["VAR_FOLDER"]) / "secret-key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -86,7 +86,9 @@ def sign_in(account) -> None:
 
 def safe_next(target: str | None) -> str:
     """Only local paths: never redirect to another site after signing in."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    from .helpers import local_path
+
+    if local_path(target):
         return target
     if current_user.is_authenticated and current_user.is_staff:
         return url_for("backoffice.inbox")

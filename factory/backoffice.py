@@ -34,12 +34,14 @@ from engine.workflow import may_act
 
 from . import uploads
 from .display import answer_rows
-from .helpers import current_language, download, text
+from .helpers import current_language, download, int_arg, parse_int, text
 from .services import db, services
 from .translations import form_translations
 
 bp = Blueprint("backoffice", __name__, url_prefix="/agents")
 PAGE_SIZE = 50
+#: The furthest ahead the inbox looks for legal deadlines (``expiring``, in days).
+MAX_DAYS = 3660
 
 
 def staff_required(view):
@@ -163,16 +165,17 @@ def inbox():
                 )
             )
         )
-    if args.get("expiring", "").isdigit():
-        limit = services().clock.now() + dt.timedelta(days=int(args["expiring"]))
+    expiring = int_arg("expiring", 0, MAX_DAYS)
+    if expiring is not None:
+        limit = services().clock.now() + dt.timedelta(days=expiring)
         query = query.where(Case.clock_expires_at.is_not(None), Case.clock_expires_at <= limit)
     search = (args.get("q") or "").strip().lower()
     if search:
         query = query.where(search_condition(search))
     oldest_first = args.get("sort") == "oldest"
-    after = args.get("after", "")
-    if after.isdigit():  # keyset pagination on the id, in the chosen order
-        query = query.where(Case.id > int(after) if oldest_first else Case.id < int(after))
+    after = int_arg("after")
+    if after is not None:  # keyset pagination on the id, in the chosen order
+        query = query.where(Case.id > after if oldest_first else Case.id < after)
     order = Case.id.asc() if oldest_first else Case.id.desc()
     rows = list(session.scalars(query.order_by(order).limit(PAGE_SIZE + 1)))
     more = len(rows) > PAGE_SIZE
@@ -303,6 +306,7 @@ def transition(case_id: int, transition_id: str):
         and form.validate()
         and not uploads.over_limits(item, form, renderers.answers_from(form), draft=False)
     ):
+        expected = int_arg("version", source=request.form, default=item.lock_version)
         # the files are written only once the transition is allowed and done
         staged = uploads.stage(item, form, renderers.answers_from(form))
         try:
@@ -314,7 +318,7 @@ def transition(case_id: int, transition_id: str):
                 current_user.actor,
                 state.clock,
                 values=staged.values,
-                expected_version=int(request.form.get("version") or item.lock_version),
+                expected_version=expected,
             )
             audit("transition", item, transition=transition_id)
             staged.commit()
@@ -387,8 +391,9 @@ def message(case_id: int):
 def assign(case_id: int):
     item = staff_case(case_id)
     session = db()
-    target = request.form.get("assignee", "")
-    assignee = session.get(Account, int(target)) if target.isdigit() else None
+    target = int_arg("assignee", 1, source=request.form)
+    assignee = session.get(Account, target) if target is not None else None
+    expected = int_arg("version", source=request.form, default=item.lock_version)
     try:
         cases.assign(
             session,
@@ -396,7 +401,7 @@ def assign(case_id: int):
             assignee,
             current_user.actor,
             services().clock,
-            expected_version=int(request.form.get("version") or item.lock_version),
+            expected_version=expected,
         )
         audit("assign", item, assignee=assignee.id if assignee else None)
         session.commit()
@@ -481,7 +486,8 @@ def bulk():
     transition_id = request.form.get("transition", "")
     results = []
     for raw in request.form.getlist("case")[:500]:
-        item = session.get(Case, int(raw)) if raw.isdigit() else None
+        number = parse_int(raw, 1)
+        item = session.get(Case, number) if number is not None else None
         if item is None or item.is_draft or item.department not in current_user.departments:
             results.append((raw, False, _("not found in your departments")))
             continue

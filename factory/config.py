@@ -11,6 +11,10 @@ class Defaults:
     #: The site config and the folder of procedures published at start (the examples).
     SITE = None
     PROCEDURES = None
+    #: What the embedded default keeps locally (the generated secret key). Relative paths
+    #: (here and in UPLOAD_FOLDER, SITE, PROCEDURES, a SQLite DATABASE_URL) are made absolute
+    #: at start, against the folder Guichet starts in.
+    VAR_FOLDER = "var"
     #: Where uploaded files are kept: outside the web root, never served inline.
     UPLOAD_FOLDER = "var/uploads"
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024

@@ -29,7 +29,7 @@ from engine.outbox import replay
 from .accounts import MIN_PASSWORD_LENGTH, create_account, find_account
 from .backoffice import audit
 from .diagram import workflow_svg
-from .helpers import current_language, text
+from .helpers import current_language, int_arg, text
 from .services import db, services
 from .translations import form_translations
 
@@ -329,10 +329,10 @@ def outbox():
 def replay_dead():
     session = db()
     connector = request.form.get("connector", "")
-    message_id = request.form.get("message", "")
     query = sa.select(OutboxMessage.id).where(OutboxMessage.status == "dead")
-    if message_id.isdigit():
-        query = query.where(OutboxMessage.id == int(message_id))
+    message = int_arg("message", 1, source=request.form)
+    if message is not None:
+        query = query.where(OutboxMessage.id == message)
     elif connector:
         query = query.where(OutboxMessage.connector == connector)
     else:
@@ -355,21 +355,21 @@ def audit_log():
     args = request.args
     query = sa.select(AuditEvent)
     filters = {}
-    case_id = args.get("case", "").strip()
-    if case_id.isdigit():
-        query = query.where(AuditEvent.case_id == int(case_id))
-        filters["case"] = case_id
+    case_id = int_arg("case", 1)
+    if case_id is not None:
+        query = query.where(AuditEvent.case_id == case_id)
+        filters["case"] = str(case_id)
     account = args.get("account", "").strip()
     if account:
         filters["account"] = account
-        if account.isdigit():
-            query = query.where(AuditEvent.account_id == int(account))
+        if account.isascii() and account.isdigit():  # an id (else an e-mail address)
+            query = query.where(AuditEvent.account_id == int_arg("account", 1))
         else:
             found = find_account(session, account)
             query = query.where(AuditEvent.account_id == (found.id if found else -1))
-    after = args.get("after", "")
-    if after.isdigit():  # keyset pagination: newest first, then older ids
-        query = query.where(AuditEvent.id < int(after))
+    after = int_arg("after")
+    if after is not None:  # keyset pagination: newest first, then older ids
+        query = query.where(AuditEvent.id < after)
     rows = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)))
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]

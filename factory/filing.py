@@ -38,7 +38,7 @@ from engine.workflow import Actor
 
 from . import uploads
 from .extensions import limiter
-from .helpers import current_language, text
+from .helpers import current_language, int_arg, text
 from .services import db, services
 from .translations import form_translations
 
@@ -542,7 +542,7 @@ def submit(case_id: int):
     state = services()
     key = (request.form.get("submission") or "")[:100] or None
     try:
-        case = cases.submit(
+        submitted = cases.submit(
             db(),
             state.runtime,
             case,
@@ -550,12 +550,22 @@ def submit(case_id: int):
             state.clock,
             idempotency_key=key,
         )
+        if submitted.id != case.id:  # the key of a submission already made: a replay
+            db().rollback()
+            return redirect(url_for("filing.receipt", case_id=submitted.id))
         send_receipt(case)
         db().commit()
     except InvalidValues as invalid:
         db().rollback()
         procedure = compiled_of(case).procedure
         return _render_review(procedure, case, invalid.errors), 422
+    except Conflict:
+        # a double click: another request submitted this draft at the same instant
+        db().rollback()
+        stored = db().get(Case, case_id)
+        if stored is not None and not stored.is_draft and may_fill(stored):
+            return redirect(url_for("filing.receipt", case_id=stored.id))
+        raise
     except EngineError:
         db().rollback()
         raise
@@ -667,6 +677,7 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
         and form.validate()
         and not uploads.over_limits(case, form, renderers.answers_from(form), draft=False)
     ):
+        expected = int_arg("version", source=request.form, default=case.lock_version)
         # the files are written only once the transition is allowed and done
         staged = uploads.stage(case, form, renderers.answers_from(form))
         try:
@@ -678,7 +689,7 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
                 who,
                 services().clock,
                 values=staged.values,
-                expected_version=int(request.form.get("version", case.lock_version)),
+                expected_version=expected,
             )
             staged.commit()
         except (Refused, Conflict):

@@ -6,12 +6,16 @@ session (:func:`db`), closed at the end of the request; views commit in one plac
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.catalogue import Runtime
@@ -51,9 +55,11 @@ def init_app(app: Flask) -> None:
         site, problems = load_site_file(app.config["SITE"], connector_schemas=connector_schemas())
         if problems:
             raise RuntimeError("the site config has problems:\n" + "\n".join(map(str, problems)))
+        site = absolute_folders(site)
     url = app.config["DATABASE_URL"]
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    database = make_url(url).database if url.startswith("sqlite:///") else None
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     if app.config.get("MIGRATE", True):
         from engine.migrate import upgrade
@@ -83,6 +89,24 @@ def init_app(app: Flask) -> None:
         session = g.pop("db", None)
         if session is not None:
             session.close()
+
+
+#: The settings of the built-in connector types that name a folder.
+FOLDER_SETTINGS = {"email": "folder", "filedrop": "path"}
+
+
+def absolute_folders(site):
+    """The site config with its connectors' folders (mail written to ``var/mail``…) made
+    absolute, against the folder Guichet starts in."""
+    connectors = {}
+    for name, config in site.connectors.items():
+        key = FOLDER_SETTINGS.get(config.type)
+        value = config.settings.get(key) if key else None
+        if isinstance(value, str) and value and not os.path.isabs(value):
+            settings = MappingProxyType({**config.settings, key: os.path.abspath(value)})
+            config = dataclasses.replace(config, settings=settings)
+        connectors[name] = config
+    return dataclasses.replace(site, connectors=MappingProxyType(connectors))
 
 
 def publish_at_start(state: Services, folder: Path) -> None:

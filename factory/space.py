@@ -19,7 +19,7 @@ from engine.models import Account, Case, CaseEvent, Message, Notification, Remin
 from engine.workflow import Actor
 
 from .extensions import limiter
-from .helpers import download
+from .helpers import download, parse_int
 from .services import db, services
 
 bp = Blueprint("space", __name__)
@@ -222,15 +222,15 @@ def reminder(case_id: int | None = None, token: str | None = None):
 @bp.route("/mes-demandes/<int:case_id>/satisfaction", methods=["POST"])
 @bp.route("/suivi/<token>/satisfaction", methods=["POST"])
 def satisfaction(case_id: int | None = None, token: str | None = None):
-    rating = request.form.get("rating", "")
-    if not rating.isdigit():
+    rating = parse_int(request.form.get("rating", "").strip(), 1, 5)
+    if rating is None:
         case, _actor, back = _target(case_id, token)
         flash(_("Choose a rating from 1 to 5."), "error")
         return redirect(back)
 
     def post(session, case, actor):
         exchanges.rate(
-            session, case, actor, services().clock, int(rating), request.form.get("comment", "")
+            session, case, actor, services().clock, rating, request.form.get("comment", "")
         )
         flash(_("Thank you for your opinion."), "success")
 

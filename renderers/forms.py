@@ -218,7 +218,8 @@ class DefinitionForm(SubForm):
             self.group_action = GroupAction("add", name, None, applied)
         elif verb == "remove":
             target, _, index = rest.rpartition(":")
-            if target in groups and index.isdigit():
+            # ASCII digits only: "²" is a digit to isdigit(), not to int()
+            if target in groups and index.isascii() and index.isdigit() and len(index) < 10:
                 name = groups[target]
                 applied = self.kinds[name].remove_item(self._fields[name], int(index))
                 self.group_action = GroupAction("remove", name, int(index), applied)
