@@ -14,6 +14,8 @@ class Defaults:
     #: Where uploaded files are kept: outside the web root, never served inline.
     UPLOAD_FOLDER = "var/uploads"
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    #: The largest procedure source the console checks (bytes); a larger one is refused.
+    CONSOLE_MAX_SOURCE_BYTES = 1024 * 1024
     #: Run the worker as a thread of the server (the embedded default).
     WORKER_THREAD = True
     #: Create demo accounts at start (citizen, agent, supervisor, administrator).

@@ -164,3 +164,17 @@ def test_guichet_check_reports_deep_nesting(tmp_path):
     assert f"{path}:2:{7 + MAX_DEPTH - 1}: lists and mappings are nested more than" in (
         result.stdout
     )
+
+
+def test_problems_are_capped_for_each_file_with_the_rest_counted():
+    from definitions.errors import MAX_PROBLEMS, Problem, capped
+
+    many = [Problem("a.yaml", line, 1, f"problem {line}") for line in range(1000, 0, -1)]
+    few = [Problem("b.yaml", 3, 1, "one"), Problem("b.yaml", 3, 1, "one")]
+    result = capped(many + few)
+    assert result[:MAX_PROBLEMS] == sorted(many)[:MAX_PROBLEMS]
+    assert str(result[MAX_PROBLEMS]) == (
+        f"a.yaml:{MAX_PROBLEMS + 1}:1: and {1000 - MAX_PROBLEMS} more problems in this file, "
+        "not listed; fix the ones above first"
+    )
+    assert result[MAX_PROBLEMS + 1 :] == [Problem("b.yaml", 3, 1, "one")]
