@@ -98,10 +98,13 @@ def new_draft(
 def save_answers(
     session: Session, case: Case, answers: dict[str, Any], *, page: str | None = None
 ) -> Case:
-    """Merge a page's answers into a draft (validation is the page form's job, and submit's)."""
+    """Merge a page's answers into a draft (validation is the page form's job, and submit's).
+
+    A null value means "not answered": it removes an earlier answer."""
     if not case.is_draft:
         raise Refused("state", "this request is already submitted; its answers cannot change")
-    case.answers = {**case.answers, **answers}
+    merged = {**case.answers, **answers}
+    case.answers = {key: value for key, value in merged.items() if value is not None}
     if page is not None:
         case.current_page = page
     session.flush()
