@@ -95,8 +95,9 @@ class Document:
 
 
 class _TooLarge(Exception):
-    def __init__(self, node: Node):
+    def __init__(self, node: Node, aliased: bool):
         self.node = node
+        self.aliased = aliased
 
 
 class _TooDeep(Exception):
@@ -111,6 +112,8 @@ class _Builder:
         self.budget = max_nodes
         self.max_nodes = max_nodes
         self.open: set[int] = set()
+        self.built: set[int] = set()
+        self.aliased = False  # whether a node was built twice (an alias)
 
     def fail(self, node: Node, message: str) -> None:
         line, column = _where(node)
@@ -118,8 +121,12 @@ class _Builder:
 
     def build(self, node: Node, path: Path) -> Any:
         self.budget -= 1
+        if id(node) in self.built:
+            self.aliased = True
+        else:
+            self.built.add(id(node))
         if self.budget < 0:
-            raise _TooLarge(node)
+            raise _TooLarge(node, self.aliased)
         self.document.positions[path] = _where(node)
         tag = node.tag
         if isinstance(node, ScalarNode):
@@ -214,15 +221,14 @@ def load(text: str | bytes, file: str = "<string>", *, max_nodes: int = MAX_NODE
         document.data = builder.build(node, ())
     except _TooLarge as error:
         line, column = _where(error.node)
-        return None, [
-            Problem(
-                file,
-                line,
-                column,
-                f"anchors and aliases expand this file beyond {max_nodes} values; "
-                "write the repeated parts out instead of nesting aliases",
-            )
-        ]
+        message = (
+            f"anchors and aliases expand this file beyond {max_nodes} values; "
+            "write the repeated parts out instead of nesting aliases"
+            if error.aliased
+            else f"this file holds more than {max_nodes} values; a procedure needs far "
+            "fewer: remove what it does not use, or split it"
+        )
+        return None, [Problem(file, line, column, message)]
     except _TooDeep as error:
         line, column = _where(error.node)
         return None, [

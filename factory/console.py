@@ -47,6 +47,8 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 PAGE_SIZE = 50
 STAFF_KINDS = ("agent", "supervisor", "administrator")
 USERS_SHOWN = 500
+#: The most values a procedure checked here may hold; the largest example holds 389.
+MAX_VALUES = 20_000
 
 
 def admin_required(view):
@@ -135,7 +137,7 @@ def check_source(source: str, workflows: dict[str, str], name: str):
     """Check a procedure's YAML against the site config and the given reusable workflows.
     Returns ``(procedure or None, problems)``."""
     site = services().runtime.site
-    document, problems = load(source, name)
+    document, problems = load(source, name, max_nodes=MAX_VALUES)
     if document is None or problems:
         return None, capped(problems)
     library = WorkflowLibrary(None, site, sources=dict(workflows))

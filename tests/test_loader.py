@@ -178,3 +178,12 @@ def test_problems_are_capped_for_each_file_with_the_rest_counted():
         "not listed; fix the ones above first"
     )
     assert result[MAX_PROBLEMS + 1 :] == [Problem("b.yaml", 3, 1, "one")]
+
+
+def test_a_plain_file_of_too_many_values_says_so():
+    document, problems = load("values: [" + ",".join(["1"] * 50) + "]\n", "f.yaml", max_nodes=20)
+    assert document is None
+    assert [str(p) for p in problems] == [
+        "f.yaml:1:46: this file holds more than 20 values; a procedure needs far fewer: "
+        "remove what it does not use, or split it"
+    ]
