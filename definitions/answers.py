@@ -1,7 +1,8 @@
 """The compiled JSON Schema of a procedure's answers, and validation against it.
 
 Hidden fields (their page's ``when`` or their own ``visible_if`` does not hold) are dropped
-before validation and never stored. Required-ness that depends on visibility is written in
+before validation and never stored; so are null values, which mean "not answered" (a
+required field left null is missing). Required-ness that depends on visibility is written in
 the schema as ``requiredWhen: {field: expression}``; relative date bounds (``today-18y``) as
 ``formatMinimum``/``formatMaximum``; phone numbers as ``phoneRegion``. These keywords are
 evaluated by the validator built here; editors simply ignore them.
@@ -82,7 +83,7 @@ def visible_answers(
         if page.when is not None and not page.when.holds(context):
             continue
         for field in page.fields:
-            if not field.stores_value or field.id not in answers:
+            if not field.stores_value or answers.get(field.id) is None:
                 continue
             context = expression_context(
                 procedure.fields, kept | _rest(answers, kept, procedure), today=today, case=case
@@ -106,7 +107,7 @@ def _visible_item(group: Field, item: Any, context: dict[str, Any]) -> Any:
         return item
     kept = {}
     for field in group.fields:
-        if not field.stores_value or field.id not in item:
+        if not field.stores_value or item.get(field.id) is None:
             continue
         if field.visible_if is not None:
             local = context | expression_context(group.fields, item, today=context["today"])
@@ -250,7 +251,7 @@ def validate_form(
     local = base | expression_context(fields, normalised, today=today, case=base.get("case"))
     kept = {}
     for field in fields:
-        if not field.stores_value or field.id not in normalised:
+        if not field.stores_value or normalised.get(field.id) is None:
             continue
         if field.visible_if is not None and not field.visible_if.holds(local):
             continue

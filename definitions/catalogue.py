@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Problem
+from .errors import Problem, capped
 from .loader import load_file
 from .model import Procedure
 from .procedures import WorkflowLibrary, read_procedure
@@ -146,5 +146,5 @@ def check_paths(
                     result.problems += problems
                     if suite is not None:
                         result.suites[key] = suite
-    result.problems = sorted(set(result.problems))
+    result.problems = capped(result.problems)
     return result

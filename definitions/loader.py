@@ -2,9 +2,10 @@
 
 Only the safe subset of YAML is read. On top of the safe loader it refuses duplicate keys,
 keys that YAML reads as something other than a string (``01000:`` is the number 512,
-``yes:`` is true), explicit tags, and anchors/aliases that would expand the file beyond
-:data:`MAX_NODES` values (the "billion laughs"). Dates stay strings: the format decides
-what a date is, not YAML.
+``yes:`` is true), explicit tags, anchors/aliases that would expand the file beyond
+:data:`MAX_NODES` values (the "billion laughs"), and lists and mappings nested more than
+:data:`MAX_DEPTH` levels deep. Dates stay strings: the format decides what a date is, not
+YAML.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 
 #: How many values (aliases counted as often as they are used) one file may expand to.
 MAX_NODES = 100_000
+#: How deeply lists and mappings may nest. The deepest example procedure nests 9 levels
+#: (a group's field's options' labels); 64 is far above any real procedure, and far below
+#: what would exhaust Python's stack in the checks that walk the data afterwards (the
+#: builder below, the JSON Schema validators, the semantic checks). A deeper file is
+#: refused here, at the first value too deep, before anything else walks it.
+MAX_DEPTH = 64
 
 Path = tuple[Hashable, ...]
 
@@ -88,6 +95,12 @@ class Document:
 
 
 class _TooLarge(Exception):
+    def __init__(self, node: Node, aliased: bool):
+        self.node = node
+        self.aliased = aliased
+
+
+class _TooDeep(Exception):
     def __init__(self, node: Node):
         self.node = node
 
@@ -99,6 +112,8 @@ class _Builder:
         self.budget = max_nodes
         self.max_nodes = max_nodes
         self.open: set[int] = set()
+        self.built: set[int] = set()
+        self.aliased = False  # whether a node was built twice (an alias)
 
     def fail(self, node: Node, message: str) -> None:
         line, column = _where(node)
@@ -106,8 +121,12 @@ class _Builder:
 
     def build(self, node: Node, path: Path) -> Any:
         self.budget -= 1
+        if id(node) in self.built:
+            self.aliased = True
+        else:
+            self.built.add(id(node))
         if self.budget < 0:
-            raise _TooLarge(node)
+            raise _TooLarge(node, self.aliased)
         self.document.positions[path] = _where(node)
         tag = node.tag
         if isinstance(node, ScalarNode):
@@ -120,6 +139,8 @@ class _Builder:
             except ValueError:
                 self.fail(node, f"{node.value!r} is not a valid {tag.rsplit(':', 1)[-1]}")
                 return node.value
+        if len(path) >= MAX_DEPTH:
+            raise _TooDeep(node)
         if id(node) in self.open:
             self.fail(node, "this alias refers to itself; a YAML value cannot contain itself")
             return None
@@ -200,13 +221,23 @@ def load(text: str | bytes, file: str = "<string>", *, max_nodes: int = MAX_NODE
         document.data = builder.build(node, ())
     except _TooLarge as error:
         line, column = _where(error.node)
+        message = (
+            f"anchors and aliases expand this file beyond {max_nodes} values; "
+            "write the repeated parts out instead of nesting aliases"
+            if error.aliased
+            else f"this file holds more than {max_nodes} values; a procedure needs far "
+            "fewer: remove what it does not use, or split it"
+        )
+        return None, [Problem(file, line, column, message)]
+    except _TooDeep as error:
+        line, column = _where(error.node)
         return None, [
             Problem(
                 file,
                 line,
                 column,
-                f"anchors and aliases expand this file beyond {max_nodes} values; "
-                "write the repeated parts out instead of nesting aliases",
+                f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; "
+                "a procedure never needs that many, write this part flatter",
             )
         ]
     return document, builder.problems

@@ -19,7 +19,7 @@ import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .errors import Problem
+from .errors import MAX_PROBLEMS, Problem
 from .loader import Document
 
 KINDS = ("procedure", "workflow", "tests", "site")
@@ -145,9 +145,16 @@ class _Explainer:
         return problem
 
     def unknown_key(self, path, name: str, known, where: str = "here") -> None:
-        hint = suggestion(name, known)
+        if len(self.problems) >= MAX_PROBLEMS:  # past what is listed: no costly hint
+            self.add([*path, name], f"unknown key {name!r} {where}", key=True)
+            return
         if match := nearest(name, known):
             self.misspelt.add((tuple(path), match))
+            hint = f"; did you mean {match!r}?"
+        elif known and len(known) <= 12:
+            hint = "; expected one of: " + ", ".join(sorted(str(c) for c in known))
+        else:
+            hint = ""
         self.add([*path, name], f"unknown key {name!r} {where}{hint}", key=True)
 
     def result(self) -> list[Problem]:

@@ -107,11 +107,13 @@ def save_answers(
     """Merge a page's answers into a draft (validation is the page form's job, and submit's).
 
     ``replacing`` names the answers the page holds: those absent from ``answers`` (left
-    empty, or not valid) are dropped from the draft."""
+    empty, or not valid) are dropped from the draft. A null value means "not answered": it
+    removes an earlier answer."""
     if not case.is_draft:
         raise Refused("state", "this request is already submitted; its answers cannot change")
     kept = {k: v for k, v in case.answers.items() if k not in replacing or k in answers}
-    case.answers = {**kept, **answers}
+    merged = {**kept, **answers}
+    case.answers = {key: value for key, value in merged.items() if value is not None}
     if page is not None:
         case.current_page = page
     session.flush()

@@ -25,6 +25,8 @@ class Defaults:
     #: Anonymous drafts idle for longer are deleted with their files (by the worker, and
     #: by ``guichet drafts purge``).
     DRAFT_RETENTION_DAYS = 30
+    #: The largest procedure source the console checks (bytes); a larger one is refused.
+    CONSOLE_MAX_SOURCE_BYTES = 1024 * 1024
     #: Run the worker as a thread of the server (the embedded default).
     WORKER_THREAD = True
     #: Create demo accounts at start (citizen, agent, supervisor, administrator).

@@ -12,12 +12,22 @@ import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 
 import renderers
-from definitions.errors import Problem
+from definitions.errors import Problem, capped
 from definitions.graph import mermaid
 from definitions.loader import load
 from definitions.procedures import WorkflowLibrary, read_procedure
@@ -36,8 +46,9 @@ from .translations import form_translations
 bp = Blueprint("console", __name__, url_prefix="/console")
 PAGE_SIZE = 50
 STAFF_KINDS = ("agent", "supervisor", "administrator")
-MAX_SOURCE = 500_000
 USERS_SHOWN = 500
+#: The most values a procedure checked here may hold; the largest example holds 389.
+MAX_VALUES = 20_000
 
 
 def admin_required(view):
@@ -126,14 +137,38 @@ def check_source(source: str, workflows: dict[str, str], name: str):
     """Check a procedure's YAML against the site config and the given reusable workflows.
     Returns ``(procedure or None, problems)``."""
     site = services().runtime.site
-    document, problems = load(source, name)
+    document, problems = load(source, name, max_nodes=MAX_VALUES)
     if document is None or problems:
-        return None, sorted(set(problems))
+        return None, capped(problems)
     library = WorkflowLibrary(None, site, sources=dict(workflows))
     procedure, problems = read_procedure(document, site, library)
     if problems:
-        return None, sorted(set(problems))
+        return None, capped(problems)
     return procedure, []
+
+
+def _too_large(size: int, name: str) -> list[Problem]:
+    """The problem of a source over ``CONSOLE_MAX_SOURCE_BYTES``, or none."""
+    limit = current_app.config["CONSOLE_MAX_SOURCE_BYTES"]
+    if size <= limit:
+        return []
+    return [
+        Problem(
+            name,
+            1,
+            1,
+            _(
+                "this file is larger than %(limit)s KiB; a procedure is far smaller: "
+                "nothing was checked",
+                limit=format_number(limit // 1024),
+            ),
+        )
+    ]
+
+
+#: Past this many lines, the listing shows only the lines around problems.
+LISTED_LINES = 2_000
+CONTEXT_LINES = 3
 
 
 def _source_lines(source: str, problems: list[Problem], name: str) -> list[SourceLine]:
@@ -142,10 +177,20 @@ def _source_lines(source: str, problems: list[Problem], name: str) -> list[Sourc
         if problem.file == name:
             by_line.setdefault(problem.line, []).append(problem)
     lines = source.splitlines() or [""]
-    return [
-        SourceLine(number, line, by_line.get(number, []))
-        for number, line in enumerate(lines, start=1)
-    ]
+    if len(lines) <= LISTED_LINES:
+        return [
+            SourceLine(number, line, by_line.get(number, []))
+            for number, line in enumerate(lines, start=1)
+        ]
+    shown = sorted(
+        {
+            number
+            for faulty in by_line
+            for number in range(faulty - CONTEXT_LINES, faulty + CONTEXT_LINES + 1)
+            if 1 <= number <= len(lines)
+        }
+    )
+    return [SourceLine(n, lines[n - 1], by_line.get(n, [])) for n in shown]
 
 
 def _preview(procedure):
@@ -186,12 +231,20 @@ def new_version(slug: str):
         return render_template(
             "console/new_version.html", slug=slug, latest=latest, source=latest.source
         )
+    limit = current_app.config["CONSOLE_MAX_SOURCE_BYTES"]
     source = request.form.get("source", "")
+    size = len(source.encode("utf-8", errors="replace"))
     upload = request.files.get("source_file")
     if upload is not None and upload.filename:
-        source = upload.stream.read(MAX_SOURCE).decode("utf-8", errors="replace")
-    source = source.replace("\r\n", "\n")[:MAX_SOURCE]
-    procedure, problems = check_source(source, latest.workflows or {}, name)
+        data = upload.stream.read(limit + 1)
+        size = len(data)
+        source = data.decode("utf-8", errors="replace")
+    source = source.replace("\r\n", "\n")
+    problems = _too_large(size, name)
+    if problems:
+        procedure, source = None, source[:limit]  # shown back, never checked
+    else:
+        procedure, problems = check_source(source, latest.workflows or {}, name)
     if procedure is not None and procedure.slug != slug:
         problems = [
             Problem(

@@ -695,12 +695,11 @@ def test_a_receiver_that_refuses_the_signature_is_not_retried(receiver, make_web
 
 
 def test_a_receiver_that_hangs_times_out_and_is_retried(receiver, make_webhook):
-    receiver.mode = "hang"
-    started = time.monotonic()
+    receiver.mode = "hang"  # answers 504 after 10 s, unless the client gave up before
     with pytest.raises(DeliveryFailed) as failed:
         make_webhook(receiver.url, timeout=0.5).deliver(send(envelope(), "hook"))
     assert failed.value.retryable is True
-    assert time.monotonic() - started < 5
+    assert "timed out" in str(failed.value) and "504" not in str(failed.value)
     assert len(receiver.requests) == 1
 
 

@@ -374,3 +374,102 @@ def test_a_new_version_can_be_uploaded_as_a_file(app, admin):
     )
     assert response.status_code == 422
     assert f'href="#line-{faulty}">{faulty}:' in response.get_data(as_text=True)
+
+
+def check(admin, source: str):
+    return admin.post(NEW_VERSION, data={"csrf_token": csrf(admin, NEW_VERSION), "source": source})
+
+
+def test_deep_nesting_is_shown_at_its_line_not_a_server_error(app, admin):
+    from definitions.loader import MAX_DEPTH
+
+    source = source_of(app, "acte-naissance").replace("version: 1", "version: 2", 1)
+    for depth in (MAX_DEPTH + 1, 900):
+        deep = source + "extra: " + "[" * depth + "]" * depth + "\n"
+        line = deep.count("\n")
+        response = check(admin, deep)
+        assert response.status_code == 422
+        page = response.get_data(as_text=True)
+        assert f'href="#line-{line}">{line}:{7 + MAX_DEPTH}: lists and mappings are nested' in page
+        assert f"more than {MAX_DEPTH} levels deep" in page
+
+
+def test_a_source_over_the_size_bound_is_refused_unchecked(app, admin):
+    import io
+
+    source = source_of(app, "acte-naissance").replace("version: 1", "version: 2", 1)
+    app.config["CONSOLE_MAX_SOURCE_BYTES"] = 4 * 1024
+    refused = "ce fichier dépasse 4\xa0Kio\xa0; une procédure est bien plus petite"
+    response = check(admin, source)
+    assert response.status_code == 422
+    assert refused in response.get_data(as_text=True)
+    uploaded = admin.post(
+        NEW_VERSION,
+        data={
+            "csrf_token": csrf(admin, NEW_VERSION),
+            "source_file": (io.BytesIO(source.encode()), "acte.yaml"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 422 and refused in uploaded.get_data(as_text=True)
+    app.config["CONSOLE_MAX_SOURCE_BYTES"] = len(source.encode()) + 1
+    accepted = check(admin, source)
+    assert accepted.status_code == 200 and 'value="publish"' in accepted.get_data(as_text=True)
+    assert "procedure.check" in actions(app)
+
+
+def values_of(source: str) -> int:
+    from definitions.loader import load
+
+    def count(value) -> int:
+        if isinstance(value, dict):
+            return 1 + sum(map(count, value.values()))
+        if isinstance(value, list):
+            return 1 + sum(map(count, value))
+        return 1
+
+    document, _ = load(source)
+    return count(document.data)
+
+
+def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app, admin):
+    import time
+
+    from definitions.errors import MAX_PROBLEMS
+    from factory import console
+
+    source = source_of(app, "acte-naissance").replace("version: 1", "version: 2", 1)
+    start = time.perf_counter()
+    assert check(admin, source).status_code == 200  # the baseline: a valid version
+    baseline = time.perf_counter() - start
+    first = source.count("\n") + 1
+    keys = source + "".join(f"extra{i}: {i}\n" for i in range(50_000))
+    assert len(keys.encode()) < app.config["CONSOLE_MAX_SOURCE_BYTES"]
+    start = time.perf_counter()
+    response = check(admin, keys)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 20 * baseline
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    # past the values a procedure may hold here, nothing more is read
+    line = first + console.MAX_VALUES - (source_values := values_of(source))
+    assert (
+        f"{line}:13: this file holds more than {console.MAX_VALUES} values; a procedure needs "
+        "far fewer" in page
+    )
+    # with more room, the 50,000 unknown keys: the first of them listed, the rest counted
+    console.MAX_VALUES = 100_000
+    try:
+        start = time.perf_counter()
+        response = check(admin, keys)
+        assert time.perf_counter() - start < 20 * baseline
+    finally:
+        console.MAX_VALUES = 20_000
+    page = response.get_data(as_text=True)
+    assert f"{first}:1: unknown key &#39;extra0&#39; here" in page
+    last = first + MAX_PROBLEMS - 1
+    assert f"{last}:1: unknown key &#39;extra{MAX_PROBLEMS - 1}&#39; here" in page
+    assert f"unknown key &#39;extra{MAX_PROBLEMS}&#39;" not in page
+    assert f"and {50_000 - MAX_PROBLEMS:,} more problems in this file, not listed" in page
+    assert page.count('<li id="line-') < 2_000  # only the lines around the problems
+    assert source_values < 1_000

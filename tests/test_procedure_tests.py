@@ -221,3 +221,52 @@ scenarios:
     assert "delivre" in result.output
     assert "the tests did not run" in result.output
     assert "passed" not in result.output
+
+
+def test_null_means_not_answered_in_a_scenario(example_environ, tmp_path):
+    shutil.copy(EXAMPLES / "signalement-voirie.yaml", tmp_path / "signalement-voirie.yaml")
+    shared = (EXAMPLES / "signalement-voirie.tests.yaml").read_text("utf-8")
+    shared = shared.split("\nscenarios:")[0]
+    (tmp_path / "signalement-voirie.tests.yaml").write_text(
+        shared
+        + """
+scenarios:
+  - name: sans courriel, le signalement est reçu
+    answers: {courriel: null}
+    expect: {state: recu, notified: [agents]}
+  - name: une nature laissée vide est une erreur sur la nature
+    answers: {nature: null}
+    expect_errors: [nature]
+""",
+        "utf-8",
+    )
+    result = guichet_test(tmp_path)
+    assert result.output.splitlines()[-1] == "2 passed, 0 failed", result.output
+    assert result.exit_code == 0
+
+
+def test_null_means_not_answered_when_the_engine_submits(sessions, runtime, published, clock):
+    from engine import cases
+    from engine.errors import InvalidValues
+    from engine.workflow import Actor
+
+    from .engine_helpers import BIRTH_ANSWERS
+
+    citizen = Actor("citizen")
+    with sessions() as session, session.begin():
+        version = published["acte-naissance"]
+        case = cases.new_draft(session, runtime, version, citizen, clock)
+        cases.save_answers(session, case, {**BIRTH_ANSWERS, "telephone": "0611223344"})
+        cases.save_answers(session, case, {"telephone": None})  # cleared by the citizen
+        assert "telephone" not in case.answers
+        cases.submit(session, runtime, case, citizen, clock)
+        assert case.reference and "telephone" not in case.answers
+        submitted = cases.submit_answers(
+            session, runtime, version, {**BIRTH_ANSWERS, "telephone": None}, citizen, clock
+        )
+        assert submitted.reference and "telephone" not in submitted.answers
+    with sessions() as session, session.begin(), pytest.raises(InvalidValues) as refused:
+        cases.submit_answers(
+            session, runtime, version, {**BIRTH_ANSWERS, "courriel": None}, citizen, clock
+        )
+    assert [(e.field, e.keyword) for e in refused.value.errors] == [("courriel", "required")]
