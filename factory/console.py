@@ -36,7 +36,13 @@ from engine.errors import PublishError
 from engine.models import Account, AuditEvent, Membership, OutboxMessage, ProcedureVersion
 from engine.outbox import replay
 
-from .accounts import MIN_PASSWORD_LENGTH, create_account, find_account
+from .accounts import (
+    InvalidEmail,
+    create_account,
+    find_account,
+    normalise_email,
+    password_problem,
+)
 from .backoffice import audit
 from .diagram import workflow_svg
 from .helpers import current_language, int_arg, text
@@ -489,19 +495,18 @@ def new_user():
             "departments": _chosen_departments(errors),
         }
         password = request.form.get("password", "")
-        if "@" not in values["email"] or values["email"].startswith("@"):
+        try:  # the same checks as the sign-up form and ``guichet users create``
+            values["email"] = normalise_email(values["email"])
+        except InvalidEmail:
             errors.append(_("Enter a valid e-mail address."))
-        elif find_account(session, values["email"]) is not None:
-            errors.append(_("An account with this e-mail address already exists."))
+        else:
+            if find_account(session, values["email"]) is not None:
+                errors.append(_("An account with this e-mail address already exists."))
         if values["kind"] not in STAFF_KINDS:
             errors.append(_("Choose the kind of account."))
-        if len(password) < MIN_PASSWORD_LENGTH:
-            errors.append(
-                _(
-                    "The password must have at least %(number)d characters.",
-                    number=MIN_PASSWORD_LENGTH,
-                )
-            )
+        problem = password_problem(password, email=values["email"], name=values["name"])
+        if problem is not None:
+            errors.append(str(problem))
         if not errors:
             account = create_account(
                 session,

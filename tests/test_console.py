@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -473,3 +474,31 @@ def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app,
     assert f"and {50_000 - MAX_PROBLEMS:,} more problems in this file, not listed" in page
     assert page.count('<li id="line-') < 2_000  # only the lines around the problems
     assert source_values < 1_000
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("recrue@exemple.test", PASSWORD, "Saisissez une adresse électronique valide."),
+        ("recrue@example.org", "aaaaaaaaaaaa", "mot de passe"),
+        ("recrue@example.org", "guichet-demo", "mot de passe"),
+    ],
+)
+def test_a_staff_account_gets_the_checks_of_every_other_account(
+    app, admin, email, password, message
+):
+    url = "/console/utilisateurs/nouveau"
+    refused = admin.post(
+        url,
+        data={
+            "csrf_token": csrf(admin, url),
+            "email": email,
+            "kind": "agent",
+            "departments": ["etat-civil"],
+            "password": password,
+        },
+    )
+    assert refused.status_code == 422
+    assert message in html.unescape(refused.get_data(as_text=True))
+    with session_of(app) as session:
+        assert session.scalars(sa.select(Account).where(Account.email == email)).first() is None

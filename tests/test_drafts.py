@@ -3,6 +3,7 @@ page offers to resume a draft, and a draft's owner deletes it (answers and files
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import re
@@ -331,3 +332,31 @@ def test_a_submitted_request_cannot_be_deleted(app, examples):
     response = client.post(f"/brouillons/{case_id}/supprimer", data={"csrf_token": token})
     assert response.status_code == 404
     assert case_of(app, case_id) is not None
+
+
+def test_the_resume_link_carries_nothing_of_the_tracking_token(app):
+    from engine.models import OutboxMessage
+
+    client = app.test_client()
+    case_id = start(client, "acte-naissance")
+    response = save_later(
+        client, case_id, "demandeur", {"nom": "Martin", "courriel": "martin@example.org"}
+    )
+    assert response.status_code == 302
+    with app.extensions["guichet"].sessions() as session:
+        texts = [m.payload.get("text", "") for m in session.scalars(sa.select(OutboxMessage))]
+    (link,) = [
+        found for t in texts for found in re.findall(r"https?://\S*/brouillons/reprendre/\S+", t)
+    ]
+    token = case_of(app, case_id).tracking_token
+    payload = link.rsplit("/", 1)[1].split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    assert token[:6] not in decoded and token[:6] not in link
+    # the link opens the draft from any other browser
+    other = app.test_client()
+    opened = other.get(link.split("localhost", 1)[1])
+    assert opened.status_code == 302
+    assert f"/brouillons/{case_id}" in opened.headers["Location"]
+    # and a link forged with a guessed proof opens nothing
+    forged = link.rsplit("/", 1)[0] + "/" + "x" + link.rsplit("/", 1)[1][1:]
+    assert app.test_client().get(forged.split("localhost", 1)[1]).status_code == 404
