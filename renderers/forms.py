@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
+
 from definitions.answers import expression_context
 from definitions.model import Field, Page, Procedure, Transition
 
@@ -94,6 +96,8 @@ class DefinitionForm(SubForm):
         if translations is not None:
             meta["translations"] = translations
         posted = formdata is not None
+        if posted:
+            formdata = _named_only(formdata)
         if data is None:
             data = self.initial_data(posted)
         super().__init__(formdata, prefix=prefix, data=data, meta=meta)
@@ -442,6 +446,18 @@ def _with_today(cls, today):
     if today is None:
         return cls
     return type(cls.__name__, (cls,), {"default_today": today})
+
+
+def _named_only(formdata):
+    """The posted data without its nameless parts: a malformed multipart body (a part whose
+    name breaks its header) gives them a ``None`` key, on which WTForms' lists fail."""
+    keys = list(formdata.keys()) if hasattr(formdata, "keys") else []
+    if all(isinstance(key, str) for key in keys):
+        return formdata
+    if hasattr(formdata, "getlist"):
+        named = [key for key in keys if isinstance(key, str)]
+        return MultiDict([(key, value) for key in named for value in formdata.getlist(key)])
+    return {key: value for key, value in formdata.items() if isinstance(key, str)}
 
 
 def answers_from(form: DefinitionForm) -> dict[str, Any]:
