@@ -8,13 +8,16 @@ object or problems, each with a line and a column: never an exception.
 from __future__ import annotations
 
 import functools
+import json
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from definitions.catalogue import check_paths
 from definitions.errors import Problem
+from definitions.graph import mermaid
 from definitions.loader import load
 from definitions.procedures import WorkflowLibrary, read_procedure
 from definitions.scenarios import read_tests
@@ -82,6 +85,10 @@ def check_procedure(text, file: str = "fuzz.yaml", workflows=None):
     procedure, problems = read_procedure(document, site(), library(workflows))
     assert_clean(problems, file, *(f"workflows/{name}.yaml" for name in WORKFLOWS))
     assert procedure is not None or problems, "neither a procedure nor a problem"
+    if procedure is not None and not problems:  # what passes the check can be used
+        reference = procedure.format_reference(2026, 10**9 - 1)
+        assert len(reference) <= 100  # the cases' reference column
+        mermaid(procedure)
     return procedure, problems
 
 
@@ -94,11 +101,28 @@ def test_the_examples_are_valid_before_mutation():
     assert problems == [] and procedure.slug == "signalement-voirie"
 
 
+def _with_reference(pattern: str) -> str:
+    """signalement-voirie with another reference pattern."""
+    return source("signalement-voirie.yaml").replace(
+        '"{procedure}-{year}-{seq:06d}"', json.dumps(pattern)
+    )
+
+
+def _mutated_procedure(name: str):
+    return mutated_tree(tree(f"{name}.yaml")).map(dump)
+
+
+# Found by this test: reference patterns that passed the check, then failed every submission
+# (a width in other digits than 0-9, several "d", a width too large for Python, references
+# longer than the database's column).
+@example(_with_reference("{seq:²d}"))
+@example(_with_reference("{seq:06ddd}"))
+@example(_with_reference("{seq:99999999999999999999d}"))
+@example(_with_reference("R" * 100 + "-{seq}"))
 @settings(max_examples=budget(500))
-@given(st.data(), st.sampled_from(PROCEDURES))
-def test_mutated_procedures_give_a_procedure_or_problems(data, name):
-    mutated = data.draw(mutated_tree(tree(f"{name}.yaml")), label="procedure")
-    check_procedure(dump(mutated))
+@given(st.sampled_from(PROCEDURES).flatmap(_mutated_procedure))
+def test_mutated_procedures_give_a_procedure_or_problems(text):
+    check_procedure(text)
 
 
 @settings(max_examples=budget(400))
@@ -157,6 +181,42 @@ def test_mutated_site_configs_give_a_site_or_problems(data, as_text):
     found, problems = read_site(document, EXAMPLE_ENVIRON, connector_schemas())
     assert_clean(problems, file)
     assert found is not None or problems
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """A copy of the examples' folder, whose procedure files the test below rewrites."""
+    import shutil
+
+    target = tmp_path_factory.mktemp("examples") / "examples"
+    shutil.copytree(EXAMPLES, target)
+    return target
+
+
+@settings(max_examples=budget(60))
+@given(st.data(), st.sampled_from(PROCEDURES), st.booleans())
+def test_guichet_check_of_a_folder_with_a_mutated_file(folder, data, name, as_text):
+    """The whole of `guichet check FOLDER --site`: the mutated procedure, its unchanged tests
+    file (read against whatever procedure the mutation left), the workflows, the site."""
+    if as_text:
+        text = data.draw(mutated_text(source(f"{name}.yaml")), label="text")
+    else:
+        text = dump(data.draw(mutated_tree(tree(f"{name}.yaml")), label="procedure"))
+    path = folder / f"{name}.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
+    try:
+        result = check_paths(
+            [folder],
+            folder / "guichet.yaml",
+            environ=EXAMPLE_ENVIRON,
+            connector_schemas=connector_schemas(),
+        )
+    finally:
+        path.write_text(source(f"{name}.yaml"), "utf-8")
+    files = {str(folder / f) for f in (f"{name}.yaml", f"{name}.tests.yaml")}
+    assert_clean(result.problems, *files)
+    assert result.ok or result.problems
+    assert len(result.procedures) >= len(PROCEDURES) - 1
 
 
 @pytest.mark.parametrize(
