@@ -23,8 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.datastructures import MultiDict
-
 from definitions.answers import expression_context
 from definitions.model import Field, Page, Procedure, Transition
 
@@ -455,9 +453,34 @@ def _named_only(formdata):
     if all(isinstance(key, str) for key in keys):
         return formdata
     if hasattr(formdata, "getlist"):
-        named = [key for key in keys if isinstance(key, str)]
-        return MultiDict([(key, value) for key in named for value in formdata.getlist(key)])
+        return _Named(formdata, [key for key in keys if isinstance(key, str)])
     return {key: value for key, value in formdata.items() if isinstance(key, str)}
+
+
+class _Named:
+    """A multi-valued form data (``getlist``), reduced to some of its keys."""
+
+    def __init__(self, formdata, keys: list[str]):
+        self._formdata = formdata
+        self._keys = keys
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key) -> bool:
+        return isinstance(key, str) and key in self._formdata
+
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def getlist(self, key) -> list:
+        return self._formdata.getlist(key) if key in self else []
+
+    def get(self, key, default=None):
+        return self._formdata.get(key, default) if key in self else default
 
 
 def answers_from(form: DefinitionForm) -> dict[str, Any]:
