@@ -109,7 +109,7 @@ def assert_clean_errors(errors, fields) -> None:
         assert isinstance(error.path, tuple)
 
 
-@settings(max_examples=budget(400))
+@settings(max_examples=budget(300))
 @given(st.data(), st.sampled_from(SLUGS))
 def test_answers_are_valid_or_have_clean_errors(data, slug):
     procedure, _suite = examples()[slug]

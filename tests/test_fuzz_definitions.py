@@ -7,14 +7,19 @@ object or problems, each with a line and a column: never an exception.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import hashlib
 import json
 
+import jinja2
 import pytest
 import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
 
+from definitions.answers import validate_answers
 from definitions.catalogue import check_paths
 from definitions.errors import Problem
 from definitions.graph import mermaid
@@ -23,6 +28,7 @@ from definitions.procedures import WorkflowLibrary, read_procedure
 from definitions.scenarios import read_tests
 from definitions.site import read_site
 from factory.cli import connector_schemas
+from renderers import page_form
 
 from .conftest import EXAMPLE_ENVIRON, EXAMPLES
 from .fuzz_strategies import budget, mutated_text, mutated_tree
@@ -43,6 +49,26 @@ def source(name: str) -> str:
 @functools.cache
 def tree(name: str):
     return yaml.safe_load(source(name))
+
+
+TODAY = dt.date(2026, 3, 2)
+
+
+@functools.cache
+def _environment():
+    loader = jinja2.PackageLoader("renderers", "templates")
+    return jinja2.Environment(loader=loader, autoescape=True)
+
+
+def _render(form) -> str:
+    return (
+        _environment()
+        .from_string(
+            '{% import "renderers/form.html" as guichet %}'
+            "{{ guichet.error_summary(form) }}{{ guichet.render_fields(form) }}"
+        )
+        .render(form=form)
+    )
 
 
 def dump(data) -> str:
@@ -85,11 +111,26 @@ def check_procedure(text, file: str = "fuzz.yaml", workflows=None):
     procedure, problems = read_procedure(document, site(), library(workflows))
     assert_clean(problems, file, *(f"workflows/{name}.yaml" for name in WORKFLOWS))
     assert procedure is not None or problems, "neither a procedure nor a problem"
-    if procedure is not None and not problems:  # what passes the check can be used
-        reference = procedure.format_reference(2026, 10**9 - 1)
-        assert len(reference) <= 100  # the cases' reference column
-        mermaid(procedure)
+    if procedure is not None and not problems:
+        assert_usable(procedure, text)
     return procedure, problems
+
+
+def assert_usable(procedure, text) -> None:
+    """What passes the check can be used: references, the workflow's drawing, the answers'
+    validation, and every page, shown and posted empty, as the console previews it."""
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    object.__setattr__(procedure, "source_hash", hashlib.sha256(raw).hexdigest())  # form cache
+    reference = procedure.format_reference(2026, 10**9 - 1)
+    assert len(reference) <= 100  # the cases' reference column
+    mermaid(procedure)
+    validate_answers(procedure, {}, today=TODAY)
+    for page in procedure.form.pages:
+        for formdata in (None, MultiDict()):
+            form = page_form(procedure, page)(formdata, answers={}, today=TODAY)
+            if formdata is not None:
+                form.validate()
+            _render(form)
 
 
 def test_the_examples_are_valid_before_mutation():
@@ -119,20 +160,20 @@ def _mutated_procedure(name: str):
 @example(_with_reference("{seq:06ddd}"))
 @example(_with_reference("{seq:99999999999999999999d}"))
 @example(_with_reference("R" * 100 + "-{seq}"))
-@settings(max_examples=budget(500))
+@settings(max_examples=budget(300))
 @given(st.sampled_from(PROCEDURES).flatmap(_mutated_procedure))
 def test_mutated_procedures_give_a_procedure_or_problems(text):
     check_procedure(text)
 
 
-@settings(max_examples=budget(400))
+@settings(max_examples=budget(300))
 @given(st.data(), st.sampled_from(PROCEDURES))
 def test_broken_procedure_texts_give_a_procedure_or_problems(data, name):
     text = data.draw(mutated_text(source(f"{name}.yaml")), label="text")
     check_procedure(text)
 
 
-@settings(max_examples=budget(150))
+@settings(max_examples=budget(100))
 @given(st.data(), st.sampled_from(WORKFLOWS), st.booleans())
 def test_mutated_reusable_workflows_give_problems_not_exceptions(data, name, as_text):
     if as_text:
@@ -147,7 +188,7 @@ def test_mutated_reusable_workflows_give_problems_not_exceptions(data, name, as_
         check_procedure(source(f"{user}.yaml"), f"{user}.yaml", {name: text})
 
 
-@settings(max_examples=budget(200))
+@settings(max_examples=budget(120))
 @given(st.data(), st.sampled_from(PROCEDURES), st.booleans())
 def test_mutated_tests_files_give_a_suite_or_problems(data, name, as_text):
     procedure, problems = check_procedure(source(f"{name}.yaml"), f"{name}.yaml")

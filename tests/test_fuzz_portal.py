@@ -175,7 +175,7 @@ def _json(value) -> str:
 # -- the pages of every example, then the review and the submission ------------------------------
 
 
-@settings(max_examples=budget(250))
+@settings(max_examples=budget(200))
 @given(st.data(), st.sampled_from(SLUGS), st.booleans())
 def test_random_page_posts_never_fail_nor_half_write(portal, data, slug, multipart):
     procedure, _suite = examples()[slug]
