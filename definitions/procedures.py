@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from .schemas import structural_problems, suggestion
 from .workflows import WorkflowReader
 
 REFERENCE_NAMES = ("year", "seq", "procedure")
+REFERENCE_MAX_LENGTH = 100  # the cases' reference column
 
 
 @dataclass
@@ -159,9 +161,10 @@ class ProcedureReader(Reader):
                 f"in the site config{suggestion(data['department'], self.site.departments)}",
             )
         if "reference" in data:
-            self.check_reference(data["reference"])
+            self.check_reference(data["reference"], data["procedure"])
 
-    def check_reference(self, pattern: str) -> None:
+    def check_reference(self, pattern: str, slug: str = "procedure") -> None:
+        found = len(self.problems)
         try:
             parts = list(string.Formatter().parse(pattern))
         except ValueError as error:
@@ -185,6 +188,15 @@ class ProcedureReader(Reader):
         if "seq" not in names:
             self.error(
                 ("reference",), "the reference must contain {seq} (or {seq:06d}) to be unique"
+            )
+        if len(self.problems) > found:
+            return
+        longest = pattern.format(year=9999, seq=10**9 - 1, procedure=slug)
+        if len(longest) > REFERENCE_MAX_LENGTH:
+            self.error(
+                ("reference",),
+                f"the references would be up to {len(longest)} characters long; "
+                f"they may have {REFERENCE_MAX_LENGTH} at most",
             )
 
     def form(self, data: dict) -> Form:
@@ -358,7 +370,8 @@ def _position(data: dict, page_index: int, field_id: str) -> int:
 
 
 def _is_int_spec(spec: str) -> bool:
-    return spec.rstrip("d").isdigit() or spec == "d"
+    """A width for {seq}: ``d``, ``6``, ``06d``… (ASCII digits: ``²`` is no width)."""
+    return re.fullmatch(r"[0-9]{1,2}d?|d", spec) is not None
 
 
 def read_procedure(document: Document, site=None, library: WorkflowLibrary | None = None):

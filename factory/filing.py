@@ -549,7 +549,10 @@ def submit(case_id: int):
         return redirect(url_for("filing.receipt", case_id=case.id))  # a replayed submit
     case = draft_case(case_id)
     state = services()
-    key = (request.form.get("submission") or "")[:100] or None
+    # The key names one submission of this case: another case's key is never honoured (that
+    # would answer with the other case, and show its receipt to this browser).
+    given = (request.form.get("submission") or "")[:80]
+    key = f"{case.id}:{given}" if given else None
     try:
         submitted = cases.submit(
             db(),

@@ -98,6 +98,8 @@ class DefinitionForm(SubForm):
         if translations is not None:
             meta["translations"] = translations
         posted = formdata is not None
+        if posted:
+            formdata = _named_only(formdata)
         if data is None:
             data = self.initial_data(posted)
         super().__init__(formdata, prefix=prefix, data=data, meta=meta)
@@ -456,6 +458,43 @@ def _with_today(cls, today):
     if today is None:
         return cls
     return type(cls.__name__, (cls,), {"default_today": today})
+
+
+def _named_only(formdata):
+    """The posted data without its nameless parts: a malformed multipart body (a part whose
+    name breaks its header) gives them a ``None`` key, on which WTForms' lists fail."""
+    keys = list(formdata.keys()) if hasattr(formdata, "keys") else []
+    if all(isinstance(key, str) for key in keys):
+        return formdata
+    if hasattr(formdata, "getlist"):
+        return _Named(formdata, [key for key in keys if isinstance(key, str)])
+    return {key: value for key, value in formdata.items() if isinstance(key, str)}
+
+
+class _Named:
+    """A multi-valued form data (``getlist``), reduced to some of its keys."""
+
+    def __init__(self, formdata, keys: list[str]):
+        self._formdata = formdata
+        self._keys = keys
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key) -> bool:
+        return isinstance(key, str) and key in self._formdata
+
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def getlist(self, key) -> list:
+        return self._formdata.getlist(key) if key in self else []
+
+    def get(self, key, default=None):
+        return self._formdata.get(key, default) if key in self else default
 
 
 def answers_from(form: DefinitionForm) -> dict[str, Any]:

@@ -175,3 +175,25 @@ def published(sessions, runtime, clock):
     with sessions() as session, session.begin():
         versions = publish_folder(session, runtime, EXAMPLES, clock=clock)
         return {v.slug: v for v in versions}
+
+
+# -- property-based tests ---------------------------------------------------------------------
+
+try:
+    from hypothesis import HealthCheck
+    from hypothesis import settings as hypothesis_settings
+except ImportError:  # pragma: no cover - hypothesis comes with the dev extra
+    pass
+else:
+    #: "ci" (the default): the same examples on every run, nothing written to disk, no
+    #: deadline (two shared cores are slow at times). "dev": new random examples on every run,
+    #: and the failures found kept in .hypothesis/ to be replayed first. The number of
+    #: examples of each test is multiplied by GUICHET_FUZZ_SCALE (tests/fuzz_strategies.py).
+    _common = {
+        "deadline": None,
+        "print_blob": True,
+        "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+    }
+    hypothesis_settings.register_profile("ci", derandomize=True, database=None, **_common)
+    hypothesis_settings.register_profile("dev", **_common)
+    hypothesis_settings.load_profile(os.environ.get("GUICHET_HYPOTHESIS_PROFILE", "ci"))
