@@ -193,6 +193,9 @@ def submit(
         existing = session.scalars(
             sa.select(Case).where(Case.idempotency_key == idempotency_key)
         ).first()
+        if existing is not None and existing.id != case.id:
+            # a key replays its own submission, never hands over another request
+            raise Refused("state", "this submission key belongs to another request")
         if existing is not None and not existing.is_draft:
             return existing
     if not case.is_draft:

@@ -241,3 +241,16 @@ def test_deadline_timer_is_stored_and_cancelled(sessions, runtime, published, cl
         )
     with sessions() as session:
         assert session.get(Timer, timer.id).status == "cancelled"
+
+
+def test_a_submission_key_never_hands_over_another_request(sessions, runtime, published, clock):
+    first = submit(sessions, runtime, published, clock, key="double-clic")
+    with sessions() as session, session.begin():
+        draft = cases.new_draft(session, runtime, published["acte-naissance"], CITIZEN, clock)
+        draft.answers = dict(ANSWERS)
+        session.flush()
+        with pytest.raises(Refused):
+            cases.submit(session, runtime, draft, CITIZEN, clock, idempotency_key="double-clic")
+        assert draft.is_draft and draft.reference is None
+    # the key still replays its own submission
+    assert submit(sessions, runtime, published, clock, key="double-clic") == first
