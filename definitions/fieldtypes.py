@@ -162,8 +162,6 @@ def is_iban(value: Any) -> bool:
     return isinstance(value, str) and stdnum_iban.is_valid(value)
 
 
-
-
 # -- the field types ---------------------------------------------------------------------
 
 ENTRY_POINT_GROUP = "guichet.field_types"
@@ -272,8 +270,7 @@ class Registry:
             if type(existing) is cls:
                 return cls
             raise FieldTypeError(
-                f"two field types are named {cls.name!r}: "
-                f"{self._origins[cls.name]} and {origin}"
+                f"two field types are named {cls.name!r}: {self._origins[cls.name]} and {origin}"
             )
         self._types[cls.name] = cls()
         self._origins[cls.name] = origin

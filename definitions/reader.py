@@ -365,4 +365,3 @@ def _comparable(a: Any, b: Any) -> bool:
 
 def _is_iso(value: str) -> bool:
     return fieldtypes.is_iso_date(value)
-

@@ -3,9 +3,10 @@
 The schemas (Draft 2020-12) ship in ``definitions/schemas/`` and are what editors use for
 completion. Their list of field types and each type's settings come from the field-type
 registry (:mod:`definitions.fieldtypes`): :func:`schema` writes them in when it reads a
-file, so a plug-in type is accepted, and the shipped files hold the built-in ones. :func:`structural_problems` validates a loaded document against one of them:
-a compiled fast path answers "valid" for the common case, and the reference validator
-(jsonschema) explains every problem when there is one, in plain words with positions.
+file, so a plug-in type is accepted, and the shipped files hold the built-in ones.
+:func:`structural_problems` validates a loaded document against one of them: a compiled
+fast path answers "valid" for the common case, and the reference validator (jsonschema)
+explains every problem when there is one, in plain words with positions.
 """
 
 from __future__ import annotations
