@@ -62,9 +62,8 @@ def expression_context(
     context: dict[str, Any] = {}
     for field in items:
         value = answers.get(field.id)
-        if field.type == "date" and isinstance(value, str) and fieldtypes.is_iso_date(value):
-            value = dt.date.fromisoformat(value)
-        context[field.id] = value
+        kind = fieldtypes.registry.get(field.type)
+        context[field.id] = kind.expression_value(value) if kind is not None else value
     now = now or dt.datetime.combine(today, dt.time(12, 0))
     case = case if case is not None else _CaseView()
     context.update(today=today, now=now, case=case, **extra)

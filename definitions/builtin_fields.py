@@ -138,6 +138,11 @@ class DateField(_FormattedText):
     def value_schema(self, field):
         return _bounded(super().value_schema(field), field, "formatMinimum", "formatMaximum")
 
+    def expression_value(self, value):
+        if isinstance(value, str) and ft.is_iso_date(value):
+            return dt.date.fromisoformat(value)
+        return value
+
     def display(self, field, value, *, language="fr", **options):
         try:
             return format_date(dt.date.fromisoformat(value), "long", locale=_locale(language))

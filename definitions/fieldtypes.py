@@ -233,6 +233,10 @@ class FieldType:
         unchanged, for validation to refuse them."""
         return value
 
+    def expression_value(self, value: Any) -> Any:
+        """What expressions read of a stored value (a date as a date)."""
+        return value
+
     def display(
         self,
         field: Field,
