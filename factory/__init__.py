@@ -32,9 +32,9 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _local_secret_key(app)
 
-    from definitions import fieldtypes
+    import renderers
 
-    fieldtypes.load_entry_points()  # plug-in field types; a name used twice stops the start
+    renderers.registry.load_entry_points()  # plug-in field types, and their widgets
 
     from . import extensions, helpers, services
 

@@ -42,12 +42,12 @@ class Registry:
         return cls
 
     def load_entry_points(self) -> None:
-        """Register the types that installed packages declare in ``guichet.field_types``
-        (in the definitions registry), and their widgets here."""
+        """Load the types that installed packages declare in ``guichet.field_types`` into
+        the definitions registry, and check that this registry renders every type (a
+        plug-in whose widget is missing or broken stops the start, not a page)."""
         fieldtypes.load_entry_points()
         for name in fieldtypes.registry:
-            if name not in self._classes and (widget := plugin_widget(name)) is not None:
-                self.register(widget)
+            self[name]
 
     def __getitem__(self, name: str) -> type[FieldType]:
         found = self._classes.get(name)
@@ -80,11 +80,18 @@ def plugin_widget(name: str) -> type[FieldType] | None:
     widget = getattr(kind, "widget", None)
     if isinstance(widget, str):
         module, _, attribute = widget.partition(":")
-        widget = getattr(import_module(module), attribute)
+        try:
+            widget = getattr(import_module(module), attribute)
+        except (ImportError, AttributeError) as error:
+            raise fieldtypes.FieldTypeError(
+                f"the widget {kind.widget!r} of the field type {name!r} cannot be loaded: {error}"
+            ) from error
     if widget is None:
         return None
     if not (isinstance(widget, type) and issubclass(widget, FieldType)) or widget.type != name:
-        raise TypeError(f"the widget of the field type {name!r} is not a FieldType named {name!r}")
+        raise fieldtypes.FieldTypeError(
+            f"the widget of the field type {name!r} is not a renderers FieldType named {name!r}"
+        )
     return widget
 
 

@@ -19,7 +19,9 @@ from definitions.builtin_fields import BUILTIN_TYPES
 from definitions.catalogue import check_paths
 from definitions.model import Field, Text
 from engine.models import Case
+from factory import create_app
 from factory.cli import main
+from renderers import UnknownFieldType
 from renderers import registry as widgets
 from renderers.fields import BUILTIN_TYPES as BUILTIN_WIDGETS
 
@@ -97,6 +99,38 @@ def test_the_cli_stops_on_a_duplicate_plug_in(plugin, example_environ):
     assert result.exit_code == 1
     assert "two field types are named 'colour'" in result.output
     assert "guichet_colour:ColourField (entry point 'colour')" in result.output
+
+
+class NoWidget(fieldtypes.FieldType):
+    name = "signature"
+
+
+class BrokenWidget(fieldtypes.FieldType):
+    name = "parcel"
+    widget = "guichet_parcel.widget:ParcelWidget"
+
+
+@pytest.mark.parametrize(
+    "cls, message",
+    [
+        (NoWidget, "no field-type class renders 'signature'"),
+        (
+            BrokenWidget,
+            "the widget 'guichet_parcel.widget:ParcelWidget' of the field type "
+            "'parcel' cannot be loaded: No module named 'guichet_parcel'",
+        ),
+    ],
+)
+def test_a_plug_in_type_without_a_working_widget_stops_the_start(cls, message):
+    fieldtypes.registry.register(cls)
+    try:
+        with pytest.raises((fieldtypes.FieldTypeError, UnknownFieldType), match=re.escape(message)):
+            widgets.load_entry_points()
+        with pytest.raises((fieldtypes.FieldTypeError, UnknownFieldType)):
+            create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+    finally:
+        fieldtypes.registry.unregister(cls.name)
+    widgets.load_entry_points()  # once it is gone, every type has its widget again
 
 
 def field(kind: str, **settings) -> Field:
