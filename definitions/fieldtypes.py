@@ -165,6 +165,8 @@ def is_iban(value: Any) -> bool:
 # -- the field types ---------------------------------------------------------------------
 
 ENTRY_POINT_GROUP = "guichet.field_types"
+_MODEL_ATTRIBUTES = frozenset(Field.__dataclass_fields__) - {"settings"}
+_BUILTIN_MODULE = f"{__package__}.builtin_fields"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -276,6 +278,16 @@ class Registry:
             raise FieldTypeError(
                 f"two field types are named {cls.name!r}: {self._origins[cls.name]} and {origin}"
             )
+        for key, schema in cls.settings.items():
+            # a plug-in's setting that the model holds as an attribute must mean what it
+            # means for a built-in type
+            if cls.__module__ == _BUILTIN_MODULE or key not in _MODEL_ATTRIBUTES:
+                continue
+            if all(kind.settings.get(key) != schema for kind in self._types.values()):
+                raise FieldTypeError(
+                    f"the setting {key!r} of the field type {cls.name!r} ({origin}) has "
+                    "another meaning in the other types: give it another name"
+                )
         self._types[cls.name] = cls()
         self._origins[cls.name] = origin
         return cls

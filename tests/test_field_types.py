@@ -90,6 +90,22 @@ def test_a_type_name_used_twice_stops_the_start_naming_both():
         registry.load_entry_points([EntryPoint("bad", "definitions.model:Field", "g")])
 
 
+def test_a_plug_in_setting_keeps_the_meaning_the_model_gives_its_name():
+    class Rating(fieldtypes.FieldType):
+        name = "rating"
+        settings = {"max": {"type": "integer"}, "options": {"type": "array"}}
+
+    registry = fieldtypes.Registry(BUILTIN_TYPES)
+    with pytest.raises(fieldtypes.FieldTypeError, match="the setting 'options' of the field type"):
+        registry.register(Rating)
+
+    class Stars(Rating):
+        settings = {"max": {"type": "integer"}, "stars": {"type": "array"}}
+
+    registry.register(Stars)  # ``max`` as an integer field has it
+    assert "rating" in registry
+
+
 def test_the_cli_stops_on_a_duplicate_plug_in(plugin, example_environ):
     class Again(fieldtypes.FieldType):
         name = "colour"
