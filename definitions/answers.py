@@ -62,9 +62,8 @@ def expression_context(
     context: dict[str, Any] = {}
     for field in items:
         value = answers.get(field.id)
-        if field.type == "date" and isinstance(value, str) and fieldtypes.is_iso_date(value):
-            value = dt.date.fromisoformat(value)
-        context[field.id] = value
+        kind = fieldtypes.registry.get(field.type)
+        context[field.id] = kind.expression_value(value) if kind is not None else value
     now = now or dt.datetime.combine(today, dt.time(12, 0))
     case = case if case is not None else _CaseView()
     context.update(today=today, now=now, case=case, **extra)
@@ -157,11 +156,21 @@ def _phone_region(validator, region, instance, schema):
         yield ValidationError(f"{instance!r} is not a valid phone number")
 
 
-_formats = FormatChecker(formats=())
-_formats.checks("email")(fieldtypes.is_email)
-_formats.checks("date")(fieldtypes.is_iso_date)
-_formats.checks("siret")(fieldtypes.is_siret)
-_formats.checks("iban")(fieldtypes.is_iban)
+_format_checkers: dict[tuple, FormatChecker] = {}
+
+
+def _formats() -> FormatChecker:
+    """The ``format`` checks of every registered field type."""
+    token = fieldtypes.registry.token()
+    checker = _format_checkers.get(token)
+    if checker is None:
+        checker = FormatChecker(formats=())
+        for name, check in fieldtypes.registry.formats().items():
+            checker.checks(name)(check)
+        _format_checkers.clear()
+        _format_checkers[token] = checker
+    return checker
+
 
 AnswersValidator = validators.extend(
     Draft202012Validator,
@@ -206,7 +215,7 @@ def validate_answers(
     normalised = normalise_answers(procedure, answers)
     kept = visible_answers(procedure, normalised, today=today, case=case)
     unknown = {k: v for k, v in normalised.items() if k not in procedure.fields}
-    validator = AnswersValidator(procedure.answers_schema, format_checker=_formats)
+    validator = AnswersValidator(procedure.answers_schema, format_checker=_formats())
     today_token = _today.set(today)
     context = expression_context(procedure.fields, kept, today=today, case=case)
     root_token = _root.set((kept, context))
@@ -258,7 +267,7 @@ def validate_form(
         kept[field.id] = normalised[field.id]
     unknown = {k: v for k, v in normalised.items() if k not in by_id}
     schema = schema if schema is not None else form_schema(fields)
-    validator = AnswersValidator(schema, format_checker=_formats)
+    validator = AnswersValidator(schema, format_checker=_formats())
     today_token = _today.set(today)
     root_token = _root.set((kept, local))
     try:

@@ -1,7 +1,19 @@
-"""What each field type stores, how its value is checked and normalised.
+"""Field types: one class per ``type`` of the format, in one registry, from end to end.
+
+A :class:`FieldType` holds everything the definition side knows of a type: the JSON Schema
+of its settings (the published procedure schema lists types and settings from the
+registry), the checks of its settings beyond that schema, the JSON Schema fragment of the
+value it stores (answers are validated against it), how a value is normalised before it is
+stored, and how a value reads for people (:meth:`FieldType.display`). Its widget, the class
+that renders it as a form field, lives in :mod:`renderers` and is named by ``widget``.
+
+The built-in types are in :mod:`definitions.builtin_fields`; installed packages add types
+under the entry-point group ``guichet.field_types`` (:func:`load_entry_points`, called at
+start by the application and by ``guichet check``). Two types with one name fail, naming
+both.
 
 Value checks lean on maintained libraries: python-stdnum (SIRET, IBAN), phonenumbers,
-email-validator. The JSON Schema of one field's value is built by :func:`value_schema`.
+email-validator.
 """
 
 from __future__ import annotations
@@ -9,7 +21,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, ClassVar
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -18,31 +32,6 @@ from stdnum.fr import siret as stdnum_siret
 
 from .model import Field
 
-TYPES = (
-    "text",
-    "textarea",
-    "email",
-    "phone",
-    "integer",
-    "decimal",
-    "date",
-    "choice",
-    "multichoice",
-    "boolean",
-    "file",
-    "address",
-    "siret",
-    "iban",
-    "location",
-    "group",
-    "info",
-)
-#: Keys of the structured values, readable in expressions as ``field.key``.
-STRUCTURED_KEYS = {
-    "address": frozenset({"street", "postcode", "city", "country"}),
-    "location": frozenset({"lat", "lon"}),
-    "date": frozenset({"year", "month", "day"}),
-}
 #: Claims a login identity (FranceConnect, OpenID Connect) may carry, for ``prefill``.
 IDENTITY_CLAIMS = frozenset(
     {
@@ -173,115 +162,209 @@ def is_iban(value: Any) -> bool:
     return isinstance(value, str) and stdnum_iban.is_valid(value)
 
 
-def normalise(field: Field, value: Any) -> Any:
-    """The stored form of a value: E.164 phones, compact IBAN and SIRET, trimmed texts.
+# -- the field types ---------------------------------------------------------------------
 
-    Values that do not parse are returned unchanged, for validation to refuse them.
+ENTRY_POINT_GROUP = "guichet.field_types"
+_MODEL_ATTRIBUTES = frozenset(Field.__dataclass_fields__) - {"settings"}
+_BUILTIN_MODULE = f"{__package__}.builtin_fields"
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class FieldTypeError(Exception):
+    """The field types cannot be set up (a name used twice, a class that is no type)."""
+
+
+def _english(msgid: str) -> str:
+    return msgid
+
+
+def _english_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+class FieldType:
+    """What one ``type`` of field is, on the definition side (subclass it per type).
+
+    ``settings`` are the JSON Schema properties of the type's own keys (beside the keys
+    every field has: ``id``, ``label``, ``hint``, ``required``, ``visible_if``…); they may
+    refer to the schema's shared definitions (``#/$defs/text``, ``#/$defs/count``…).
+    Settings that the :class:`~definitions.model.Field` model has no attribute for are kept
+    in ``Field.settings``.
     """
+
+    #: The ``type`` name in the definition files.
+    name: ClassVar[str] = ""
+    #: JSON Schema properties of the type's own settings.
+    settings: ClassVar[Mapping[str, Any]] = {}
+    #: Keys a field of this type must have besides ``id`` and ``type``.
+    required_settings: ClassVar[tuple[str, ...]] = ("label",)
+    #: False for fields that only show text.
+    stores_value: ClassVar[bool] = True
+    #: Keys of a structured value, readable in expressions and routing as ``field.key``.
+    structured_keys: ClassVar[frozenset[str] | None] = None
+    #: Whether the value is one scalar (a routing rule can pick a department by it).
+    single_value: ClassVar[bool] = True
+    #: Whether a ``default`` is checked against the value schema (types with their own
+    #: check of ``default`` turn it off).
+    checks_default_shape: ClassVar[bool] = True
+    #: JSON Schema ``format`` names this type's value schema uses, with their checks.
+    formats: ClassVar[Mapping[str, Callable[[Any], bool]]] = {}
+    #: The renderers class of this type (a class, or ``"module:Class"``), for plug-ins;
+    #: built-in widgets are registered by :mod:`renderers.fields` itself.
+    widget: ClassVar[Any] = None
+
+    def settings_schema(self) -> dict[str, Any]:
+        """The ``$defs`` entry of this type in the procedure and workflow schemas."""
+        return {
+            "$ref": "#/$defs/field_common",
+            "required": ["id", "type", *self.required_settings],
+            "properties": dict(self.settings),
+            "unevaluatedProperties": False,
+        }
+
+    def check_settings(self, data: Mapping[str, Any], error: Callable[..., None]) -> None:
+        """Report what the schema cannot say about a field's settings:
+        ``error(key, message, key=True)`` points at a key, ``key=False`` at its value."""
+
+    def value_schema(self, field: Field) -> dict[str, Any]:
+        """The JSON Schema of the value a field of this type stores."""
+        raise ValueError(f"a {self.name} field stores no value")
+
+    def normalise(self, field: Field, value: Any) -> Any:
+        """The stored form of a (stripped) value; values that do not parse are returned
+        unchanged, for validation to refuse them."""
+        return value
+
+    def expression_value(self, value: Any) -> Any:
+        """What expressions read of a stored value (a date as a date)."""
+        return value
+
+    def display(
+        self,
+        field: Field,
+        value: Any,
+        *,
+        language: str = "fr",
+        gettext: Callable[[str], str] = _english,
+        ngettext: Callable[[str, str, int], str] = _english_plural,
+        attachments: Mapping[str, str] | None = None,
+    ) -> str:
+        """A stored value in words, for the review page, the case page and exports
+        (never empty: the caller says "Not answered" for a missing value)."""
+        unit = f" {field.unit.get(language)}" if field.unit else ""
+        return f"{value}{unit}"
+
+
+class Registry:
+    """Field types by name."""
+
+    def __init__(self, types: Iterable[type[FieldType]] = ()):
+        self._types: dict[str, FieldType] = {}
+        self._origins: dict[str, str] = {}
+        for cls in types:
+            self.register(cls)
+
+    def register(self, cls: type[FieldType], origin: str | None = None) -> type[FieldType]:
+        """Add ``cls`` under its ``name``; usable as a class decorator."""
+        if not (isinstance(cls, type) and issubclass(cls, FieldType)) or not cls.name:
+            raise FieldTypeError(f"{origin or cls!r} is not a FieldType subclass with a name")
+        if not _NAME.match(cls.name) or cls.name in ("common", "id"):
+            raise FieldTypeError(f"{cls.name!r} cannot name a field type ({origin or cls!r})")
+        origin = origin or f"{cls.__module__}:{cls.__qualname__}"
+        existing = self._types.get(cls.name)
+        if existing is not None:
+            if type(existing) is cls:
+                return cls
+            raise FieldTypeError(
+                f"two field types are named {cls.name!r}: {self._origins[cls.name]} and {origin}"
+            )
+        for key, schema in cls.settings.items():
+            # a plug-in's setting that the model holds as an attribute must mean what it
+            # means for a built-in type
+            if cls.__module__ == _BUILTIN_MODULE or key not in _MODEL_ATTRIBUTES:
+                continue
+            if all(kind.settings.get(key) != schema for kind in self._types.values()):
+                raise FieldTypeError(
+                    f"the setting {key!r} of the field type {cls.name!r} ({origin}) has "
+                    "another meaning in the other types: give it another name"
+                )
+        self._types[cls.name] = cls()
+        self._origins[cls.name] = origin
+        return cls
+
+    def unregister(self, name: str) -> None:
+        self._types.pop(name, None)
+        self._origins.pop(name, None)
+
+    def load_entry_points(self, found: Iterable[EntryPoint] | None = None) -> None:
+        """Register the types that installed packages declare in ``guichet.field_types``."""
+        for point in found if found is not None else entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                cls = point.load()
+            except Exception as error:  # a broken plug-in stops the start, saying which
+                raise FieldTypeError(
+                    f"the field type {point.name!r} ({point.value}) cannot be loaded: {error}"
+                ) from error
+            self.register(cls, f"{point.value} (entry point {point.name!r})")
+
+    def __getitem__(self, name: str) -> FieldType:
+        return self._types[name]
+
+    def get(self, name: str) -> FieldType | None:
+        return self._types.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._types
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._types)
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+    def token(self) -> tuple[tuple[str, int], ...]:
+        """Changes whenever a type is added or removed (caches of schemas key on it)."""
+        return tuple((name, id(kind)) for name, kind in self._types.items())
+
+    def formats(self) -> dict[str, Callable[[Any], bool]]:
+        checks: dict[str, Callable[[Any], bool]] = {}
+        for kind in self._types.values():
+            checks.update(kind.formats)
+        return checks
+
+
+def normalise(field: Field, value: Any) -> Any:
+    """The stored form of a value: E.164 phones, compact IBAN and SIRET, trimmed texts."""
     if isinstance(value, str):
         value = value.strip()
-        if field.type == "phone" and is_phone(value, field.region):
-            number = phonenumbers.parse(value, field.region)
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        if field.type == "iban":
-            return stdnum_iban.compact(value)
-        if field.type == "siret":
-            return stdnum_siret.compact(value)
-        if field.type == "email":
-            return value.lower() if is_email(value) else value
+        kind = registry.get(field.type)
+        if kind is not None:
+            return kind.normalise(field, value)
     return value
 
 
 def value_schema(field: Field) -> dict[str, Any]:
     """The JSON Schema of the value a field stores (relative dates stay symbolic)."""
-    kind = field.type
-    schema: dict[str, Any]
-    if kind in ("text", "textarea"):
-        schema = {
-            "type": "string",
-            "minLength": max(field.min_length or 0, 1 if field.required else 0),
-        }
-        if field.max_length is not None:
-            schema["maxLength"] = field.max_length
-        if field.pattern:
-            schema["pattern"] = f"^(?:{field.pattern})$"
-    elif kind in ("email", "date", "siret", "iban"):
-        schema = {"type": "string", "format": kind}
-        if kind == "date":
-            if field.min is not None:
-                schema["formatMinimum"] = field.min
-            if field.max is not None:
-                schema["formatMaximum"] = field.max
-    elif kind == "phone":
-        schema = {"type": "string", "phoneRegion": field.region}
-    elif kind in ("integer", "decimal"):
-        schema = {"type": "integer" if kind == "integer" else "number"}
-        if field.min is not None:
-            schema["minimum"] = field.min
-        if field.max is not None:
-            schema["maximum"] = field.max
-    elif kind == "choice":
-        schema = {"type": "string", "enum": list(field.options)}
-    elif kind == "multichoice":
-        schema = {"type": "array", "uniqueItems": True, "items": {"enum": list(field.options)}}
-        if field.required:
-            schema["minItems"] = max(field.min_items or 0, 1)
-        elif field.min_items:
-            schema["minItems"] = field.min_items
-        if field.max_items is not None:
-            schema["maxItems"] = field.max_items
-    elif kind == "boolean":
-        schema = {"const": True} if field.required else {"type": "boolean"}
-    elif kind == "file":
-        one = {"type": "string", "minLength": 1}
-        schema = {"type": "array", "items": one, "minItems": 1} if field.multiple else one
-    elif kind == "address":
-        text = {"type": "string", "minLength": 1}
-        schema = {
-            "type": "object",
-            "required": ["street", "postcode", "city"],
-            "additionalProperties": False,
-            "properties": {
-                "street": text,
-                "postcode": text,
-                "city": text,
-                "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
-            },
-            # French postcodes have five digits
-            "if": {
-                "anyOf": [
-                    {"not": {"required": ["country"]}},
-                    {"properties": {"country": {"const": "FR"}}},
-                ]
-            },
-            "then": {"properties": {"postcode": {"pattern": "^[0-9]{5}$"}}},
-        }
-    elif kind == "location":
-        bounds = field.bounds
-        lat: dict[str, Any] = {"type": "number", "minimum": -90, "maximum": 90}
-        lon: dict[str, Any] = {"type": "number", "minimum": -180, "maximum": 180}
-        if bounds:
-            lat = {"type": "number", "minimum": bounds.south, "maximum": bounds.north}
-            lon = {"type": "number", "minimum": bounds.west, "maximum": bounds.east}
-        schema = {
-            "type": "object",
-            "required": ["lat", "lon"],
-            "additionalProperties": False,
-            "properties": {"lat": lat, "lon": lon},
-        }
-    elif kind == "group":
-        schema = {"type": "array", "items": object_schema(field.fields)}
-        if field.min_items:
-            schema["minItems"] = field.min_items
-        elif field.required:
-            schema["minItems"] = 1
-        if field.max_items is not None:
-            schema["maxItems"] = field.max_items
-    else:  # pragma: no cover - info fields store nothing and are never asked for
-        raise ValueError(f"a {kind} field stores no value")
+    schema = registry[field.type].value_schema(field)
     if field.label is not None:
         schema["title"] = str(field.label)
     return schema
+
+
+def structured_keys(kind: str) -> frozenset[str] | None:
+    """The keys of a structured value of type ``kind`` (an address's ``postcode``…)."""
+    found = registry.get(kind)
+    return found.structured_keys if found is not None else None
+
+
+def display(field: Field, value: Any, **options: Any) -> str:
+    """A stored value in words (see :meth:`FieldType.display`)."""
+    return registry[field.type].display(field, value, **options)
+
+
+def load_entry_points(found: Iterable[EntryPoint] | None = None) -> None:
+    """Add the installed plug-in types to :data:`registry` (idempotent)."""
+    registry.load_entry_points(found)
 
 
 def object_schema(fields, conditions: dict[str, str] | None = None) -> dict[str, Any]:
@@ -311,3 +394,11 @@ def object_schema(fields, conditions: dict[str, str] | None = None) -> dict[str,
     if required_when:
         schema["requiredWhen"] = required_when
     return schema
+
+
+from .builtin_fields import BUILTIN_TYPES  # noqa: E402  (they subclass FieldType)
+
+#: The field types of this process: the built-in ones, then the plug-ins loaded at start.
+registry = Registry(BUILTIN_TYPES)
+#: The names of the built-in types, in the order of the format's documentation.
+TYPES: tuple[str, ...] = tuple(cls.name for cls in BUILTIN_TYPES)

@@ -90,10 +90,15 @@ class Field:
     fields: tuple[Field, ...] = ()
     item_label: Text | None = None
     text: Text | None = None
+    #: Settings of a plug-in type that no attribute above holds, as written.
+    settings: Mapping[str, Any] = field(default_factory=empty_mapping)
 
     @property
     def stores_value(self) -> bool:
-        return self.type != "info"
+        from .fieldtypes import registry
+
+        kind = registry.get(self.type)
+        return kind.stores_value if kind is not None else True
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-import phonenumbers
 from jsonschema import Draft202012Validator
 
 from . import fieldtypes
@@ -211,7 +210,7 @@ class Reader:
         for key in ("min", "max"):
             if key in data:
                 values[key] = data[key]
-        if kind in ("choice", "multichoice"):
+        if "options" in data:
             values["options"] = MappingProxyType(
                 {str(k): self.text((*path, "options", k), v) for k, v in data["options"].items()}
             )
@@ -226,21 +225,20 @@ class Reader:
             values["fields"] = tuple(
                 self.fields((*path, "fields"), data["fields"], None, in_group=True)
             )
+        extra = {
+            k: data[k]
+            for k in fieldtypes.registry[kind].settings
+            if k in data and k not in _FIELD_ATTRIBUTES
+        }
+        if extra:
+            values["settings"] = MappingProxyType(extra)
         self.check_field_settings(path, data, values)
         if "default" in data:
             values["default"] = data["default"]
         return Field(**values)
 
     def check_field_settings(self, path, data: dict, values: dict) -> None:
-        kind = data["type"]
-        if kind == "info":
-            for key in ("required", "prefill", "default", "autocomplete"):
-                if key in data:
-                    self.error(
-                        (*path, key),
-                        f"an info field only shows text: it takes no {key!r}",
-                        key=True,
-                    )
+        kind = fieldtypes.registry[data["type"]]
         for low, high in (("min_length", "max_length"), ("min", "max"), ("min_items", "max_items")):
             if low in data and high in data and _comparable(data[low], data[high]):
                 if data[low] > data[high]:
@@ -262,12 +260,6 @@ class Reader:
                     (*path, "accept"),
                     f"{mime!r} is not a MIME type such as application/pdf or image/jpeg",
                 )
-        if "region" in data:
-            if data["region"] not in phonenumbers.SUPPORTED_REGIONS:
-                self.error(
-                    (*path, "region"),
-                    f"{data['region']!r} is not a country code known for phone numbers",
-                )
         if "autocomplete" in data and (
             why := fieldtypes.autocomplete_problem(data["autocomplete"])
         ):
@@ -284,33 +276,12 @@ class Reader:
                     (*path, "prefill"),
                     f"{source} has no {key!r} to prefill from{suggestion(key, known)}",
                 )
-        if "bounds" in data:
-            b = data["bounds"]
-            if not (-90 <= b["south"] < b["north"] <= 90 and -180 <= b["west"] < b["east"] <= 180):
-                self.error(
-                    (*path, "bounds"),
-                    "bounds must have south < north (within -90..90) "
-                    "and west < east (within -180..180)",
-                )
-        if kind == "choice" and "default" in data and str(data["default"]) not in data["options"]:
-            self.error(
-                (*path, "default"),
-                f"the default {data['default']!r} is not one of the "
-                f"options{suggestion(str(data['default']), data['options'])}",
-            )
-        if kind == "date":
-            for key in ("min", "max"):
-                if key in data and not _is_date_bound(data[key]):
-                    self.error((*path, key), f"{data[key]!r} is not a real date")
-            if "default" in data and not (
-                isinstance(data["default"], str) and _is_date_bound(data["default"])
-            ):
-                self.error(
-                    (*path, "default"),
-                    f"the default ({describe(data['default'])}) is not "
-                    "a date (YYYY-MM-DD), 'today' or 'today+30d' / 'today-18y'",
-                )
-        elif "default" in data and kind not in ("choice", "group", "file", "info"):
+
+        def report(name: str, message: str, *, key: bool = False) -> None:
+            self.error((*path, name), message, key=key)
+
+        kind.check_settings(data, report)
+        if "default" in data and kind.checks_default_shape:
             if not fits(Field(**{**values, "required": False}), data["default"]):
                 self.error(
                     (*path, "default"),
@@ -342,6 +313,9 @@ class Reader:
         return replace(field_, **changes) if changes else field_
 
 
+_FIELD_ATTRIBUTES = frozenset(Field.__dataclass_fields__)
+
+
 def fits(target: Field, value: Any) -> bool:
     """Whether ``value`` has the shape ``target`` stores (formats are judged later)."""
     schema = fieldtypes.value_schema(target)
@@ -371,7 +345,7 @@ def _field_problem(label: str, target: Field, attributes: tuple[str, ...]):
         return None
     if target.type == "date":
         return _value_problem(label, "date", attributes)
-    keys = fieldtypes.STRUCTURED_KEYS.get(target.type)
+    keys = fieldtypes.structured_keys(target.type)
     first = attributes[0]
     if keys is None:
         return f"{label!r} is {a_or_an(target.type)} field: it has no {first!r}", ""
@@ -391,9 +365,3 @@ def _comparable(a: Any, b: Any) -> bool:
 
 def _is_iso(value: str) -> bool:
     return fieldtypes.is_iso_date(value)
-
-
-def _is_date_bound(value: str) -> bool:
-    if _is_iso(value):
-        return True
-    return bool(re.match(r"^today(?:[+-]\d+[dwmy])?$", value))

@@ -1,9 +1,12 @@
 """The JSON Schemas of Guichet's files, and structural validation against them.
 
 The schemas (Draft 2020-12) ship in ``definitions/schemas/`` and are what editors use for
-completion. :func:`structural_problems` validates a loaded document against one of them:
-a compiled fast path answers "valid" for the common case, and the reference validator
-(jsonschema) explains every problem when there is one, in plain words with positions.
+completion. Their list of field types and each type's settings come from the field-type
+registry (:mod:`definitions.fieldtypes`): :func:`schema` writes them in when it reads a
+file, so a plug-in type is accepted, and the shipped files hold the built-in ones.
+:func:`structural_problems` validates a loaded document against one of them: a compiled
+fast path answers "valid" for the common case, and the reference validator (jsonschema)
+explains every problem when there is one, in plain words with positions.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
-from functools import cache
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -19,31 +22,68 @@ import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from . import fieldtypes
 from .errors import MAX_PROBLEMS, Problem
 from .loader import Document
 
 KINDS = ("procedure", "workflow", "tests", "site")
 
 
-@cache
 def schema(kind: str) -> dict[str, Any]:
-    """The published JSON Schema of one kind of file (``procedure``, ``workflow``…)."""
+    """The published JSON Schema of one kind of file (``procedure``, ``workflow``…), with
+    the field types of the registry."""
+    return _schema(kind, fieldtypes.registry.token())
+
+
+@lru_cache(maxsize=16)
+def _schema(kind: str, token: tuple) -> dict[str, Any]:
     text = (
         resources.files(__package__)
         .joinpath("schemas")
         .joinpath(f"{kind}.schema.json")
         .read_text("utf-8")
     )
-    return json.loads(text)
+    document = json.loads(text)
+    if "field" in document.get("$defs", {}):
+        with_field_types(document, fieldtypes.registry)
+    return document
 
 
-@cache
+def with_field_types(document: dict[str, Any], registry: fieldtypes.Registry) -> None:
+    """Write the ``type`` enum and each type's settings (``field_TYPE``) into a schema."""
+    definitions = document["$defs"]
+    names = list(registry)
+    field = definitions["field"]
+    field["properties"]["type"]["enum"] = names
+    field["allOf"] = [
+        {
+            "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+            "then": {"$ref": f"#/$defs/field_{name}"},
+        }
+        for name in names
+    ]
+    for key in [k for k in definitions if k.startswith("field_")]:
+        if key not in ("field_common", "field_id") and key[len("field_") :] not in registry:
+            del definitions[key]
+    for name in names:
+        definitions[f"field_{name}"] = registry[name].settings_schema()
+
+
 def _reference_validator(kind: str) -> Draft202012Validator:
+    return _reference_validator_for(kind, fieldtypes.registry.token())
+
+
+@lru_cache(maxsize=16)
+def _reference_validator_for(kind: str, token: tuple) -> Draft202012Validator:
     return Draft202012Validator(schema(kind))
 
 
-@cache
 def _fast_validator(kind: str):
+    return _fast_validator_for(kind, fieldtypes.registry.token())
+
+
+@lru_cache(maxsize=16)
+def _fast_validator_for(kind: str, token: tuple):
     """The schema, rewritten without ``unevaluatedProperties`` and compiled to Python.
 
     Field definitions extend a common base with ``$ref`` + ``unevaluatedProperties``; the

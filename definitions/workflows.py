@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from .fieldtypes import STRUCTURED_KEYS
+from . import fieldtypes
 from .model import Action, Clock, Deadline, Field, RoutingRule, State, Transition, Workflow
 from .reader import Reader, Scope, a_or_an, fits
 from .schemas import describe, suggestion
@@ -384,14 +384,14 @@ class WorkflowReader:
                 reader=reader,
             )
             return
-        keys = STRUCTURED_KEYS.get(field.type)
+        keys = fieldtypes.structured_keys(field.type)
         if key and (keys is None or key not in keys):
             self.error(
                 (*path, "by"),
                 f"{a_or_an(field.type)} field has no {key!r}{suggestion(key, keys or ())}",
                 reader=reader,
             )
-        elif not key and field.type in ("address", "location", "group", "multichoice", "file"):
+        elif not key and not fieldtypes.registry[field.type].single_value:
             self.error(
                 (*path, "by"),
                 f"a routing rule needs a single value; {name!r} is a "

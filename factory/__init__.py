@@ -32,6 +32,10 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _local_secret_key(app)
 
+    import renderers
+
+    renderers.registry.load_entry_points()  # plug-in field types, and their widgets
+
     from . import extensions, helpers, services
 
     extensions.init_app(app)

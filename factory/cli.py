@@ -16,6 +16,12 @@ from definitions.catalogue import check_paths
 @click.version_option(package_name="guichet")
 def main() -> None:
     """Guichet: online procedures for local authorities, described in YAML."""
+    from definitions import fieldtypes
+
+    try:
+        fieldtypes.load_entry_points()  # plug-in field types, before any file is read
+    except fieldtypes.FieldTypeError as error:
+        raise click.ClickException(str(error)) from error
 
 
 site_option = click.option(

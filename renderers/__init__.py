@@ -93,11 +93,13 @@ path. Msgids are stable; a test checks that each one has its French text.
 
 Field types
 -----------
-``registry`` holds a class per type of the format (renderers/fields/, one module per
-family); ``default_registry()`` makes a fresh one; ``Registry.register(cls)`` adds a
-:class:`renderers.fields.FieldType` subclass (a duplicate name raises
-:class:`DuplicateFieldType` naming both classes); ``Registry.load_entry_points()`` reads
-the ``guichet.field_types`` group. Pass ``registry=`` to ``page_form``.
+``registry`` holds a widget class per type of the format (renderers/fields/, one module per
+family), under the names of :data:`definitions.fieldtypes.registry`; a plug-in type's
+widget is the one its definition class names (``widget``). ``default_registry()`` makes a
+fresh one; ``Registry.register(cls)`` adds a :class:`renderers.fields.FieldType` subclass
+(a duplicate name raises :class:`DuplicateFieldType` naming both classes);
+``Registry.load_entry_points()`` loads the ``guichet.field_types`` group into the
+definitions registry. Pass ``registry=`` to ``page_form``.
 
 Package data: ``templates/renderers/*.html``, ``static/renderers/*``,
 ``translations/*.json`` must be listed under ``[tool.setuptools.package-data]``.

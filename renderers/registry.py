@@ -1,22 +1,26 @@
-"""The field-type registry: which class renders each ``type`` of the definition format.
+"""The widget registry: which class renders each ``type`` of the definition format.
 
-The built-in classes (one module per family under :mod:`renderers.fields`) fill
-:data:`registry`; an app may build its own :class:`Registry`, add classes (from entry points
-in ``create_app``, say) and pass it to :func:`renderers.page_form`. A type name registered
-twice is an error that names both classes.
+The types themselves are registered once, in :data:`definitions.fieldtypes.registry`; this
+one holds their widgets under the same names. The built-in widgets (one module per family
+under :mod:`renderers.fields`) fill :data:`registry`; a plug-in type names its widget in its
+definition class (``widget = MyWidget`` or ``"package.module:MyWidget"``), which every
+registry finds there. An app may build its own :class:`Registry`, add classes and pass it to
+:func:`renderers.page_form`. A type name registered twice is an error that names both
+classes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from importlib.metadata import entry_points
+from importlib import import_module
 
+from definitions import fieldtypes
 from definitions.model import Field
 
 from .errors import DuplicateFieldType, UnknownFieldType
 from .fields.base import FieldType
 
-ENTRY_POINT_GROUP = "guichet.field_types"
+ENTRY_POINT_GROUP = fieldtypes.ENTRY_POINT_GROUP
 
 
 class Registry:
@@ -37,16 +41,21 @@ class Registry:
         self._classes[cls.type] = cls
         return cls
 
-    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
-        """Register the classes that installed packages declare in ``group``."""
-        for point in entry_points(group=group):
-            self.register(point.load())
+    def load_entry_points(self) -> None:
+        """Load the types that installed packages declare in ``guichet.field_types`` into
+        the definitions registry, and check that this registry renders every type (a
+        plug-in whose widget is missing or broken stops the start, not a page)."""
+        fieldtypes.load_entry_points()
+        for name in fieldtypes.registry:
+            self[name]
 
     def __getitem__(self, name: str) -> type[FieldType]:
-        try:
-            return self._classes[name]
-        except KeyError:
-            raise UnknownFieldType(name, self._classes) from None
+        found = self._classes.get(name)
+        if found is None:
+            found = plugin_widget(name)
+        if found is None:
+            raise UnknownFieldType(name, self._classes)
+        return found
 
     def __contains__(self, name: object) -> bool:
         return name in self._classes
@@ -63,6 +72,27 @@ class Registry:
 
     def copy(self) -> Registry:
         return Registry(self._classes.values())
+
+
+def plugin_widget(name: str) -> type[FieldType] | None:
+    """The widget that the definition class of type ``name`` names, if any."""
+    kind = fieldtypes.registry.get(name)
+    widget = getattr(kind, "widget", None)
+    if isinstance(widget, str):
+        module, _, attribute = widget.partition(":")
+        try:
+            widget = getattr(import_module(module), attribute)
+        except (ImportError, AttributeError) as error:
+            raise fieldtypes.FieldTypeError(
+                f"the widget {kind.widget!r} of the field type {name!r} cannot be loaded: {error}"
+            ) from error
+    if widget is None:
+        return None
+    if not (isinstance(widget, type) and issubclass(widget, FieldType)) or widget.type != name:
+        raise fieldtypes.FieldTypeError(
+            f"the widget of the field type {name!r} is not a renderers FieldType named {name!r}"
+        )
+    return widget
 
 
 def default_registry() -> Registry:

@@ -128,7 +128,7 @@ class FieldView:
             return False
         if self.type == "file" and self.input.existing:
             return False
-        return self.type not in ("multichoice", "group", "info")
+        return self.kind.html_required
 
     @property
     def required_text(self) -> str:

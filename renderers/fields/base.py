@@ -317,6 +317,9 @@ class FieldType:
     keeps_answer_on_post: ClassVar[bool] = False
     #: Whether a WTForms field holds the value (``info`` has none).
     stores_value: ClassVar[bool] = True
+    #: Whether an unconditionally required field carries the HTML ``required`` attribute
+    #: (not for a set of checkboxes, a group or a text).
+    html_required: ClassVar[bool] = True
     #: The msgid shown when a required field is left empty.
     required_message: ClassVar[str] = "Fill in this field."
     #: The WTForms field class; subclasses may override :meth:`build` instead.

@@ -128,6 +128,7 @@ class ChoiceType(FieldType):
 class MultichoiceType(ChoiceType):
     type = "multichoice"
     macro = "checkboxes"
+    html_required = False
     fieldset = True
     required_message = "Choose at least one option."
     input_class = MultiChoiceInput

@@ -9,6 +9,7 @@ class InfoType(FieldType):
     type = "info"
     macro = "info"
     stores_value = False
+    html_required = False
 
     def build(self):
         return None

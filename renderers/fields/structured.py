@@ -349,6 +349,7 @@ class GroupInput(FieldList):
 class GroupType(FieldType):
     type = "group"
     macro = "group"
+    html_required = False
     fieldset = True
     required_message = "Add at least one item."
 
