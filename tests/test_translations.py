@@ -23,7 +23,7 @@ from factory import create_app
 from .conftest import EXAMPLES, ROOT
 
 #: The packages with a catalogue, and the fewest messages each holds.
-PACKAGES = {"factory": 100, "renderers": 300, "engine": 5}
+PACKAGES = {"factory": 100, "renderers": 300, "engine": 5, "definitions": 15}
 
 #: The extraction keywords of README.md's command, beyond Babel's defaults (which include
 #: N_ for msgids kept in data): the renderers' message(field, msgid), plural(field, one,
