@@ -12,6 +12,7 @@ from .model import Procedure
 from .procedures import WorkflowLibrary, read_procedure
 from .scenarios import TestSuite, read_tests
 from .site import Site, read_site
+from .texts import N_
 
 SITE_NAMES = ("guichet.yaml", "guichet.yml")
 
@@ -89,7 +90,7 @@ def check_paths(
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            result.problems.append(Problem(str(path), 1, 1, "no such file or folder"))
+            result.problems.append(Problem.of(str(path), 1, 1, N_("no such file or folder")))
             continue
         if _is_workflows(path):  # reusable workflows, checked on their own
             folder = path if path.is_dir() else path.parent
@@ -110,7 +111,7 @@ def check_paths(
                 continue
             if not file.is_file():
                 result.problems.append(
-                    Problem(str(file), 1, 1, "no procedure file beside these tests")
+                    Problem.of(str(file), 1, 1, N_("no procedure file beside these tests"))
                 )
                 continue
             result.files += 1

@@ -8,7 +8,10 @@ Exception tree::
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from .texts import N_, Count, render
 
 #: The most problems listed for one file; the others are counted in one last problem.
 MAX_PROBLEMS = 200
@@ -16,15 +19,37 @@ MAX_PROBLEMS = 200
 
 @dataclass(frozen=True, slots=True, order=True)
 class Problem:
-    """One thing wrong in a file, at a 1-based line and column."""
+    """One thing wrong in a file, at a 1-based line and column.
+
+    ``message`` is the English text. A problem made with :meth:`of` also keeps its msgid and
+    values, and :meth:`text` renders it in another language; two problems compare by their
+    place and English text only."""
 
     file: str
     line: int
     column: int
     message: str
+    msgid: str | None = field(default=None, compare=False)
+    params: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+
+    @classmethod
+    def of(cls, file: str, line: int, column: int, msgid: str, /, **params: Any) -> Problem:
+        """A problem whose message is ``msgid`` (marked with ``N_``) filled with ``params``."""
+        return cls(file, line, column, render(msgid, params), msgid, tuple(params.items()))
+
+    def text(self, catalogue=None) -> str:
+        """The message translated by ``catalogue`` (a gettext object, e.g.
+        :func:`definitions.texts.translations`); the English one without a msgid."""
+        if self.msgid is None or catalogue is None:
+            return self.message
+        return render(self.msgid, dict(self.params), catalogue)
+
+    def as_line(self, catalogue=None) -> str:
+        """``FILE:LINE:COLUMN: MESSAGE``, the message translated by ``catalogue``."""
+        return f"{self.file}:{self.line}:{self.column}: {self.text(catalogue)}"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        return self.as_line()
 
 
 class DefinitionError(Exception):
@@ -50,13 +75,13 @@ def capped(problems: Iterable[Problem], limit: int = MAX_PROBLEMS) -> list[Probl
         result += listed[:limit]
         if len(listed) > limit:
             rest, first = len(listed) - limit, listed[limit]
-            result.append(
-                Problem(
-                    file,
-                    first.line,
-                    first.column,
-                    f"and {rest:,} more problem{'s' if rest > 1 else ''} in this file, not "
-                    "listed; fix the ones above first",
+            msgid = (
+                N_("and %(count)s more problem in this file, not listed; fix the ones above first")
+                if rest == 1
+                else N_(
+                    "and %(count)s more problems in this file, not listed; fix the ones above "
+                    "first"
                 )
             )
+            result.append(Problem.of(file, first.line, first.column, msgid, count=Count(rest)))
     return result

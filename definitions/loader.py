@@ -18,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Problem
+from .texts import N_, Msgid
 
 try:  # the C parser, when PyYAML was built with libyaml
     _Base: type = yaml.CSafeLoader
@@ -62,7 +63,12 @@ _SCALARS = {
     _BOOL: _constructor.construct_yaml_bool,
     _NULL: lambda node: None,
 }
-_KIND = {_INT: "a number", _FLOAT: "a number", _BOOL: "a boolean", _NULL: "empty (null)"}
+_KIND = {
+    _INT: Msgid(N_("a number")),
+    _FLOAT: Msgid(N_("a number")),
+    _BOOL: Msgid(N_("a boolean")),
+    _NULL: Msgid(N_("empty (null)")),
+}
 
 
 def _where(node: Node) -> tuple[int, int]:
@@ -89,9 +95,10 @@ class Document:
             path = path[:-1]
         return self.positions.get((), (1, 1))
 
-    def problem(self, path: Path, message: str, *, key: bool = False) -> Problem:
+    def problem(self, path: Path, message: str, /, *, key: bool = False, **params) -> Problem:
+        """The problem at ``path``: ``message`` is English, or a msgid filled with ``params``."""
         line, column = self.where(path, key=key)
-        return Problem(self.file, line, column, message)
+        return Problem.of(self.file, line, column, message, **params)
 
 
 class _TooLarge(Exception):
@@ -115,9 +122,9 @@ class _Builder:
         self.built: set[int] = set()
         self.aliased = False  # whether a node was built twice (an alias)
 
-    def fail(self, node: Node, message: str) -> None:
+    def fail(self, node: Node, msgid: str, /, **params) -> None:
         line, column = _where(node)
-        self.problems.append(Problem(self.document.file, line, column, message))
+        self.problems.append(Problem.of(self.document.file, line, column, msgid, **params))
 
     def build(self, node: Node, path: Path) -> Any:
         self.budget -= 1
@@ -132,20 +139,25 @@ class _Builder:
         if isinstance(node, ScalarNode):
             convert = _SCALARS.get(tag)
             if convert is None:
-                self.fail(node, f"the YAML tag {tag!r} is not allowed here; remove it")
+                self.fail(node, N_("the YAML tag %(tag)r is not allowed here; remove it"), tag=tag)
                 return node.value
             try:
                 return convert(node)
             except ValueError:
-                self.fail(node, f"{node.value!r} is not a valid {tag.rsplit(':', 1)[-1]}")
+                self.fail(
+                    node,
+                    N_("%(value)r is not a valid %(kind)s"),
+                    value=node.value,
+                    kind=tag.rsplit(":", 1)[-1],
+                )
                 return node.value
         if len(path) >= MAX_DEPTH:
             raise _TooDeep(node)
         if id(node) in self.open:
-            self.fail(node, "this alias refers to itself; a YAML value cannot contain itself")
+            self.fail(node, N_("this alias refers to itself; a YAML value cannot contain itself"))
             return None
         if tag not in (_SEQ, _MAP):
-            self.fail(node, f"the YAML tag {tag!r} is not allowed here; remove it")
+            self.fail(node, N_("the YAML tag %(tag)r is not allowed here; remove it"), tag=tag)
         self.open.add(id(node))
         try:
             if isinstance(node, SequenceNode):
@@ -158,23 +170,29 @@ class _Builder:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                self.fail(key_node, "a key must be a plain name, not a list or a mapping")
+                self.fail(key_node, N_("a key must be a plain name, not a list or a mapping"))
                 continue
             if key_node.tag == _MERGE:
-                self.fail(key_node, "merge keys ('<<') are not supported; write the keys out")
+                self.fail(key_node, N_("merge keys ('<<') are not supported; write the keys out"))
                 continue
             if key_node.tag != _STR:
-                kind = _KIND.get(key_node.tag, "something other than a name")
                 self.fail(
                     key_node,
-                    f"the key {key_node.value!r} is read by YAML as {kind}; "
-                    f'put it in quotes: "{key_node.value}"',
+                    N_('the key %(key)r is read by YAML as %(kind)s; put it in quotes: "%(name)s"'),
+                    key=key_node.value,
+                    kind=_KIND.get(key_node.tag, Msgid(N_("something other than a name"))),
+                    name=key_node.value,
                 )
                 continue
             key = key_node.value
             if key in result:
                 line, column = self.document.key_positions[(*path, key)]
-                self.fail(key_node, f"duplicate key {key!r} (first given at line {line})")
+                self.fail(
+                    key_node,
+                    N_("duplicate key %(key)r (first given at line %(line)s)"),
+                    key=key,
+                    line=line,
+                )
                 continue
             self.document.key_positions[(*path, key)] = _where(key_node)
             result[key] = self.build(value_node, (*path, key))
@@ -197,7 +215,8 @@ def load(text: str | bytes, file: str = "<string>", *, max_nodes: int = MAX_NODE
         message = error.problem or error.context or "this is not valid YAML"
         if error.context and error.problem:
             message = f"{error.context}, {error.problem}"
-        return None, [Problem(file, line, column, f"invalid YAML: {message}")]
+        msgid = N_("invalid YAML: %(detail)s")
+        return None, [Problem.of(file, line, column, msgid, detail=message)]
     except yaml.reader.ReaderError as error:  # bad bytes or control characters
         line, column = _line_column(text, error.position)
         what = (
@@ -206,8 +225,13 @@ def load(text: str | bytes, file: str = "<string>", *, max_nodes: int = MAX_NODE
             else repr(error.character)
         )
         return None, [
-            Problem(
-                file, line, column, f"invalid YAML: unacceptable character {what}: {error.reason}"
+            Problem.of(
+                file,
+                line,
+                column,
+                N_("invalid YAML: unacceptable character %(character)s: %(reason)s"),
+                character=what,
+                reason=error.reason,
             )
         ]
     finally:
@@ -221,23 +245,30 @@ def load(text: str | bytes, file: str = "<string>", *, max_nodes: int = MAX_NODE
         document.data = builder.build(node, ())
     except _TooLarge as error:
         line, column = _where(error.node)
-        message = (
-            f"anchors and aliases expand this file beyond {max_nodes} values; "
-            "write the repeated parts out instead of nesting aliases"
+        msgid = (
+            N_(
+                "anchors and aliases expand this file beyond %(max)s values; "
+                "write the repeated parts out instead of nesting aliases"
+            )
             if error.aliased
-            else f"this file holds more than {max_nodes} values; a procedure needs far "
-            "fewer: remove what it does not use, or split it"
+            else N_(
+                "this file holds more than %(max)s values; a procedure needs far "
+                "fewer: remove what it does not use, or split it"
+            )
         )
-        return None, [Problem(file, line, column, message)]
+        return None, [Problem.of(file, line, column, msgid, max=max_nodes)]
     except _TooDeep as error:
         line, column = _where(error.node)
         return None, [
-            Problem(
+            Problem.of(
                 file,
                 line,
                 column,
-                f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; "
-                "a procedure never needs that many, write this part flatter",
+                N_(
+                    "lists and mappings are nested more than %(depth)s levels deep here; "
+                    "a procedure never needs that many, write this part flatter"
+                ),
+                depth=MAX_DEPTH,
             )
         ]
     return document, builder.problems
@@ -259,5 +290,7 @@ def load_file(path, display: str | None = None):
         with open(path, "rb") as stream:
             text = stream.read()
     except OSError as error:
-        return None, [Problem(name, 1, 1, f"cannot read the file: {error.strerror}")]
+        return None, [
+            Problem.of(name, 1, 1, N_("cannot read the file: %(reason)s"), reason=error.strerror)
+        ]
     return load(text, name)

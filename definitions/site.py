@@ -19,6 +19,7 @@ from .loader import Document, load_file
 from .model import Text
 from .reader import Reader, a_or_an
 from .schemas import structural_problems, suggestion
+from .texts import N_
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 
@@ -199,5 +200,6 @@ def load_site(path, environ: Mapping[str, str] | None = None) -> Site:
     if document is not None and not problems:
         site, problems = read_site(document, environ)
     if problems or site is None:
-        raise DefinitionError(problems or [Problem(str(path), 1, 1, "the site config is empty")])
+        empty = Problem.of(str(path), 1, 1, N_("the site config is empty"))
+        raise DefinitionError(problems or [empty])
     return site

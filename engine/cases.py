@@ -26,7 +26,7 @@ from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, InvalidValues, NotFound, Refused
 from .models import Account, Attachment, Case, CaseEvent, ProcedureVersion, ReferenceCounter
-from .notifications import notify, send
+from .notifications import notify_action, send
 from .workflow import Actor, CompiledProcedure, may_act
 
 
@@ -430,7 +430,7 @@ def run_actions(
     for action in actions:
         names = context(runtime, compiled, case, now, transition_values)
         if action.kind == "notify":
-            notify(session, runtime, compiled, case, action.target, action, names, now)
+            notify_action(session, runtime, compiled, case, action, names, now)
         elif action.kind == "send":
             send(session, runtime, compiled, case, action.target, now)
         else:

@@ -7,11 +7,12 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from . import texts
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Refused
 from .models import Case, Message, Reminder, Satisfaction
-from .notifications import notify
+from .notifications import notify_text, site_language
 from .workflow import Actor
 
 #: A citizen may remind the agents once in this period.
@@ -48,18 +49,8 @@ def post_message(
     )
     session.add(message)
     compiled = runtime.catalogue.compiled(session, case.version_id)
-    notify(
-        session,
-        runtime,
-        compiled,
-        case,
-        audience,
-        None,
-        {},
-        now,
-        subject=f"{case.reference} : nouveau message",
-        body=body,
-    )
+    subject = texts.new_message(site_language(runtime), case.reference)
+    notify_text(session, runtime, compiled, case, audience, now, subject=subject, body=body)
     session.flush()
     return message
 
@@ -81,17 +72,16 @@ def remind(
     reminder = Reminder(case_id=case.id, created_at=now, comment=comment.strip()[:1000])
     session.add(reminder)
     compiled = runtime.catalogue.compiled(session, case.version_id)
-    notify(
+    subject, no_comment = texts.citizen_reminder(site_language(runtime), case.reference)
+    notify_text(
         session,
         runtime,
         compiled,
         case,
         "agents",
-        None,
-        {},
         now,
-        subject=f"Relance de l'usager : {case.reference}",
-        body=reminder.comment or f"L'usager relance la demande {case.reference}.",
+        subject=subject,
+        body=reminder.comment or no_comment,
     )
     session.flush()
     return reminder

@@ -53,28 +53,45 @@ def agent_emails(session: Session, runtime: Runtime, department: str | None) -> 
     )
 
 
-def notify(
+def site_language(runtime: Runtime) -> str:
+    """The language the engine writes in: the site's first (French without a site)."""
+    return runtime.site.languages[0] if runtime.site else "fr"
+
+
+def notify_action(
+    session: Session,
+    runtime: Runtime,
+    compiled: CompiledProcedure,
+    case: Case,
+    action: Action,
+    names: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    """A ``notify`` action of the workflow: its subject and body rendered with ``names``
+    in the site's language, told to the action's target (the citizen or the agents)."""
+    language = site_language(runtime)
+    subject = action.subject.render(names, language) if action.subject is not None else None
+    body = action.body.render(names, language) if action.body is not None else ""
+    notify_text(session, runtime, compiled, case, action.target, now, subject=subject, body=body)
+
+
+def notify_text(
     session: Session,
     runtime: Runtime,
     compiled: CompiledProcedure,
     case: Case,
     audience: str,
-    action: Action | None,
-    names: dict[str, Any],
     now: dt.datetime,
     *,
-    subject: str | None = None,
-    body: str | None = None,
+    subject: str | None,
+    body: str,
 ) -> None:
-    """Tell the citizen or the agents of the case's department."""
-    language = runtime.site.languages[0] if runtime.site else "fr"
-    title = compiled.procedure.title.get(language)
-    if action is not None and action.subject is not None:
-        subject = action.subject.render(names, language)
-    if action is not None and action.body is not None:
-        body = action.body.render(names, language)
-    subject = subject or f"{title} — {case.reference}"
-    body = body or ""
+    """Tell the citizen or the agents of the case's department a text written already
+    (a receipt, a reminder, a message); without a subject, the procedure's title and the
+    case's reference."""
+    if not subject:
+        title = compiled.procedure.title.get(site_language(runtime))
+        subject = f"{title} — {case.reference}"
     session.add(
         Notification(
             case_id=case.id,

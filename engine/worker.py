@@ -17,12 +17,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import cases, drafts, rollups
+from . import cases, drafts, rollups, texts
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, EngineError, Refused
 from .models import Case, OutboxMessage, Timer
-from .notifications import notify
+from .notifications import notify_text, site_language
 from .outbox import Delivery, DeliveryFailed, backoff, claim
 from .workflow import Actor
 
@@ -125,36 +125,18 @@ class Worker:
         if timer.kind in ("fire", "clock_expiry"):
             cases.fire(session, self.runtime, case, timer.transition, Actor.timer(), self.clock)
             return
-        names = cases.context(self.runtime, compiled, case, now)
         audience = timer.audience or "agents"
+        language = site_language(self.runtime)
         if timer.kind == "clock_alert":
             expires = self.runtime.calendar.local(case.clock_expires_at).date().isoformat()
-            notify(
-                session,
-                self.runtime,
-                compiled,
-                case,
-                "agents",
-                None,
-                names,
-                now,
-                subject=f"{case.reference}: le délai légal expire le {expires}",
-                body=f"Sans décision, le délai légal de la demande {case.reference} expire "
-                f"le {expires}.",
+            subject, body = texts.clock_alert(language, case.reference, expires)
+            notify_text(
+                session, self.runtime, compiled, case, "agents", now, subject=subject, body=body
             )
         else:
-            notify(
-                session,
-                self.runtime,
-                compiled,
-                case,
-                audience,
-                None,
-                names,
-                now,
-                subject=f"Rappel : {case.reference}",
-                body=f"La demande {case.reference} attend une action depuis "
-                f"{timer.created_at:%d/%m/%Y}.",
+            subject, body = texts.deadline_reminder(language, case.reference, timer.created_at)
+            notify_text(
+                session, self.runtime, compiled, case, audience, now, subject=subject, body=body
             )
 
     def _alert_is_current(self, compiled, case: Case, timer: Timer) -> bool:

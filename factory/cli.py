@@ -10,6 +10,7 @@ import click
 
 from definitions import schemas
 from definitions.catalogue import check_paths
+from definitions.texts import translations
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,7 +42,7 @@ def check(paths: tuple[str, ...], site: str | None) -> None:
     """
     result = check_paths(paths, site, connector_schemas=connector_schemas())
     for problem in result.problems:
-        click.echo(str(problem))
+        click.echo(problem.as_line(translations()))
     if result.problems:
         count = len(result.problems)
         click.echo(f"{count} problem{'s' if count > 1 else ''} found.", err=True)
@@ -68,7 +69,7 @@ def graph(procedure_file: str, site: str | None, language: str) -> None:
     result = check_paths([procedure_file], site, with_tests=False)
     if not result.procedures:
         for problem in result.problems:
-            click.echo(str(problem), err=True)
+            click.echo(problem.as_line(translations()), err=True)
         sys.exit(1)
     click.echo(mermaid(result.procedures[0], language), nl=False)
 
@@ -86,7 +87,7 @@ def test_command(paths: tuple[str, ...], site: str | None) -> None:
     problems, results = run_paths(paths, site)
     if problems:
         for problem in problems:
-            click.echo(str(problem))
+            click.echo(problem.as_line(translations()))
         click.echo(f"{len(problems)} problems found: the tests did not run.", err=True)
         sys.exit(1)
     for result in results:
@@ -116,7 +117,7 @@ def schema(kind: str, output: str | None, payload_of: str | None) -> None:
         result = check_paths([payload_of], with_tests=False)
         if not result.procedures:
             for problem in result.problems:
-                click.echo(str(problem), err=True)
+                click.echo(problem.as_line(translations()), err=True)
             sys.exit(1)
         document = payload_schema(result.procedures[0])
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -162,7 +163,7 @@ def load_runtime(site_path: str | None):
         site, problems = load_site_file(site_path, connector_schemas=connector_schemas())
         if problems:
             for problem in problems:
-                click.echo(str(problem), err=True)
+                click.echo(problem.as_line(translations()), err=True)
             sys.exit(1)
     return Runtime(site=site)
 

@@ -35,7 +35,7 @@ from engine import cases
 from engine.drafts import remove_files
 from engine.errors import Conflict, EngineError, InvalidValues, Refused
 from engine.models import Account, Attachment, Case
-from engine.notifications import notify
+from engine.notifications import notify_text
 from engine.workflow import Actor
 
 from . import uploads
@@ -619,14 +619,12 @@ def send_receipt(case: Case) -> None:
                 link=url_for("space.tracking", token=case.tracking_token, _external=True),
             )
         )
-    notify(
+    notify_text(
         db(),
         state.runtime,
         compiled,
         case,
         "citizen",
-        None,
-        {},
         state.clock.now(),
         subject=_("Acknowledgement of receipt: %(title)s", title=text(procedure.title)),
         body="\n\n".join(lines),

@@ -13,11 +13,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
+from definitions import texts as definition_texts
+
 from .services import db, services
 
 
 def current_language() -> str:
     return str(get_locale() or "fr")
+
+
+def problem_text(problem) -> str:
+    """A checker's problem in the current language."""
+    return problem.text(definition_texts.translations(current_language()))
 
 
 def text(value, language: str | None = None) -> str:
@@ -195,6 +202,7 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
         authority_name=authority_name,
         text=text,
+        problem_text=problem_text,
         format_date=format_day,
         format_datetime=format_moment,
     )

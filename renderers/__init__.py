@@ -86,10 +86,12 @@ on load), ``fields.css`` (the few rules the markup needs, ``guichet-`` classes).
 Translations
 ------------
 Every message is an English msgid translated at run time by the form's translations.
-``renderers/translations/messages_fr.json`` is the French catalog ``{msgid: french}``
-(country names included); merge it into the app's catalogs, or use
-``renderers.i18n.load_translations("fr")``; ``renderers.i18n.catalog_path("fr")`` is its
-path. Msgids are stable; a test checks that each one has its French text.
+``renderers/translations/fr/LC_MESSAGES/messages.po`` is the French gettext catalogue
+(country names included), compiled to ``messages.mo`` beside it and extracted with the
+application's command (README.md, "Translations"); ``renderers.i18n.load_translations("fr")``
+reads it, ``renderers.i18n.catalog_path("fr")`` is the ``.po``. A msgid kept in data (a
+class attribute, a dict) is marked with ``renderers.i18n.N_``. Msgids are stable; a test
+checks that each one has its French text.
 
 Field types
 -----------
@@ -102,7 +104,7 @@ fresh one; ``Registry.register(cls)`` adds a :class:`renderers.fields.FieldType`
 definitions registry. Pass ``registry=`` to ``page_form``.
 
 Package data: ``templates/renderers/*.html``, ``static/renderers/*``,
-``translations/*.json`` must be listed under ``[tool.setuptools.package-data]``.
+``translations/**/*.po``/``*.mo`` must be listed under ``[tool.setuptools.package-data]``.
 """
 
 from pathlib import Path as _Path

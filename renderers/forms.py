@@ -28,9 +28,19 @@ from definitions.model import Field, Page, Procedure, Transition
 
 from .conditions import names_read, to_client, to_json
 from .fields.base import FieldType, SubForm, clear_errors, condition_holds
+from .i18n import N_
 from .registry import Registry
 from .registry import registry as default_registry
 from .views import ACTION, ErrorItem, FieldView, ItemView, Visibility
+
+#: What WTForms' and Flask-WTF's CSRF fields say, translated by the form's translations
+#: when the app turns CSRF on.
+CSRF_MESSAGES = (
+    N_("CSRF failed."),
+    N_("CSRF token expired."),
+    N_("CSRF token missing."),
+    N_("Invalid CSRF Token."),
+)
 
 
 @dataclass(frozen=True)

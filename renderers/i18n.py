@@ -1,21 +1,30 @@
 """Translations of what this package writes, and how numbers, dates and sizes read.
 
 Every sentence the renderers show goes through a translations object with ``gettext`` and
-``ngettext`` (the WTForms protocol; Flask-Babel's and Babel's objects fit), with English
-msgids. The French catalog ships as ``translations/messages_fr.json`` ({msgid: french});
-:func:`load_translations` turns such a file into a translations object, for apps that do
-not merge it into their own gettext catalogs.
+``ngettext`` (the WTForms protocol; Flask-Babel's, Babel's and the standard library's
+objects fit), with English msgids. The French catalogue is a gettext catalogue like the
+application's: ``translations/fr/LC_MESSAGES/messages.po``, compiled to ``messages.mo``
+beside it, extracted with the same command (README.md, "Translations").
+:func:`load_translations` reads the compiled catalogue with the standard library's
+:mod:`gettext`: no Flask and no Babel at run time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import gettext as _gettext
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
 TRANSLATIONS_FOLDER = Path(__file__).parent / "translations"
+DOMAIN = "messages"
+
+
+def N_(message: str) -> str:
+    """Marks a msgid kept in data (a class attribute, a dict) for extraction; translated
+    where it is shown."""
+    return message
 
 
 class Translations(Protocol):
@@ -25,7 +34,7 @@ class Translations(Protocol):
 
 
 class English:
-    """The msgids themselves: what is shown when no catalog is given."""
+    """The msgids themselves: what is shown when no catalogue is given."""
 
     language = "en"
 
@@ -38,43 +47,19 @@ class English:
 
 ENGLISH = English()
 
-#: Whether ``n`` takes the plural form, by language (French: 0 and 1 are singular).
-_PLURAL_RULES = {"fr": lambda n: n > 1}
-
-
-class CatalogTranslations:
-    """Translations read from a ``{msgid: translation}`` mapping.
-
-    A plural message is two entries: its singular msgid and its plural msgid, each mapped
-    to the translated form; the language's own rule picks which one applies.
-    """
-
-    def __init__(self, catalog: dict[str, str], language: str):
-        self.catalog = dict(catalog)
-        self.language = language
-        self._plural = _PLURAL_RULES.get(language, lambda n: n != 1)
-
-    def gettext(self, string: str) -> str:
-        return self.catalog.get(string) or string
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        if self._plural(n):
-            return self.catalog.get(plural) or plural
-        return self.catalog.get(singular) or singular
-
 
 @cache
 def load_translations(language: str) -> Translations:
-    """The shipped catalog of ``language`` (``fr``), or the English msgids when none ships."""
-    path = TRANSLATIONS_FOLDER / f"messages_{language}.json"
-    if not path.is_file():
+    """The shipped catalogue of ``language`` (``fr``), or the English msgids when none ships."""
+    try:
+        return _gettext.translation(DOMAIN, TRANSLATIONS_FOLDER, [language])
+    except OSError:
         return ENGLISH
-    return CatalogTranslations(json.loads(path.read_text("utf-8")), language)
 
 
 def catalog_path(language: str = "fr") -> Path:
-    """Where the catalog of ``language`` is, for apps that merge it into their own."""
-    return TRANSLATIONS_FOLDER / f"messages_{language}.json"
+    """Where the catalogue (.po) of ``language`` is."""
+    return TRANSLATIONS_FOLDER / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 # -- how values read in messages --------------------------------------------------------

@@ -166,7 +166,7 @@ def test_a_broken_yaml_shows_its_problems_by_line_and_publishes_nothing(app, adm
         NEW_VERSION,
         data={"csrf_token": csrf(admin, NEW_VERSION), "source": "procedure: [a\n  b: c"},
     )
-    assert invalid.status_code == 422 and "invalid YAML" in invalid.get_data(as_text=True)
+    assert invalid.status_code == 422 and "YAML invalide\u00a0:" in invalid.get_data(as_text=True)
     with session_of(app) as session:
         assert session.scalars(
             sa.select(ProcedureVersion.version).where(ProcedureVersion.slug == "acte-naissance")
@@ -391,8 +391,8 @@ def test_deep_nesting_is_shown_at_its_line_not_a_server_error(app, admin):
         response = check(admin, deep)
         assert response.status_code == 422
         page = response.get_data(as_text=True)
-        assert f'href="#line-{line}">{line}:{7 + MAX_DEPTH}: lists and mappings are nested' in page
-        assert f"more than {MAX_DEPTH} levels deep" in page
+        assert f'href="#line-{line}">{line}:{7 + MAX_DEPTH}: les listes et les' in page
+        assert f"plus de {MAX_DEPTH} niveaux ici" in page
 
 
 def test_a_source_over_the_size_bound_is_refused_unchecked(app, admin):
@@ -455,8 +455,8 @@ def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app,
     # past the values a procedure may hold here, nothing more is read
     line = first + console.MAX_VALUES - (source_values := values_of(source))
     assert (
-        f"{line}:13: this file holds more than {console.MAX_VALUES} values; a procedure needs "
-        "far fewer" in page
+        f"{line}:13: ce fichier contient plus de {console.MAX_VALUES} valeurs\u00a0; une "
+        "démarche en demande bien moins" in page
     )
     # with more room, the 50,000 unknown keys: the first of them listed, the rest counted
     console.MAX_VALUES = 100_000
@@ -471,7 +471,8 @@ def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app,
     last = first + MAX_PROBLEMS - 1
     assert f"{last}:1: unknown key &#39;extra{MAX_PROBLEMS - 1}&#39; here" in page
     assert f"unknown key &#39;extra{MAX_PROBLEMS}&#39;" not in page
-    assert f"and {50_000 - MAX_PROBLEMS:,} more problems in this file, not listed" in page
+    rest = f"{50_000 - MAX_PROBLEMS:,}".replace(",", "\u202f")
+    assert f"et {rest} autres problèmes dans ce fichier, non listés" in page
     assert page.count('<li id="line-') < 2_000  # only the lines around the problems
     assert source_values < 1_000
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from babel.messages.pofile import read_po
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from definitions.fieldtypes import TYPES
@@ -1073,7 +1074,7 @@ def test_every_page_of_every_example_renders(environment, path, translations):
 # -- translations and layering ----------------------------------------------------------------
 
 #: Calls whose string arguments are msgids, and names of dicts whose values are msgids.
-_TRANSLATED_CALLS = {"gettext", "ngettext", "message", "plural", "Parsed", "Check"}
+_TRANSLATED_CALLS = {"gettext", "ngettext", "message", "plural", "Parsed", "Check", "N_"}
 _MSGID_DICTS = {"missing", "_LOCATION_MESSAGES", "_FAMILIES"}
 
 
@@ -1099,7 +1100,7 @@ def _msgids() -> set[str]:
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 names = {getattr(t, "id", None) for t in targets}
-                if "required_message" in names:
+                if "required_message" in names and isinstance(node.value, ast.Constant):
                     found.add(node.value.value)
                 if names & _MSGID_DICTS:
                     for value in ast.walk(node.value):
@@ -1117,7 +1118,14 @@ def _msgids() -> set[str]:
 
 
 def test_every_message_has_a_french_translation():
-    catalog = json.loads(catalog_path("fr").read_text("utf-8"))
+    with catalog_path("fr").open("rb") as stream:
+        po = read_po(stream, locale="fr")
+    catalog = {}
+    for entry in po:
+        if entry.id and entry.pluralizable:
+            catalog.update(zip(entry.id, entry.string, strict=True))
+        elif entry.id:
+            catalog[entry.id] = entry.string
     msgids = _msgids()
     assert len(msgids) > 80
     missing = sorted(m for m in msgids if m not in catalog)

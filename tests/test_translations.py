@@ -1,8 +1,9 @@
-"""The portal's French catalogue: complete, compiled, up to date, and used by the application.
+"""The French catalogues: complete, compiled, up to date, and used by the application.
 
-The catalogue is factory/translations/fr/LC_MESSAGES/messages.po (English msgids); the .mo
-beside it is what the application loads. How to extract, update and compile: README.md,
-"Translations".
+One gettext catalogue per package that writes what people read, each
+PACKAGE/translations/fr/LC_MESSAGES/messages.po (English msgids), extracted with the same
+babel.cfg and keywords; the .mo beside it is what the package loads. How to extract, update
+and compile: README.md, "Translations".
 """
 
 from __future__ import annotations
@@ -21,9 +22,25 @@ from factory import create_app
 
 from .conftest import EXAMPLES, ROOT
 
-TRANSLATIONS = ROOT / "factory" / "translations"
-PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
-MO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.mo"
+#: The packages with a catalogue, and the fewest messages each holds.
+PACKAGES = {"factory": 100, "renderers": 300, "engine": 5, "definitions": 15}
+
+#: The extraction keywords of README.md's command, beyond Babel's defaults (which include
+#: N_ for msgids kept in data): the renderers' message(field, msgid), plural(field, one,
+#: many, n), Parsed(msgid), Check(predicate, msgid) and Part(name, label).
+KEYWORDS = {
+    "_l": None,
+    "lazy_gettext": None,
+    "message": (2,),
+    "plural": (2, 3),
+    "Parsed": None,
+    "Check": (2,),
+    "Part": (2,),
+}
+
+
+def po_path(package: str):
+    return ROOT / package / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 
 #: %(name)s, %(num)d... and the bare %s, %d of printf.
 PLACEHOLDER = re.compile(r"%(?:\([A-Za-z_]\w*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
@@ -33,9 +50,14 @@ def placeholders(text: str) -> list[str]:
     return sorted(PLACEHOLDER.findall(text))
 
 
+@pytest.fixture(scope="module", params=sorted(PACKAGES))
+def package(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def catalog():
-    with PO.open("rb") as stream:
+def catalog(package):
+    with po_path(package).open("rb") as stream:
         return read_po(stream, locale="fr")
 
 
@@ -55,11 +77,11 @@ def forms(message) -> list[tuple[str, str]]:
 # -- (a) the .po is complete and sound --------------------------------------------------------
 
 
-def test_the_catalogue_is_french_with_french_plural_forms(catalog):
+def test_the_catalogue_is_french_with_french_plural_forms(catalog, package):
     assert str(catalog.locale) == "fr"
     assert catalog.num_plurals == 2
     assert catalog.plural_expr.replace(" ", "") in ("(n>1)", "n>1")
-    assert len(messages(catalog)) > 100
+    assert len(messages(catalog)) > PACKAGES[package]
 
 
 def test_every_message_is_translated_and_none_is_fuzzy(catalog):
@@ -108,15 +130,15 @@ def test_french_typography_before_the_colon(catalog):
     assert glued == []
 
 
-def test_the_catalogue_matches_the_sources(catalog):
-    """Every string marked in factory/ (code and templates) is in the catalogue, and the
+def test_the_catalogue_matches_the_sources(catalog, package):
+    """Every string marked in the package (code and templates) is in its catalogue, and the
     catalogue holds nothing the sources no longer use: extract, update, translate, compile."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as stream:
         method_map, options_map = parse_mapping_cfg(stream)
-    keywords = dict(DEFAULT_KEYWORDS, _l=None, lazy_gettext=None)
+    keywords = dict(DEFAULT_KEYWORDS, **KEYWORDS)
     extracted = set()
     for _filename, _lineno, message, _comments, context in extract_from_dir(
-        str(ROOT / "factory"), method_map, options_map, keywords=keywords
+        str(ROOT / package), method_map, options_map, keywords=keywords
     ):
         extracted.add((message if isinstance(message, str) else tuple(message), context))
     in_catalogue = {
@@ -130,15 +152,16 @@ def test_the_catalogue_matches_the_sources(catalog):
 # -- (b) the .mo is the compiled .po ------------------------------------------------------------
 
 
-def test_the_compiled_catalogue_is_up_to_date(catalog):
-    assert MO.exists(), "the .mo is missing: pybabel compile -d factory/translations"
+def test_the_compiled_catalogue_is_up_to_date(catalog, package):
+    mo = po_path(package).with_suffix(".mo")
+    assert mo.exists(), f"the .mo is missing: pybabel compile -d {package}/translations"
     expected = io.BytesIO()
     write_mo(expected, catalog)
     expected.seek(0)
     compiled = gettext.GNUTranslations(expected)._catalog
-    with MO.open("rb") as stream:
+    with mo.open("rb") as stream:
         on_disk = gettext.GNUTranslations(stream)._catalog
-    advice = "the .mo is older than the .po: pybabel compile -d factory/translations"
+    advice = f"the .mo is older than the .po: pybabel compile -d {package}/translations"
     assert {k: v for k, v in on_disk.items() if k != ""} == {
         k: v for k, v in compiled.items() if k != ""
     }, advice

@@ -29,7 +29,7 @@ from wtforms.validators import StopValidation
 from definitions import fieldtypes
 from definitions.model import Field, Text
 
-from ..i18n import ENGLISH, format_number, language_of
+from ..i18n import ENGLISH, N_, format_number, language_of
 
 TEMPLATE = "renderers/fields.html"
 
@@ -321,7 +321,7 @@ class FieldType:
     #: (not for a set of checkboxes, a group or a text).
     html_required: ClassVar[bool] = True
     #: The msgid shown when a required field is left empty.
-    required_message: ClassVar[str] = "Fill in this field."
+    required_message: ClassVar[str] = N_("Fill in this field.")
     #: The WTForms field class; subclasses may override :meth:`build` instead.
     input_class: ClassVar[type[WTField] | None] = None
 

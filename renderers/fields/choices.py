@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtforms.fields import Field as WTField
 from wtforms.validators import StopValidation
 
+from ..i18n import N_
 from .base import FieldType, message, plural
 
 #: ``choice`` shows radios up to this many options when the definition names no widget.
@@ -90,7 +91,7 @@ class ItemCount:
 
 class ChoiceType(FieldType):
     type = "choice"
-    required_message = "Choose an option."
+    required_message = N_("Choose an option.")
     client_readable = True
     input_class = ChoiceInput
 
@@ -130,7 +131,7 @@ class MultichoiceType(ChoiceType):
     macro = "checkboxes"
     html_required = False
     fieldset = True
-    required_message = "Choose at least one option."
+    required_message = N_("Choose at least one option.")
     input_class = MultiChoiceInput
 
     @property
@@ -161,7 +162,7 @@ class BooleanType(FieldType):
     type = "boolean"
     macro = "checkbox"
     input_type = "checkbox"
-    required_message = "Tick this box to continue."
+    required_message = N_("Tick this box to continue.")
     client_readable = True
     input_class = BooleanInput
 

@@ -17,7 +17,7 @@ from wtforms.validators import StopValidation
 
 from definitions import fieldtypes
 
-from ..i18n import format_date
+from ..i18n import N_, format_date
 from .base import FieldType, Parsed, field_language, message
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -117,7 +117,7 @@ class DateBounds:
 class DateType(FieldType):
     type = "date"
     input_type = "date"
-    required_message = "Enter a date."
+    required_message = N_("Enter a date.")
     client_readable = True
     input_class = DateInput
 

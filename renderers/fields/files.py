@@ -22,7 +22,7 @@ import filetype
 from wtforms.fields import Field as WTField
 from wtforms.validators import StopValidation
 
-from ..i18n import format_size
+from ..i18n import N_, format_size
 from .base import FieldType, field_language, message
 
 #: How many leading bytes are read to recognise a file's type.
@@ -108,11 +108,11 @@ _LABELS = {
 }
 #: msgids naming a whole family (``image/*``).
 _FAMILIES = {
-    "image": "any image",
-    "audio": "any sound file",
-    "video": "any video",
-    "text": "any text file",
-    "application": "any document",
+    "image": N_("any image"),
+    "audio": N_("any sound file"),
+    "video": N_("any video"),
+    "text": N_("any text file"),
+    "application": N_("any document"),
 }
 _ALIASES = {
     "image/jpg": "image/jpeg",
@@ -371,7 +371,7 @@ class FileChecks:
             elif self.max_size is not None and size > self.max_size:
                 problem = message(
                     field,
-                    "The file is too large (%(size)s): the maximum is %(max)s.",
+                    N_("The file is too large (%(size)s): the maximum is %(max)s."),
                     size=format_size(size, gettext, language),
                     max=format_size(self.max_size, gettext, language),
                 )
@@ -388,7 +388,7 @@ class FileChecks:
             elif not accepts(self.accept, mime):
                 problem = message(
                     field,
-                    "The file type is not accepted: %(found)s; expected %(expected)s.",
+                    N_("The file type is not accepted: %(found)s; expected %(expected)s."),
                     found=type_label(mime, gettext) if mime else gettext("unknown type"),
                     expected=", ".join(type_label(m, gettext) for m in self.accept),
                 )
@@ -407,7 +407,7 @@ class FileType(FieldType):
     type = "file"
     macro = "file"
     input_type = "file"
-    required_message = "Choose a file."
+    required_message = N_("Choose a file.")
     keeps_answer_on_post = True
     input_class = UploadInput
 

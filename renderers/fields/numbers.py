@@ -11,7 +11,7 @@ import re
 
 from wtforms.fields import Field as WTField
 
-from ..i18n import format_number, language_of
+from ..i18n import N_, format_number, language_of
 from .base import FieldType, Parsed, Range
 
 _SEPARATORS = re.compile(r"[\s\u00a0\u202f']")
@@ -74,7 +74,7 @@ class NumberInput(WTField):
 class IntegerType(FieldType):
     type = "integer"
     default_inputmode = "numeric"
-    required_message = "Enter a number."
+    required_message = N_("Enter a number.")
     client_readable = True
     input_class = NumberInput
 

@@ -18,7 +18,7 @@ from wtforms.fields import FieldList, StringField
 from definitions.answers import expression_context
 
 from ..countries import COUNTRIES
-from ..i18n import format_number
+from ..i18n import N_, format_number
 from .base import (
     FieldType,
     SubForm,
@@ -68,9 +68,9 @@ class AddressInput(SubformField):
         if not any(values.values()) and not self.kind.field.required:
             return True
         missing = {
-            "street": "Enter the number and street.",
-            "postcode": "Enter the postcode.",
-            "city": "Enter the town or city.",
+            "street": N_("Enter the number and street."),
+            "postcode": N_("Enter the postcode."),
+            "city": N_("Enter the town or city."),
         }
         for name, msgid in missing.items():
             if not values[name]:
@@ -165,14 +165,14 @@ def _sort_key(name: str) -> str:
 
 _LOCATION_MESSAGES = {
     "lat": {
-        "invalid": "Enter the latitude as a decimal number, such as 47.59.",
-        "missing": "Enter the latitude.",
-        "range": "Enter a latitude between %(min)s and %(max)s.",
+        "invalid": N_("Enter the latitude as a decimal number, such as 47.59."),
+        "missing": N_("Enter the latitude."),
+        "range": N_("Enter a latitude between %(min)s and %(max)s."),
     },
     "lon": {
-        "invalid": "Enter the longitude as a decimal number, such as 1.33.",
-        "missing": "Enter the longitude.",
-        "range": "Enter a longitude between %(min)s and %(max)s.",
+        "invalid": N_("Enter the longitude as a decimal number, such as 1.33."),
+        "missing": N_("Enter the longitude."),
+        "range": N_("Enter a longitude between %(min)s and %(max)s."),
     },
 }
 
@@ -351,7 +351,7 @@ class GroupType(FieldType):
     macro = "group"
     html_required = False
     fieldset = True
-    required_message = "Add at least one item."
+    required_message = N_("Add at least one item.")
 
     def sub_kinds(self) -> dict[str, FieldType]:
         """The field types of the sub-fields, by id (``info`` ones included)."""

@@ -1,0 +1,39 @@
+"""The texts the engine writes itself come from its gettext catalogue, in the site's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from engine import texts
+from engine.notifications import site_language
+
+
+def test_the_engine_writes_french_from_its_catalogue():
+    assert texts.clock_alert("fr", "ODP-2026-000001", "2026-07-26") == (
+        "ODP-2026-000001: le délai légal expire le 2026-07-26",
+        "Sans décision, le délai légal de la demande ODP-2026-000001 expire le 2026-07-26.",
+    )
+    assert texts.deadline_reminder("fr", "AN-2026-000001", dt.datetime(2026, 3, 2, 9)) == (
+        "Rappel : AN-2026-000001",
+        "La demande AN-2026-000001 attend une action depuis 02/03/2026.",
+    )
+    assert texts.new_message("fr", "AN-2026-000001") == "AN-2026-000001 : nouveau message"
+    assert texts.citizen_reminder("fr", "AN-2026-000001") == (
+        "Relance de l'usager : AN-2026-000001",
+        "L'usager relance la demande AN-2026-000001.",
+    )
+
+
+def test_the_engine_writes_english_when_no_catalogue_ships_for_the_language():
+    assert texts.deadline_reminder("en", "AN-2026-000001", dt.datetime(2026, 3, 2, 9)) == (
+        "Reminder: AN-2026-000001",
+        "Request AN-2026-000001 has been waiting for an action since 02/03/2026.",
+    )
+    assert texts.new_message("de", "AN-2026-000001") == "AN-2026-000001: new message"
+
+
+def test_the_engine_writes_in_the_first_language_of_the_site():
+    assert site_language(SimpleNamespace(site=None)) == "fr"
+    english_first = SimpleNamespace(site=SimpleNamespace(languages=["en", "fr"]))
+    assert site_language(english_first) == "en"
