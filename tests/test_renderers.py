@@ -1219,3 +1219,24 @@ def test_csrf_when_the_app_turns_it_on(procedure, environment):
     assert [(i.anchor, i.message) for i in items] == [
         (None, "Votre session a expiré : rechargez la page et recommencez.")
     ]
+
+
+def test_one_set_of_design_tokens_serves_both_layers():
+    """Colours live in tokens.css only; the other stylesheets use its variables, and
+    every variable they use is defined there."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    tokens = (root / "renderers/static/renderers/tokens.css").read_text("utf-8")
+    defined = set(re.findall(r"(--[a-z0-9-]+)\s*:", tokens))
+    for sheet in (
+        "renderers/static/renderers/fields.css",
+        "factory/static/guichet.css",
+        "factory/static/console.css",
+    ):
+        css = re.sub(r"/\*.*?\*/", "", (root / sheet).read_text("utf-8"), flags=re.S)
+        assert not re.findall(r"#[0-9a-fA-F]{3,8}\b|rgba?\(", css), f"{sheet}: a colour of its own"
+        assert ":root" not in css, f"{sheet} defines tokens of its own"
+        used = set(re.findall(r"var\((--[a-z0-9-]+)", css))
+        assert used <= defined, f"{sheet}: {used - defined} not in tokens.css"
