@@ -14,12 +14,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .errors import DefinitionError, Problem
-from .loader import Document, load_file
+from .loader import Document
 from .model import Text
 from .reader import Reader, a_or_an
 from .schemas import structural_problems, suggestion
-from .texts import N_
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 
@@ -193,13 +191,3 @@ def _resolve_secrets(reader: Reader, path, value: Any, environ) -> Any:
     return value
 
 
-def load_site(path, environ: Mapping[str, str] | None = None) -> Site:
-    """Load and check a site config file, or raise :class:`DefinitionError`."""
-    document, problems = load_file(path)
-    site = None
-    if document is not None and not problems:
-        site, problems = read_site(document, environ)
-    if problems or site is None:
-        empty = Problem.of(str(path), 1, 1, N_("the site config is empty"))
-        raise DefinitionError(problems or [empty])
-    return site

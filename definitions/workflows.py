@@ -42,12 +42,6 @@ class WorkflowReader:
     def error(self, path, message: str, *, key: bool = False, reader: Reader | None = None):
         (reader or self.reader).error((*self.base, *path), message, key=key)
 
-    def state_path(self, state_id: str) -> tuple:
-        return ("states", self.states[state_id][0])
-
-    def transition_path(self, transition_id: str) -> tuple:
-        return ("transitions", self.transitions[transition_id][0])
-
     @property
     def roles(self) -> set[str]:
         """The roles this workflow's states and actors name."""

@@ -461,8 +461,3 @@ def optimistic():
         raise Conflict("someone else changed this case at the same time; reload it") from error
 
 
-def get_case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}")
-    return case

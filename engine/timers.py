@@ -145,5 +145,3 @@ def _run_clock(
             )
 
 
-def next_due(session: Session) -> dt.datetime | None:
-    return session.scalar(sa.select(sa.func.min(Timer.due_at)).where(Timer.status == "pending"))

@@ -49,10 +49,6 @@ class Part:
     options: bool = False  # a <select> of countries
 
 
-def _part_values(form) -> dict[str, Any]:
-    return {name: field.data for name, field in form._fields.items()}
-
-
 # -- address ----------------------------------------------------------------------------
 
 
