@@ -112,7 +112,6 @@ def test_the_sources_are_all_read():
     names = {module_name(path) for path in modules()}
     assert {"factory.portal.filing", "factory.backoffice.inbox", "factory.access"} <= names
     assert {blueprint_of(n) for n in names} >= {"portal", "backoffice", "console", "auth"}
-    assert "factory.portal.access" not in names
 
 
 @pytest.mark.parametrize(
