@@ -38,6 +38,11 @@ def load_types(found: Iterable[EntryPoint] | None = None) -> dict[str, type[Conn
     return types
 
 
+def settings_schemas() -> dict[str, dict]:
+    """The settings schema of every installed connector type, by type name."""
+    return {name: cls.settings_schema for name, cls in load_types().items()}
+
+
 def settings_problems(
     types: Mapping[str, type[Connector]], kind: str, settings: Mapping[str, Any]
 ) -> list[tuple[tuple, str]]:

@@ -1,4 +1,9 @@
-"""The Flask application: the citizen portal (and, later, the back office and the console).
+"""The Flask application: the citizen portal, the back office, the console, accounts.
+
+Each side is a sub-package registering its blueprints with their own templates (``portal``,
+``backoffice``, ``console``, ``auth``); none imports another. What several need lives in the
+modules beside this one (``access``, ``errors``, ``helpers``, ``services``...); the command
+line (``cli``) uses the application and is never imported by it.
 
 ``create_app()`` reads defaults, then ``GUICHET_*`` environment variables, then the site
 config; a test config replaces the last two. Nothing is created at import time.
@@ -44,18 +49,14 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
 
     from jinja2 import ChoiceLoader, PackageLoader
 
-    from . import auth, backoffice, console, dashboards, errors, filing, portal, security, space
+    from . import auth, backoffice, console, errors, portal, security
 
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("renderers", "templates")])
     security.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(portal.bp)
-    app.register_blueprint(filing.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(space.bp)
-    app.register_blueprint(backoffice.bp)
-    app.register_blueprint(dashboards.bp)
-    app.register_blueprint(console.bp)
+    for side in (portal, auth, backoffice, console):
+        for blueprint in side.blueprints:
+            app.register_blueprint(blueprint)
     import renderers
 
     app.register_blueprint(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from connectors.registry import settings_schemas
 from definitions import schemas
 from definitions.catalogue import check_paths
 from definitions.texts import translations
@@ -40,7 +41,7 @@ def check(paths: tuple[str, ...], site: str | None) -> None:
 
     Prints one FILE:LINE:COLUMN: MESSAGE per problem and exits 1 if there is any.
     """
-    result = check_paths(paths, site, connector_schemas=connector_schemas())
+    result = check_paths(paths, site, connector_schemas=settings_schemas())
     for problem in result.problems:
         click.echo(problem.as_line(translations()))
     if result.problems:
@@ -49,13 +50,6 @@ def check(paths: tuple[str, ...], site: str | None) -> None:
         sys.exit(1)
     count = len(result.procedures)
     click.echo(f"{count} procedure{'s' if count != 1 else ''} checked, no problem found.", err=True)
-
-
-def connector_schemas() -> dict:
-    """The settings schema of every installed connector type."""
-    from connectors.registry import load_types
-
-    return {name: cls.settings_schema for name, cls in load_types().items()}
 
 
 @main.command()
@@ -160,7 +154,7 @@ def load_runtime(site_path: str | None):
 
     site = None
     if site_path:
-        site, problems = load_site_file(site_path, connector_schemas=connector_schemas())
+        site, problems = load_site_file(site_path, connector_schemas=settings_schemas())
         if problems:
             for problem in problems:
                 click.echo(problem.as_line(translations()), err=True)

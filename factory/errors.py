@@ -1,11 +1,23 @@
-"""Error pages in the site's look, with a sentence that says what to do."""
+"""Errors as people read them: the error pages in the site's look, with a sentence that
+says what to do, and the one mapping of engine errors to HTTP statuses and French messages.
+
+A view that runs one engine operation calls :func:`attempt`: the operation, the commit, and
+on a refusal the rollback and the message, in one place.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask, flash, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from engine.errors import Conflict, EngineError, InvalidValues, NotFound, PublishError, Refused
+
+from .services import db
 
 MESSAGES = {
     400: (
@@ -31,7 +43,66 @@ MESSAGES = {
 }
 
 
+#: The HTTP status of each engine error a view lets through, most specific first.
+STATUS: dict[type[EngineError], int] = {
+    NotFound: 404,
+    InvalidValues: 422,
+    Refused: 409,
+    Conflict: 409,
+    PublishError: 422,
+    EngineError: 400,
+}
+
+#: A message for an engine error: a text, or a function of the error giving one.
+Message = Any
+Messages = Mapping[type[EngineError] | tuple[type[EngineError], ...], Message]
+
+
+def status_of(error: EngineError) -> int:
+    return next(code for kind, code in STATUS.items() if isinstance(error, kind))
+
+
+def message_for(error: EngineError, messages: Messages) -> str | None:
+    """The message ``messages`` gives for ``error`` (the first key it is an instance of)."""
+    for kind, message in messages.items():
+        if isinstance(error, kind):
+            return message(error) if callable(message) else str(message)
+    return None
+
+
+def attempt(
+    operation: Callable[[], Any],
+    messages: Messages,
+    *,
+    commit: Callable[[], None] | None = None,
+) -> EngineError | None:
+    """Run one engine operation and commit (``commit``, or the request's session).
+
+    On an engine error that ``messages`` names, roll back, flash its message and return the
+    error; any other error is rolled back and raised (:data:`STATUS` answers it). ``None``
+    when the operation is done and committed."""
+    session = db()
+    try:
+        operation()
+        (commit or session.commit)()
+    except EngineError as error:
+        session.rollback()
+        message = message_for(error, messages)
+        if message is None:
+            raise
+        flash(message, "error")
+        return error
+    return None
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(EngineError)
+    def _engine(error: EngineError):
+        db().rollback()
+        code = status_of(error)
+        title, advice = MESSAGES.get(code, MESSAGES[400])
+        return render_template("error.html", code=code, title=title, advice=advice), code
+
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_template(

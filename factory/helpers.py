@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from definitions import texts as definition_texts
+from definitions.model import Page, Procedure
 
 from .services import db, services
 
@@ -109,7 +110,22 @@ def download(attachment):
     return response
 
 
+def today():
+    """Today in the authority's time zone, by the application's clock."""
+    state = services()
+    return state.runtime.calendar.today(state.clock.now())
+
+
+def visible_pages(procedure: Procedure, answers: dict) -> list[Page]:
+    """The pages of ``procedure`` a filer sees, given the answers so far."""
+    from definitions.answers import expression_context
+
+    context = expression_context(procedure.fields, answers, today=today())
+    return [p for p in procedure.form.pages if p.when is None or p.when.holds(context)]
+
+
 # -- what comes from a request -------------------------------------------------------------------
+
 
 #: Ids are 32-bit integers in the database.
 MAX_ID = 2**31 - 1

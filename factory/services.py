@@ -46,13 +46,12 @@ def db() -> Session:
 
 
 def init_app(app: Flask) -> None:
+    from connectors.registry import settings_schemas
     from definitions.catalogue import load_site_file
-
-    from .cli import connector_schemas
 
     site = None
     if app.config.get("SITE"):
-        site, problems = load_site_file(app.config["SITE"], connector_schemas=connector_schemas())
+        site, problems = load_site_file(app.config["SITE"], connector_schemas=settings_schemas())
         if problems:
             raise RuntimeError("the site config has problems:\n" + "\n".join(map(str, problems)))
         site = absolute_folders(site)

@@ -1,14 +1,149 @@
-"""The layering rules of the design."""
+"""The layering rules of the design: who may import whom, read from the sources.
+
+Every module of the five packages is parsed (``ast``, imports inside functions included) and
+each import is checked against the matrix below. A new module is checked the day it is added;
+a new sub-package of ``factory/`` is a blueprint and follows the sibling rule at once.
+"""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("definitions", "engine", "renderers", "connectors", "factory")
 
-@pytest.mark.parametrize("package", ["definitions", "engine"])
+#: What each package may import of ours (itself aside).
+ALLOWED = {
+    "definitions": set(),
+    "engine": {"definitions"},
+    "renderers": {"definitions"},
+    "connectors": {"definitions", "engine"},
+    "factory": {"definitions", "engine", "renderers", "connectors"},
+}
+#: Packages that never import a web framework.
+NO_FLASK = ("definitions", "engine")
+WEB_FRAMEWORK = ("flask", "flask_babel", "flask_login", "flask_wtf", "flask_limiter", "werkzeug")
+#: The command line: the web layer never imports it.
+CLI = "factory.cli"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def is_module(name: str) -> bool:
+    base = ROOT.joinpath(*name.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def imported(path: Path) -> set[str]:
+    """Every module ``path`` imports, relative imports resolved, ``from X import Y`` read as
+    ``X.Y`` when Y is a module of ours."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                base = f"{base}.{node.module}" if node.module else base
+            else:
+                base = node.module or ""
+            for alias in node.names:
+                full = f"{base}.{alias.name}"
+                found.add(full if is_module(full) else base)
+    return found
+
+
+def modules() -> list[Path]:
+    return sorted(path for package in PACKAGES for path in (ROOT / package).rglob("*.py"))
+
+
+def blueprint_of(name: str) -> str | None:
+    """The factory sub-package (blueprint) a module belongs to, if any."""
+    parts = name.split(".")
+    if len(parts) >= 2 and parts[0] == "factory" and (ROOT / "factory" / parts[1]).is_dir():
+        if (ROOT / "factory" / parts[1] / "__init__.py").is_file():
+            return parts[1]
+    return None
+
+
+def broken_rules(name: str, imports: set[str]) -> list[str]:
+    """What is wrong with module ``name`` importing ``imports``, in plain words."""
+    package = name.split(".")[0]
+    broken = []
+    for target in sorted(imports):
+        top = target.split(".")[0]
+        if top in PACKAGES and top != package and top not in ALLOWED[package]:
+            broken.append(f"{name} imports {target}: {package} may not import {top}")
+        if package in NO_FLASK and top in WEB_FRAMEWORK:
+            broken.append(f"{name} imports {target}: {package} never imports the web layer")
+        if package == "factory" and name != CLI and (target == CLI or target.startswith(CLI + ".")):
+            broken.append(f"{name} imports {target}: the web layer never imports the CLI")
+        if package == "factory" and top == "factory":
+            mine, theirs = blueprint_of(name), blueprint_of(target)
+            if theirs is not None and mine is not None and mine != theirs:
+                broken.append(f"{name} imports {target}: a blueprint never imports a sibling")
+            if theirs is not None and mine is None and name not in ("factory", CLI):
+                broken.append(
+                    f"{name} imports {target}: what blueprints share lives below them, "
+                    "and never imports one of them"
+                )
+    return broken
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: module_name(p))
+def test_every_module_keeps_to_the_import_rules(path):
+    assert broken_rules(module_name(path), imported(path)) == []
+
+
+def test_the_sources_are_all_read():
+    names = {module_name(path) for path in modules()}
+    assert {"factory.portal.filing", "factory.backoffice.inbox", "factory.access"} <= names
+    assert {blueprint_of(n) for n in names} >= {"portal", "backoffice", "console", "auth"}
+
+
+@pytest.mark.parametrize(
+    ("name", "imports", "rule"),
+    [
+        ("definitions.model", {"engine.models"}, "definitions may not import engine"),
+        ("engine.cases", {"renderers"}, "engine may not import renderers"),
+        ("engine.cases", {"flask"}, "engine never imports the web layer"),
+        ("definitions.loader", {"werkzeug.utils"}, "definitions never imports the web layer"),
+        ("renderers.forms", {"engine.models"}, "renderers may not import engine"),
+        ("connectors.webhook", {"factory.services"}, "connectors may not import factory"),
+        ("factory.portal.filing", {"factory.backoffice.inbox"}, "never imports a sibling"),
+        ("factory.console.views", {"factory.backoffice"}, "never imports a sibling"),
+        ("factory.services", {"factory.cli"}, "the web layer never imports the CLI"),
+        ("factory.auth.views", {"factory.cli"}, "the web layer never imports the CLI"),
+        ("factory.access", {"factory.portal.space"}, "what blueprints share lives below them"),
+    ],
+)
+def test_a_broken_rule_is_named(name, imports, rule):
+    """The checker is not blind: each kind of forbidden import is reported."""
+    assert any(rule in line for line in broken_rules(name, imports))
+
+
+def test_relative_imports_are_resolved():
+    """``from .. import x`` and ``from .x import y`` are read as the modules they name."""
+    filing = ROOT / "factory" / "portal" / "filing.py"
+    found = imported(filing)
+    assert "factory.uploads" in found and "factory.access" in found
+    assert "factory.services" in found
+
+
+@pytest.mark.parametrize("package", NO_FLASK)
 def test_core_packages_do_not_import_flask(package):
     code = (
         "import sys, importlib, pkgutil\n"

@@ -344,7 +344,7 @@ def test_the_audit_log_is_filtered_and_paginated(app, admin):
     nobody = admin.get("/console/journal?account=a@example.org").get_data(as_text=True)
     assert "procedure.restore" not in nobody
     assert "procedure.restore" not in admin.get("/console/journal?case=1").get_data(as_text=True)
-    import factory.console as console
+    import factory.console.views as console
 
     console.PAGE_SIZE, size = 4, console.PAGE_SIZE
     try:
@@ -437,7 +437,7 @@ def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app,
     import time
 
     from definitions.errors import MAX_PROBLEMS
-    from factory import console
+    from factory.console import views as console
 
     source = source_of(app, "acte-naissance").replace("version: 1", "version: 2", 1)
     start = time.perf_counter()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from engine import cases
 from engine.models import Case, Rollup
 from engine.workflow import Actor
-from factory.dashboards import FIXED_COLUMNS, export_rows
+from factory.backoffice.dashboards import FIXED_COLUMNS, export_rows
 
 from . import test_backoffice
 from .engine_helpers import BIRTH_ANSWERS

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from definitions.catalogue import check_paths
-from factory.diagram import workflow_svg
+from factory.console.diagram import workflow_svg
 
 from .conftest import EXAMPLE_ENVIRON, EXAMPLES
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from connectors.registry import settings_schemas
 from definitions.catalogue import check_paths, load_site_file
 from definitions.errors import Problem
-from factory.cli import connector_schemas
 
 from .conftest import FIXTURES, expectations
 
@@ -36,7 +36,7 @@ def test_invalid_procedure(path: Path):
     if tests.exists():
         expected += expectations(tests)
     assert expected, f"{path.name} announces no '# expect:' line"
-    result = check_paths([path], SITE, environ=ENVIRON, connector_schemas=connector_schemas())
+    result = check_paths([path], SITE, environ=ENVIRON, connector_schemas=settings_schemas())
     found = [relative(p, INVALID) for p in result.problems]
     assert sorted(found) == sorted(set(expected))
 
@@ -45,7 +45,7 @@ def test_invalid_procedure(path: Path):
 def test_invalid_site(path: Path):
     expected = expectations(path)
     assert expected, f"{path.name} announces no '# expect:' line"
-    _, problems = load_site_file(path, ENVIRON, connector_schemas())
+    _, problems = load_site_file(path, ENVIRON, settings_schemas())
     found = [relative(p, path.parent) for p in problems]
     assert sorted(found) == sorted(expected)
     for problem in problems:

@@ -19,17 +19,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user, user_logged_out
 from flask_wtf import FlaskForm
-from limits import parse_many
 from wtforms import EmailField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from engine.outbox import enqueue
+from .. import accounts
+from ..extensions import limiter, login_manager
+from ..mail import send_mail
+from ..services import db, services
 
-from . import accounts
-from .extensions import limiter, login_manager
-from .services import db, services
-
-bp = Blueprint("auth", __name__)
+bp = Blueprint("auth", __name__, template_folder="templates")
 
 CONFIRM_LIFETIME = dt.timedelta(days=7)
 RESET_LIFETIME = dt.timedelta(hours=2)
@@ -86,7 +84,7 @@ def sign_in(account) -> None:
 
 def safe_next(target: str | None) -> str:
     """Only local paths: never redirect to another site after signing in."""
-    from .helpers import local_path
+    from ..helpers import local_path
 
     if local_path(target):
         return target
@@ -193,41 +191,6 @@ class PasswordForm(_OfAccount, FlaskForm):
     def validate_current(self, field) -> None:
         if not accounts.check_password(self.account, field.data or ""):
             raise ValidationError(_("This is not your current password."))
-
-
-def send_mail(to: str, subject: str, text: str) -> bool:
-    """A mail to one person, through the outbox (delivered after the commit); whether it is
-    sent. One address gets at most ``MAIL_RECIPIENT_RATE_LIMIT`` of them, whoever asks."""
-    state = services()
-    connector = state.runtime.mail_connector
-    if connector is None:
-        current_app.logger.warning("no e-mail connector: mail to %s not sent", to)
-        return False
-    if not _recipient_may_get_mail(to):
-        current_app.logger.warning("too many mails to one address: one not sent")
-        return False
-    enqueue(
-        db(),
-        case=None,
-        kind="notify",
-        connector=connector,
-        audience="citizen",
-        payload={"to": [to], "subject": subject, "text": text},
-        now=state.clock.now(),
-    )
-    return True
-
-
-def _recipient_may_get_mail(to: str) -> bool:
-    if not (limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True)):
-        return True
-    items = parse_many(current_app.config["MAIL_RECIPIENT_RATE_LIMIT"])
-    address = to.strip().lower()
-    if not all(limiter.limiter.test(item, "mail-recipient", address) for item in items):
-        return False
-    for item in items:
-        limiter.limiter.hit(item, "mail-recipient", address)
-    return True
 
 
 def _address_tried() -> str:

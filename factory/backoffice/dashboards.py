@@ -33,13 +33,13 @@ from markupsafe import Markup, escape
 from engine.models import Account, Case, ProcedureVersion, Rollup
 from engine.rollups import MARKER
 
-from .backoffice import staff_required
-from .helpers import text
-from .services import db, services
+from ..access import staff_required
+from ..helpers import text
+from ..services import db, services
 
 #: one blueprint for the dashboards (under /agents/tableaux-de-bord) and the export, which
 #: lives beside the inbox (/agents/export.csv)
-bp = Blueprint("dashboards", __name__, url_prefix="/agents")
+bp = Blueprint("dashboards", __name__, url_prefix="/agents", template_folder="templates")
 BOARDS = "/tableaux-de-bord"
 
 EXPORT_BATCH = 500

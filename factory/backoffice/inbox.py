@@ -7,7 +7,6 @@ Reading a case is written to the audit log.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -21,7 +20,6 @@ from engine.errors import Conflict, EngineError, InvalidValues, Refused
 from engine.models import (
     Account,
     Attachment,
-    AuditEvent,
     Case,
     CaseEvent,
     InternalNote,
@@ -32,54 +30,25 @@ from engine.models import (
 )
 from engine.workflow import may_act
 
-from . import uploads
-from .display import answer_rows
-from .helpers import current_language, download, int_arg, parse_int, text
-from .services import db, services
-from .translations import form_translations
+from .. import uploads
+from ..access import remember_draft, staff_case, staff_required
+from ..audit import audit
+from ..display import answer_rows
+from ..errors import attempt
+from ..helpers import current_language, download, int_arg, parse_int, text
+from ..services import db, services
+from ..translations import form_translations
 
-bp = Blueprint("backoffice", __name__, url_prefix="/agents")
+bp = Blueprint("backoffice", __name__, url_prefix="/agents", template_folder="templates")
 PAGE_SIZE = 50
 #: The furthest ahead the inbox looks for legal deadlines (``expiring``, in days).
 MAX_DAYS = 3660
-
-
-def staff_required(view):
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.path))
-        if not current_user.is_staff:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def audit(action: str, case: Case | None = None, **detail) -> None:
-    db().add(
-        AuditEvent(
-            at=services().clock.now(),
-            account_id=current_user.id,
-            action=action,
-            case_id=case.id if case else None,
-            detail=detail,
-        )
-    )
 
 
 def of_case(model, case_id: int, *where, order=None) -> list:
     """The rows of ``model`` about one case, oldest first (or in ``order``)."""
     query = sa.select(model).where(model.case_id == case_id, *where)
     return list(db().scalars(query.order_by(order if order is not None else model.id)))
-
-
-def staff_case(case_id: int) -> Case:
-    """A submitted case of one of the agent's departments, or 404."""
-    case = db().get(Case, case_id)
-    if case is None or case.is_draft or case.department not in current_user.departments:
-        abort(404)
-    return case
 
 
 def search_condition(search: str):
@@ -309,7 +278,8 @@ def transition(case_id: int, transition_id: str):
         expected = int_arg("version", source=request.form, default=item.lock_version)
         # the files are written only once the transition is allowed and done
         staged = uploads.stage(item, form, renderers.answers_from(form))
-        try:
+
+        def fire() -> None:
             cases.fire(
                 session,
                 state.runtime,
@@ -321,25 +291,27 @@ def transition(case_id: int, transition_id: str):
                 expected_version=expected,
             )
             audit("transition", item, transition=transition_id)
-            staged.commit()
-        except Conflict:
-            session.rollback()
-            flash(
-                _("Someone else changed this request meanwhile: here it is as it is now."), "error"
-            )
-            return redirect(url_for("backoffice.case", case_id=case_id)), 303
-        except InvalidValues:
-            session.rollback()
-            flash(_("The form is not complete."), "error")
-        except Refused as refusal:
-            session.rollback()
-            flash(
-                _("This action is not possible now (%(reason)s).", reason=refusal.reason), "error"
-            )
-            return redirect(url_for("backoffice.case", case_id=case_id))
-        else:
+
+        refused = attempt(
+            fire,
+            {
+                Conflict: _(
+                    "Someone else changed this request meanwhile: here it is as it is now."
+                ),
+                InvalidValues: _("The form is not complete."),
+                Refused: lambda refusal: _(
+                    "This action is not possible now (%(reason)s).", reason=refusal.reason
+                ),
+            },
+            commit=staged.commit,
+        )
+        back = redirect(url_for("backoffice.case", case_id=case_id))
+        if isinstance(refused, Conflict):
+            return back, 303
+        if refused is None:
             flash(_("Done: %(action)s.", action=text(step.label) or step.id), "success")
-            return redirect(url_for("backoffice.case", case_id=case_id))
+        if not isinstance(refused, InvalidValues):
+            return back
     return render_template(
         "backoffice/transition.html", case=item, step=step, form=form, procedure=compiled.procedure
     ), (422 if request.method == "POST" and form.error_items() else 200)
@@ -368,7 +340,8 @@ def note(case_id: int):
 @staff_required
 def message(case_id: int):
     item = staff_case(case_id)
-    try:
+
+    def post() -> None:
         exchanges.post_message(
             db(),
             services().runtime,
@@ -378,11 +351,9 @@ def message(case_id: int):
             request.form.get("body", ""),
         )
         audit("message", item)
-        db().commit()
+
+    if attempt(post, {Refused: _("Write a message of 1 to 5,000 characters.")}) is None:
         flash(_("Your message is sent to the citizen."), "success")
-    except Refused:
-        db().rollback()
-        flash(_("Write a message of 1 to 5,000 characters."), "error")
     return redirect(url_for("backoffice.case", case_id=case_id) + "#messages")
 
 
@@ -394,7 +365,8 @@ def assign(case_id: int):
     target = int_arg("assignee", 1, source=request.form)
     assignee = session.get(Account, target) if target is not None else None
     expected = int_arg("version", source=request.form, default=item.lock_version)
-    try:
+
+    def assign_it() -> None:
         cases.assign(
             session,
             item,
@@ -404,10 +376,11 @@ def assign(case_id: int):
             expected_version=expected,
         )
         audit("assign", item, assignee=assignee.id if assignee else None)
-        session.commit()
-    except (Refused, Conflict):
-        session.rollback()
-        flash(_("The request could not be assigned: reload it and try again."), "error")
+
+    attempt(
+        assign_it,
+        {(Refused, Conflict): _("The request could not be assigned: reload it and try again.")},
+    )
     return redirect(url_for("backoffice.case", case_id=case_id))
 
 
@@ -431,8 +404,8 @@ CHANNELS = ("counter", "phone", "mail")
 @staff_required
 def on_behalf():
     """Filing a procedure for a citizen who came to the counter, phoned or wrote."""
-    from .accounts import find_account
-    from .filing import visible_pages
+    from ..accounts import find_account
+    from ..helpers import visible_pages
 
     state = services()
     session = db()
@@ -467,9 +440,7 @@ def on_behalf():
             )
             audit("file_on_behalf", case, channel=channel)
             session.commit()
-            from .filing import _remember_draft
-
-            _remember_draft(case)
+            remember_draft(case)
             first = visible_pages(procedure, case.answers)[0]
             return redirect(url_for("filing.page", case_id=case.id, page_id=first.id))
     return render_template(

@@ -36,20 +36,20 @@ from engine.errors import PublishError
 from engine.models import Account, AuditEvent, Membership, OutboxMessage, ProcedureVersion
 from engine.outbox import replay
 
-from .accounts import (
+from ..accounts import (
     InvalidEmail,
     create_account,
     find_account,
     normalise_email,
     password_problem,
 )
-from .backoffice import audit
+from ..audit import audit
+from ..helpers import current_language, int_arg, text
+from ..services import db, services
+from ..translations import form_translations
 from .diagram import workflow_svg
-from .helpers import current_language, int_arg, text
-from .services import db, services
-from .translations import form_translations
 
-bp = Blueprint("console", __name__, url_prefix="/console")
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 PAGE_SIZE = 50
 STAFF_KINDS = ("agent", "supervisor", "administrator")
 USERS_SHOWN = 500

@@ -1,12 +1,12 @@
-"""The citizen portal: the catalogue of procedures and filing them, page by page."""
+"""The catalogue of procedures, and the public pages (accessibility, personal data)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from .helpers import catalogue_entries
+from ..helpers import catalogue_entries
 
-bp = Blueprint("portal", __name__)
+bp = Blueprint("portal", __name__, template_folder="templates")
 
 
 @bp.route("/")

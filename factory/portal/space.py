@@ -6,8 +6,6 @@ given. Anyone else gets a 404: a case is never shown to someone who is not its c
 
 from __future__ import annotations
 
-import hmac
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,33 +16,13 @@ from engine.errors import Refused
 from engine.models import Account, Case, CaseEvent, Message, Notification, Reminder, Satisfaction
 from engine.workflow import Actor
 
-from .extensions import limiter
-from .helpers import download, parse_int
-from .services import db, services
+from ..access import citizen_actor, own_case, tracked_case
+from ..errors import attempt
+from ..extensions import limiter
+from ..helpers import download, parse_int
+from ..services import db, services
 
-bp = Blueprint("space", __name__)
-
-
-def citizen_actor(case: Case | None = None, token: str | None = None) -> Actor:
-    if current_user.is_authenticated and current_user.kind == "citizen":
-        return Actor("citizen", current_user.id, tracking_token=token)
-    return Actor("citizen", None, tracking_token=token)
-
-
-def own_case(case_id: int) -> Case:
-    """The signed-in citizen's case, or 404."""
-    case = db().get(Case, case_id)
-    if case is None or current_user.kind != "citizen" or case.owner_id != current_user.id:
-        abort(404)
-    return case
-
-
-def tracked_case(token: str) -> Case:
-    """The case behind a tracking link, or 404 (compared in constant time)."""
-    case = db().scalars(sa.select(Case).where(Case.tracking_token == token)).first()
-    if case is None or not hmac.compare_digest(case.tracking_token, token):
-        abort(404)
-    return case
+bp = Blueprint("space", __name__, template_folder="templates")
 
 
 @bp.route("/mes-demandes")
@@ -68,7 +46,7 @@ def requests():
 
 def case_view(case: Case) -> dict:
     """What the templates show of a case: titles and labels in the current language."""
-    from .helpers import text
+    from ..helpers import text
 
     state = services()
     compiled = state.runtime.catalogue.compiled(db(), case.version_id)
@@ -140,7 +118,7 @@ def _detail(case: Case, token: str | None = None):
 
 
 def _state_label(workflow):
-    from .helpers import text
+    from ..helpers import text
 
     def label(state_id):
         return text(workflow.state(state_id).label) if state_id else ""
@@ -171,13 +149,7 @@ def _target(case_id: int | None, token: str | None) -> tuple[Case, Actor, str]:
 
 def _exchange(case_id: int | None, token: str | None, operation):
     case, actor, back = _target(case_id, token)
-    session = db()
-    try:
-        operation(session, case, actor)
-        session.commit()
-    except Refused as refusal:
-        session.rollback()
-        flash(_refusal_text(refusal), "error")
+    attempt(lambda: operation(db(), case, actor), {Refused: _refusal_text})
     return redirect(back)
 
 

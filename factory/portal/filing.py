@@ -38,68 +38,29 @@ from engine.models import Account, Attachment, Case
 from engine.notifications import notify_text
 from engine.workflow import Actor
 
-from . import uploads
-from .extensions import limiter
-from .helpers import current_language, int_arg, text
-from .services import db, services
-from .translations import form_translations
+from .. import uploads
+from ..access import (
+    actor,
+    draft_case,
+    may_delete,
+    may_fill,
+    own_case,
+    remember_draft,
+    session_drafts,
+    tracked_case,
+)
+from ..errors import attempt
+from ..extensions import limiter
+from ..helpers import current_language, int_arg, text, today, visible_pages
+from ..services import db, services
+from ..translations import form_translations
 
-bp = Blueprint("filing", __name__)
+bp = Blueprint("filing", __name__, template_folder="templates")
 NAV = "nav"  # the name of the page's own buttons ("action" belongs to the renderers)
-
-
-# -- access -------------------------------------------------------------------------------
-
-
-def actor() -> Actor:
-    if current_user.is_authenticated:
-        return current_user.actor
-    return Actor("citizen")
-
-
-def _remember_draft(case: Case) -> None:
-    drafts = set(session.get("drafts", []))
-    drafts.add(case.id)
-    session["drafts"] = sorted(drafts)[-20:]
-
-
-def may_fill(case: Case) -> bool:
-    """The citizen who owns the case; the browser that started it (an anonymous filer); or
-    the agent who files it on behalf of a citizen at the counter, by phone or by mail."""
-    signed_in = current_user.is_authenticated
-    if case.owner_id is not None and signed_in and current_user.id == case.owner_id:
-        return True
-    in_session = case.id in session.get("drafts", [])
-    if case.owner_id is None and in_session:
-        return True
-    return in_session and signed_in and current_user.is_staff and case.channel != "online"
-
-
-def draft_case(case_id: int) -> Case:
-    """A draft this browser may fill, or 404."""
-    case = db().get(Case, case_id)
-    if case is None or not case.is_draft or not may_fill(case):
-        abort(404)
-    return case
-
-
-def may_delete(case: Case) -> bool:
-    """Only a draft's owner deletes it: the signed-in citizen it belongs to, or the browser
-    that started an anonymous one."""
-    if not case.is_draft:
-        return False
-    if case.owner_id is not None:
-        return current_user.is_authenticated and current_user.id == case.owner_id
-    return case.id in session_drafts()
 
 
 def compiled_of(case: Case):
     return services().runtime.catalogue.compiled(db(), case.version_id)
-
-
-def today():
-    state = services()
-    return state.runtime.calendar.today(state.clock.now())
 
 
 # -- the procedure's page and the start ------------------------------------------------------
@@ -127,10 +88,6 @@ def own_drafts(slug: str) -> list[Case]:
     )
     anonymous = [] if current_user.is_authenticated and current_user.is_staff else session_drafts()
     return cases.drafts_of(db(), slug, owner_id=owner, case_ids=anonymous)
-
-
-def session_drafts() -> list[int]:
-    return [i for i in session.get("drafts", []) if isinstance(i, int)]
 
 
 def draft_offers(slug: str) -> list[dict]:
@@ -171,7 +128,7 @@ def begin(slug: str):
     case = cases.new_draft(db(), state.runtime, row, who, state.clock)
     case.answers = prefill(procedure, db().get(Account, who.account_id) if who.account_id else None)
     db().commit()
-    _remember_draft(case)
+    remember_draft(case)
     return redirect(
         url_for(
             "filing.page", case_id=case.id, page_id=visible_pages(procedure, case.answers)[0].id
@@ -268,7 +225,7 @@ def _resume_serializer():
 
 def send_resume_link(case: Case, procedure: Procedure) -> bool:
     """Mail an anonymous filer a link that opens their draft from any browser."""
-    from .auth import send_mail
+    from ..mail import send_mail
 
     address = next(
         (
@@ -306,15 +263,8 @@ def resume_link(token: str):
         or not hmac.compare_digest(str(data.get("t", "")), _resume_proof(case))
     ):
         abort(404)
-    _remember_draft(case)
+    remember_draft(case)
     return redirect(url_for("filing.resume", case_id=case.id))
-
-
-def visible_pages(procedure: Procedure, answers: dict) -> list[Page]:
-    from definitions.answers import expression_context
-
-    context = expression_context(procedure.fields, answers, today=today())
-    return [p for p in procedure.form.pages if p.when is None or p.when.holds(context)]
 
 
 # -- the pages ---------------------------------------------------------------------------------
@@ -515,7 +465,7 @@ def review(case_id: int):
 def _render_review(procedure, case, errors=None):
     from definitions.answers import expression_context
 
-    from .display import answer_rows
+    from ..display import answer_rows
 
     pages = visible_pages(procedure, case.answers)
     errors = list(dict((e.field, e) for e in errors or []).values())  # one line per field
@@ -581,7 +531,7 @@ def submit(case_id: int):
     except EngineError:
         db().rollback()
         raise
-    _remember_draft(case)
+    remember_draft(case)
     return redirect(url_for("filing.receipt", case_id=case.id))
 
 
@@ -650,8 +600,6 @@ def receipt(case_id: int):
 @bp.route("/mes-demandes/<int:case_id>/actions/<transition_id>", methods=["GET", "POST"])
 @bp.route("/suivi/<token>/actions/<transition_id>", methods=["GET", "POST"])
 def citizen_action(transition_id: str, case_id: int | None = None, token: str | None = None):
-    from .space import own_case, tracked_case
-
     if token:
         case = tracked_case(token)
         who = Actor(
@@ -690,8 +638,12 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
         expected = int_arg("version", source=request.form, default=case.lock_version)
         # the files are written only once the transition is allowed and done
         staged = uploads.stage(case, form, renderers.answers_from(form))
-        try:
-            cases.fire(
+        moved_on = _(
+            "This action is no longer possible: the request has moved on. Here is where "
+            "it stands now."
+        )
+        refused = attempt(
+            lambda: cases.fire(
                 db(),
                 services().runtime,
                 case,
@@ -700,19 +652,12 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
                 services().clock,
                 values=staged.values,
                 expected_version=expected,
-            )
-            staged.commit()
-        except (Refused, Conflict):
-            db().rollback()
-            flash(
-                _(
-                    "This action is no longer possible: the request has moved on. Here is where "
-                    "it stands now."
-                ),
-                "error",
-            )
-            return redirect(back)
-        flash(_("Thank you, your answer is sent to the department."), "success")
+            ),
+            {(Refused, Conflict): moved_on},
+            commit=staged.commit,
+        )
+        if refused is None:
+            flash(_("Thank you, your answer is sent to the department."), "success")
         return redirect(back)
     return render_template(
         "filing/action.html",
