@@ -2,48 +2,32 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 
+from definitions import fieldtypes
+from definitions import texts as definition_texts
 from definitions.model import Field
 
-from .helpers import text
+from .helpers import current_language
 
 
 def display(field: Field, value: Any, attachments: dict[str, str] | None = None) -> str:
     """One answer in words: option labels, dates in full, addresses on one line."""
     if value is None or value == "" or value == []:
         return _("Not answered")
-    kind = field.type
-    if kind == "choice":
-        option = field.options.get(str(value))
-        return text(option) if option else str(value)
-    if kind == "multichoice":
-        return ", ".join(text(field.options[v]) if v in field.options else str(v) for v in value)
-    if kind == "boolean":
-        return _("Yes") if value else _("No")
-    if kind == "date":
-        try:
-            return format_date(dt.date.fromisoformat(value), "long")
-        except (TypeError, ValueError):
-            return str(value)
-    if kind == "address" and isinstance(value, dict):
-        return ", ".join(
-            str(value[k]) for k in ("street", "postcode", "city", "country") if value.get(k)
-        )
-    if kind == "location" and isinstance(value, dict):
-        return f"{format_decimal(value.get('lat'))}, {format_decimal(value.get('lon'))}"
-    if kind == "file":
-        ids = value if isinstance(value, list) else [value]
-        names = attachments or {}
-        return ", ".join(names.get(i, _("file")) for i in ids)
-    if kind == "group" and isinstance(value, list):
-        return ngettext("%(num)d item", "%(num)d items", len(value))
-    unit = f" {text(field.unit)}" if field.unit else ""
-    return f"{value}{unit}"
+    # how a value reads is the field type's own (built-in or plug-in), in its catalogue
+    language = current_language()
+    catalogue = definition_texts.translations(language)
+    return fieldtypes.display(
+        field,
+        value,
+        language=language,
+        gettext=catalogue.gettext,
+        ngettext=catalogue.ngettext,
+        attachments=attachments,
+    )
 
 
 def answer_rows(fields, answers: dict, procedure=None) -> list[tuple[Field, str, list]]:
