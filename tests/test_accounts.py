@@ -565,3 +565,10 @@ def test_the_personal_data_page_promises_no_anonymisation(app):
     html = app.test_client().get("/donnees-personnelles").get_data(as_text=True)
     assert "anonymisées à l" not in html
     assert "Rien n’est encore supprimé ni anonymisé automatiquement" in html
+
+
+def test_long_passwords_are_judged_without_failing():
+    """The strength meter reads at most 72 characters: a long password is judged, not a 500."""
+    assert accounts.password_problem("é" * 1000) is not None  # one character repeated
+    long_phrase = "le héron pêche au bord de la Loire quand le soleil se lève " * 3
+    assert accounts.password_problem(long_phrase) is None
