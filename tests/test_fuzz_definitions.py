@@ -19,6 +19,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
+from connectors.registry import settings_schemas as connector_schemas
 from definitions.answers import validate_answers
 from definitions.catalogue import check_paths
 from definitions.errors import Problem
@@ -27,7 +28,6 @@ from definitions.loader import load
 from definitions.procedures import WorkflowLibrary, read_procedure
 from definitions.scenarios import read_tests
 from definitions.site import read_site
-from factory.cli import connector_schemas
 from renderers import page_form
 
 from .conftest import EXAMPLE_ENVIRON, EXAMPLES
