@@ -358,6 +358,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(worker_database, runtime, tmp_p
     log = tmp_path / "delivered.log"
     command = [
         sys.executable,
+        "-P",  # not tests/ first on sys.path: tests/engine/ would shadow engine
         str(WORKER_SCRIPT),
         url,
         str(log),
