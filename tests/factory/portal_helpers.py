@@ -126,3 +126,35 @@ def make_app(tmp_path, people: dict[str, tuple[str, tuple[str, ...]]], **config)
 
 
 PASSWORD = "un mot de passe solide"
+
+#: The accounts of the ``app`` fixture (tests/factory/conftest.py) unless a module says otherwise.
+CITIZENS = {"a@example.org": ("citizen", ()), "b@example.org": ("citizen", ())}
+#: The citizens and two agents of different departments: the back office's accounts.
+BACK_OFFICE = {
+    **CITIZENS,
+    "ec@example.org": ("agent", ("etat-civil",)),
+    "voirie@example.org": ("agent", ("voirie",)),
+}
+
+
+def sign_in(client, email: str) -> None:
+    response = client.post(
+        "/connexion",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf(client, "/connexion")},
+    )
+    assert response.status_code == 302
+
+
+def start(client, slug: str) -> int:
+    response = client.post(
+        f"/demarches/{slug}/commencer", data={"csrf_token": csrf(client, f"/demarches/{slug}")}
+    )
+    assert response.status_code == 302, response.status_code
+    return int(response.headers["Location"].split("/")[2])
+
+
+def submit(client, case_id: int, key: str = "k-1"):
+    token = csrf(client, f"/brouillons/{case_id}/verification")
+    return client.post(
+        f"/brouillons/{case_id}/envoi", data={"csrf_token": token, "submission": key}
+    )

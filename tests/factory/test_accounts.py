@@ -33,8 +33,13 @@ def clock():
 
 
 @pytest.fixture
-def app(tmp_path, example_environ, clock):
-    return make_app(tmp_path, PEOPLE, CLOCK=clock)
+def people():
+    return PEOPLE
+
+
+@pytest.fixture
+def app_config(clock):
+    return {"CLOCK": clock}
 
 
 def limited_app(tmp_path, **limits):

@@ -10,37 +10,12 @@ import sqlalchemy as sa
 from definitions.scenarios import resolve_dates
 from engine.models import AuditEvent, Case, CaseEvent, InternalNote
 
-from .portal_helpers import csrf, fill, make_app
-from .test_portal import PASSWORD, examples, sign_in, start, submit  # noqa: F401 - fixtures
+from .portal_helpers import BACK_OFFICE, csrf, fill, sign_in, start, submit
 
 
 @pytest.fixture
-def app(tmp_path, example_environ):
-    return make_app(
-        tmp_path,
-        {
-            "a@example.org": ("citizen", ()),
-            "b@example.org": ("citizen", ()),
-            "ec@example.org": ("agent", ("etat-civil",)),
-            "voirie@example.org": ("agent", ("voirie",)),
-        },
-    )
-
-
-@pytest.fixture
-def filed(app, examples):  # noqa: F811 - the fixture imported from test_portal
-    procedure, suite = examples["acte-naissance"]
-    citizen = app.test_client()
-    sign_in(citizen, "a@example.org")
-    case_id = start(citizen, "acte-naissance")
-    fill(
-        citizen,
-        procedure,
-        case_id,
-        resolve_dates(dict(suite.scenarios[1].answers), dt.date.today()),
-    )
-    assert submit(citizen, case_id).status_code == 302
-    return citizen, case_id
+def people():
+    return BACK_OFFICE
 
 
 def test_agents_see_their_departments_cases_only(app, filed):
@@ -137,7 +112,7 @@ def test_internal_notes_stay_internal(app, filed):
     assert "Appeler la mairie de naissance." in agent.get(page).get_data(as_text=True)
 
 
-def test_an_agent_files_on_behalf_of_a_citizen(app, examples):  # noqa: F811
+def test_an_agent_files_on_behalf_of_a_citizen(app, examples):
     procedure, suite = examples["acte-naissance"]
     agent = app.test_client()
     sign_in(agent, "ec@example.org")
@@ -178,7 +153,7 @@ def test_an_agent_files_on_behalf_of_a_citizen(app, examples):  # noqa: F811
     assert case.reference in citizen.get("/mes-demandes").get_data(as_text=True)
 
 
-def test_bulk_action_checks_each_case_on_its_own(app, examples):  # noqa: F811
+def test_bulk_action_checks_each_case_on_its_own(app, examples):
     procedure, suite = examples["acte-naissance"]
     citizen = app.test_client()
     sign_in(citizen, "a@example.org")
@@ -229,7 +204,7 @@ def test_staff_sessions_end_when_idle(app, filed, monkeypatch):
     assert response.status_code == 302 and "/connexion" in response.headers["Location"]
 
 
-def test_inbox_filters(app, filed, examples):  # noqa: F811
+def test_inbox_filters(app, filed, examples):
     _, case_id = filed
     agent = app.test_client()
     sign_in(agent, "ec@example.org")

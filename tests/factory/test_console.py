@@ -10,12 +10,8 @@ import sqlalchemy as sa
 
 from engine.models import Account, AuditEvent, Case, OutboxMessage, ProcedureVersion
 from engine.outbox import enqueue
-from factory.accounts import create_account
 
-from ..conftest import EXAMPLES
-from .portal_helpers import csrf
-from .test_backoffice import filed  # noqa: F401 - fixture
-from .test_portal import PASSWORD, examples, sign_in, start  # noqa: F401 - fixtures
+from .portal_helpers import PASSWORD, csrf, sign_in, start
 
 PEOPLE = {
     "citoyen@example.org": "citizen",
@@ -26,35 +22,15 @@ PEOPLE = {
 
 
 @pytest.fixture
-def app(tmp_path, example_environ):
-    from factory import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}",
-            "SITE": str(EXAMPLES / "guichet.yaml"),
-            "PROCEDURES": str(EXAMPLES),
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    state = app.extensions["guichet"]
-    with app.app_context(), state.sessions() as session, session.begin():
-        now = state.clock.now()
-        create_account(session, "a@example.org", PASSWORD, confirmed=True, now=now)
-        for email, kind in PEOPLE.items():
-            create_account(
-                session,
-                email,
-                PASSWORD,
-                kind=kind,
-                departments=("etat-civil",) if kind in ("agent", "supervisor") else (),
-                confirmed=True,
-                now=now,
-            )
-    return app
+def people():
+    """a@example.org (who files ``filed``) and one person of each kind."""
+    return {
+        "a@example.org": ("citizen", ()),
+        **{
+            email: (kind, ("etat-civil",) if kind in ("agent", "supervisor") else ())
+            for email, kind in PEOPLE.items()
+        },
+    }
 
 
 @pytest.fixture
@@ -177,7 +153,7 @@ def test_a_broken_yaml_shows_its_problems_by_line_and_publishes_nothing(app, adm
 def test_a_new_version_is_previewed_then_published_and_running_cases_stay(
     app,
     admin,
-    filed,  # noqa: F811 - the fixture imported from test_backoffice
+    filed,
 ):
     citizen, case_id = filed
     source = (

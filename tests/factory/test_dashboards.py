@@ -15,11 +15,13 @@ from engine.workflow import Actor
 from factory.backoffice.dashboards import FIXED_COLUMNS, export_rows
 
 from ..engine_helpers import BIRTH_ANSWERS
-from . import test_backoffice
-from .test_portal import examples, sign_in  # noqa: F401 - fixtures
+from .portal_helpers import BACK_OFFICE, sign_in
 
-# the back office's fixtures: an application with agents, and a case filed online
-app, filed = test_backoffice.app, test_backoffice.filed
+
+# the back office's accounts: citizens and agents (``filed``: a case filed online)
+@pytest.fixture
+def people():
+    return BACK_OFFICE
 
 BOARD = "/agents/tableaux-de-bord/acte-naissance"
 FIGURES = {

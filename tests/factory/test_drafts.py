@@ -8,26 +8,12 @@ import datetime as dt
 import html
 import re
 
-import pytest
 import sqlalchemy as sa
 
-from definitions.catalogue import check_paths
 from definitions.scenarios import resolve_dates
 from engine.models import Attachment, Case
 
-from ..conftest import EXAMPLE_ENVIRON, EXAMPLES
-from .portal_helpers import PASSWORD, csrf, make_app, post_data
-
-
-@pytest.fixture
-def app(tmp_path, example_environ):
-    return make_app(tmp_path, {"a@example.org": ("citizen", ()), "b@example.org": ("citizen", ())})
-
-
-@pytest.fixture
-def examples():
-    result = check_paths([EXAMPLES], EXAMPLES / "guichet.yaml", environ=EXAMPLE_ENVIRON)
-    return {p.slug: (p, result.suites[(p.slug, p.version)]) for p in result.procedures}
+from .portal_helpers import PASSWORD, csrf, post_data
 
 
 def sign_in(client, email: str) -> None:

@@ -8,8 +8,6 @@ from flask import get_flashed_messages
 
 from engine.errors import Conflict, EngineError, InvalidValues, NotFound, PublishError, Refused
 
-from .portal_helpers import make_app
-
 RAISED = {
     "not-found": (NotFound("no such case"), 404),
     "refused": (Refused("state", "not in this state"), 409),
@@ -21,8 +19,13 @@ RAISED = {
 
 
 @pytest.fixture
-def app(tmp_path, example_environ):
-    app = make_app(tmp_path, {})
+def people():
+    return {}
+
+
+@pytest.fixture
+def app(app):
+    """The application, with a test-only route that raises the engine error it is told."""
 
     def boom(kind: str):
         raise RAISED[kind][0]

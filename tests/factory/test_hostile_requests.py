@@ -42,18 +42,8 @@ def signed_in(app, email: str | None):
 
 
 @pytest.fixture
-def app(tmp_path, example_environ):
-    return make_app(tmp_path, PEOPLE)
-
-
-@pytest.fixture
-def examples():
-    from definitions.catalogue import check_paths
-
-    from ..conftest import EXAMPLE_ENVIRON, EXAMPLES
-
-    result = check_paths([EXAMPLES], EXAMPLES / "guichet.yaml", environ=EXAMPLE_ENVIRON)
-    return {p.slug: (p, result.suites[(p.slug, p.version)]) for p in result.procedures}
+def people():
+    return PEOPLE
 
 
 def file_cases(app) -> dict:

@@ -10,47 +10,12 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from definitions.catalogue import check_paths
 from definitions.scenarios import resolve_dates
 from engine.models import Attachment, Case, Notification, OutboxMessage
 from factory import create_app
 
-from ..conftest import EXAMPLE_ENVIRON, EXAMPLES
-from .portal_helpers import PASSWORD, PDF, csrf, fill, make_app
-
-
-@pytest.fixture
-def app(tmp_path, example_environ):
-    return make_app(tmp_path, {"a@example.org": ("citizen", ()), "b@example.org": ("citizen", ())})
-
-
-@pytest.fixture
-def examples():
-    result = check_paths([EXAMPLES], EXAMPLES / "guichet.yaml", environ=EXAMPLE_ENVIRON)
-    return {p.slug: (p, result.suites[(p.slug, p.version)]) for p in result.procedures}
-
-
-def sign_in(client, email: str) -> None:
-    response = client.post(
-        "/connexion",
-        data={"email": email, "password": PASSWORD, "csrf_token": csrf(client, "/connexion")},
-    )
-    assert response.status_code == 302
-
-
-def start(client, slug: str) -> int:
-    response = client.post(
-        f"/demarches/{slug}/commencer", data={"csrf_token": csrf(client, f"/demarches/{slug}")}
-    )
-    assert response.status_code == 302, response.status_code
-    return int(response.headers["Location"].split("/")[2])
-
-
-def submit(client, case_id: int, key: str = "k-1"):
-    token = csrf(client, f"/brouillons/{case_id}/verification")
-    return client.post(
-        f"/brouillons/{case_id}/envoi", data={"csrf_token": token, "submission": key}
-    )
+from ..conftest import EXAMPLES
+from .portal_helpers import PASSWORD, PDF, csrf, fill, sign_in, start, submit
 
 
 def count(app, model) -> int:

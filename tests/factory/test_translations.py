@@ -18,9 +18,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from factory import create_app
-
-from ..conftest import EXAMPLES, ROOT
+from ..conftest import ROOT
 
 #: The packages with a catalogue, and the fewest messages each holds.
 PACKAGES = {"factory": 100, "renderers": 300, "engine": 5, "definitions": 15}
@@ -182,18 +180,8 @@ def _header(messages: dict) -> list[str]:
 
 
 @pytest.fixture
-def app(tmp_path, example_environ):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}",
-            "SITE": str(EXAMPLES / "guichet.yaml"),
-            "PROCEDURES": str(EXAMPLES),
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+def people():
+    return {}
 
 
 def page(client, path: str, **kwargs) -> str:

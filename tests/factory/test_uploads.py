@@ -169,8 +169,13 @@ def test_download_names_are_bounded():
 
 
 @pytest.fixture
-def app(tmp_path, example_environ):
-    return make_app(tmp_path, {}, MAX_FILES_PER_FIELD=10)
+def people():
+    return {}
+
+
+@pytest.fixture
+def app_config():
+    return {"MAX_FILES_PER_FIELD": 10}
 
 
 def start(client, slug: str) -> int:
