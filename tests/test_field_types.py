@@ -26,7 +26,7 @@ from renderers import registry as widgets
 from renderers.fields import BUILTIN_TYPES as BUILTIN_WIDGETS
 
 from .conftest import EXAMPLE_ENVIRON, EXAMPLES, FIXTURES, ROOT
-from .portal_helpers import csrf, errors, make_app
+from .factory.portal_helpers import csrf, errors, make_app
 
 PLUGIN = FIXTURES / "plugin_fieldtype"
 PROCEDURES = PLUGIN / "procedures"

@@ -1,6 +1,6 @@
 """A real worker process, for the test that kills one with SIGKILL (test_engine_worker.py).
 
-    python tests/worker_process.py DATABASE_URL LOG [--schema S] [--batch N] [--delay SECONDS]
+    python -P tests/worker_process.py DATABASE_URL LOG [--schema S] [--batch N] [--delay SECONDS]
 
 It builds a Runtime from examples/guichet.yaml (the secrets come from the environment, as
 tests/conftest.py EXAMPLE_ENVIRON sets them), then delivers the due outbox rows of the
