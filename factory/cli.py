@@ -12,6 +12,7 @@ from connectors.registry import settings_schemas
 from definitions import schemas
 from definitions.catalogue import check_paths
 from definitions.texts import translations
+from engine.models import ACCOUNT_KINDS, DEPARTMENT_KINDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -403,7 +404,7 @@ def users() -> None:
 @click.argument("email")
 @click.option(
     "--kind",
-    type=click.Choice(["citizen", "agent", "supervisor", "administrator"]),
+    type=click.Choice(ACCOUNT_KINDS),
     default="agent",
     show_default=True,
 )
@@ -456,7 +457,7 @@ def users_create(
             raise click.BadParameter(
                 f"not in the site config: {', '.join(unknown)}", param_hint="--department"
             )
-    if kind in ("agent", "supervisor") and not departments:
+    if kind in DEPARTMENT_KINDS and not departments:
         raise click.BadParameter(
             "agents and supervisors belong to at least one department", param_hint="--department"
         )
