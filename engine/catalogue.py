@@ -22,7 +22,9 @@ from .workflow import CompiledProcedure
 
 @dataclass
 class Runtime:
-    """What the engine's operations need besides a session, an actor and a clock."""
+    """What the engine's operations need besides a session, an actor and a clock: the site
+    config, the catalogue of compiled published versions, and the working-day calendar of
+    the site's time zone. One per application (or per test run), shared by its requests."""
 
     site: Site | None = None
     catalogue: Catalogue = field(default=None)  # type: ignore[assignment]
@@ -151,7 +153,7 @@ def publish_folder(
     session: Session, runtime: Runtime, folder: Path, *, clock: Clock
 ) -> list[ProcedureVersion]:
     """Publish every procedure of a folder (with the workflows they use)."""
-    from definitions.catalogue import procedure_files
+    from definitions.folders import procedure_files
 
     library = WorkflowLibrary(folder / "workflows", runtime.site)
     workflows = library.all_sources()

@@ -10,7 +10,7 @@ import click
 
 from connectors.registry import settings_schemas
 from definitions import schemas
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from definitions.texts import translations
 from engine.models import ACCOUNT_KINDS, DEPARTMENT_KINDS
 
@@ -59,7 +59,7 @@ def check(paths: tuple[str, ...], site: str | None) -> None:
 @click.option("--language", default="fr", show_default=True, help="Language of the labels.")
 def graph(procedure_file: str, site: str | None, language: str) -> None:
     """Print the workflow of a procedure as a Mermaid state diagram."""
-    from definitions.graph import mermaid
+    from definitions.mermaid import mermaid
 
     result = check_paths([procedure_file], site, with_tests=False)
     if not result.procedures:
@@ -150,7 +150,7 @@ def open_database(url: str):
 
 
 def load_runtime(site_path: str | None):
-    from definitions.catalogue import load_site_file
+    from definitions.folders import load_site_file
     from engine.catalogue import Runtime
 
     site = None

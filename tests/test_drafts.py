@@ -11,7 +11,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from definitions.scenarios import resolve_dates
 from engine.models import Attachment, Case
 

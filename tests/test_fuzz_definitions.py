@@ -22,10 +22,10 @@ from werkzeug.datastructures import MultiDict
 
 from connectors.registry import settings_schemas as connector_schemas
 from definitions.answers import validate_answers
-from definitions.catalogue import check_paths
 from definitions.errors import Problem
-from definitions.graph import mermaid
+from definitions.folders import check_paths
 from definitions.loader import load
+from definitions.mermaid import mermaid
 from definitions.procedures import WorkflowLibrary, read_procedure
 from definitions.scenarios import read_tests
 from definitions.site import read_site

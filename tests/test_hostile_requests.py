@@ -48,7 +48,7 @@ def app(tmp_path, example_environ):
 
 @pytest.fixture
 def examples():
-    from definitions.catalogue import check_paths
+    from definitions.folders import check_paths
 
     from .conftest import EXAMPLE_ENVIRON, EXAMPLES
 

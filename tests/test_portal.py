@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from definitions.scenarios import resolve_dates
 from engine.models import Attachment, Case, Notification, OutboxMessage
 from factory import create_app

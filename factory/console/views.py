@@ -28,7 +28,7 @@ from flask_login import current_user
 
 import renderers
 from definitions.errors import Problem, capped
-from definitions.graph import mermaid
+from definitions.mermaid import mermaid
 from definitions.procedures import procedure_from_source
 from engine.catalogue import publish
 from engine.errors import PublishError
