@@ -53,6 +53,7 @@ from ..audit import audit
 from ..helpers import current_language, int_arg, text
 from ..services import db, services
 from ..translations import form_translations
+from ..wording import state_label
 from .diagram import workflow_svg
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
@@ -217,9 +218,6 @@ def _preview(procedure):
         pages.append((page, cls(None, answers={}, today=today, translations=form_translations())))
     workflow = procedure.workflow
 
-    def label(state_id: str) -> str:
-        return text(workflow.state(state_id).label) or state_id
-
     return {
         "pages": pages,
         "mermaid": mermaid(procedure, language),
@@ -228,8 +226,8 @@ def _preview(procedure):
         "transitions": [
             (
                 text(t.label) or t.id,
-                ", ".join(label(s) for s in t.sources),
-                label(t.target),
+                ", ".join(state_label(workflow, s) for s in t.sources),
+                state_label(workflow, t.target),
                 t.actor_department if t.actor == "department" else t.actor,
             )
             for t in workflow.transitions
