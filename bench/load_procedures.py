@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

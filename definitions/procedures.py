@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import string
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 from .answers import compile_answers_schema
 from .errors import Problem
 from .expressions import analyse
-from .loader import Document, load, load_file
+from .loader import MAX_NODES, Document, load, load_file
 from .model import Field, Form, Page, Procedure
 from .reader import Reader, Scope
 from .schemas import structural_problems, suggestion
@@ -74,7 +76,10 @@ class WorkflowLibrary:
         if self.sources is not None:
             return self.sources.get(name)
         path = self.folder / f"{name}.yaml" if self.folder else None
-        return path.read_text("utf-8") if path and path.is_file() else None
+        if path is None or not path.is_file():
+            return None
+        with open(path, encoding="utf-8", errors="replace") as stream:  # loaded already
+            return stream.read()
 
     def read(self, name: str, document: Document | None, problems: list) -> SharedWorkflow:
         shared = SharedWorkflow(name, document, problems)
@@ -147,9 +152,7 @@ class ProcedureReader(Reader):
             estimated_minutes=data.get("estimated_minutes"),
             retention_days=data.get("retention_days"),
             source_file=self.document.file,
-        )
-        object.__setattr__(
-            procedure, "answers_schema", MappingProxyType(compile_answers_schema(form))
+            answers_schema=MappingProxyType(compile_answers_schema(form)),
         )
         return procedure
 
@@ -381,18 +384,49 @@ def read_procedure(document: Document, site=None, library: WorkflowLibrary | Non
     return procedure, reader.problems
 
 
+def source_digest(source: str, workflows: Mapping[str, str]) -> str:
+    """The SHA-256 of a procedure's YAML text and of the reusable workflows it uses: what
+    tells two versions apart (a published version stores it and never changes)."""
+    text = source + "".join(f"\0{k}\0{v}" for k, v in sorted(workflows.items()))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def procedure_from_source(
+    source: str | bytes,
+    *,
+    name: str = "<string>",
+    site=None,
+    workflows: Mapping[str, str] | WorkflowLibrary | None = None,
+    max_nodes: int = MAX_NODES,
+):
+    """YAML text → a checked procedure that keeps its text (``source``, ``source_hash``).
+
+    ``workflows`` is a library, or the reusable workflows' texts by name. Returns
+    ``(procedure or None, problems)``.
+    """
+    document, problems = load(source, name, max_nodes=max_nodes)
+    if document is None or problems:
+        return None, problems
+    if isinstance(workflows, WorkflowLibrary):
+        library = workflows
+    else:
+        library = WorkflowLibrary(None, site, sources=dict(workflows or {}))
+    procedure, problems = read_procedure(document, site, library)
+    if procedure is None:
+        return None, problems
+    if isinstance(source, bytes):  # as a text-mode read gives it
+        source = io.TextIOWrapper(io.BytesIO(source), encoding="utf-8", errors="replace").read()
+    used = procedure.workflow.name
+    kept = {used: library.source(used) or ""} if used is not None else {}
+    return replace(procedure, source=source, source_hash=source_digest(source, kept)), problems
+
+
 def load_procedure(path, site=None, library: WorkflowLibrary | None = None):
     """Load and check one procedure file. Returns ``(procedure or None, problems)``."""
     path = Path(path)
-    document, problems = load_file(path)
-    if document is None or problems:
-        return None, problems
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return load_file(path)  # the problem of a file that cannot be read
     library = library or WorkflowLibrary(path.parent / "workflows", site)
-    procedure, problems = read_procedure(document, site, library)
-    if procedure is not None:
-        source = path.read_text("utf-8")
-        object.__setattr__(procedure, "source", source)
-        object.__setattr__(
-            procedure, "source_hash", hashlib.sha256(source.encode("utf-8")).hexdigest()
-        )
-    return procedure, problems
+    return procedure_from_source(raw, name=str(path), site=site, workflows=library)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,9 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from definitions.errors import DefinitionError
-from definitions.loader import load
 from definitions.model import Procedure
-from definitions.procedures import WorkflowLibrary, read_procedure
+from definitions.procedures import WorkflowLibrary, procedure_from_source
 from definitions.site import Site
 
 from .clock import Calendar, Clock
@@ -24,7 +22,9 @@ from .workflow import CompiledProcedure
 
 @dataclass
 class Runtime:
-    """What the engine's operations need besides a session, an actor and a clock."""
+    """What the engine's operations need besides a session, an actor and a clock: the site
+    config, the catalogue of compiled published versions, and the working-day calendar of
+    the site's time zone. One per application (or per test run), shared by its requests."""
 
     site: Site | None = None
     catalogue: Catalogue = field(default=None)  # type: ignore[assignment]
@@ -65,14 +65,11 @@ class Catalogue:
             return self._compiled.setdefault(version_id, CompiledProcedure(procedure, version_id))
 
     def read(self, source: str, workflows: dict[str, str], name: str) -> Procedure:
-        document, problems = load(source, name)
-        if document is None or problems:
-            raise DefinitionError(problems)
-        library = WorkflowLibrary(None, self.site, sources=dict(workflows))
-        procedure, problems = read_procedure(document, self.site, library)
+        procedure, problems = procedure_from_source(
+            source, name=name, site=self.site, workflows=workflows
+        )
         if procedure is None:
             raise DefinitionError(problems)
-        object.__setattr__(procedure, "source", source)
         return procedure
 
     def current(self, session: Session, slug: str) -> ProcedureVersion | None:
@@ -125,9 +122,7 @@ def publish(
         raise PublishError(str(error)) from error
     used = {procedure.workflow.name} - {None}
     kept = {k: v for k, v in (workflows or {}).items() if k in used}
-    digest = hashlib.sha256(
-        (source + "".join(f"\0{k}\0{v}" for k, v in sorted(kept.items()))).encode("utf-8")
-    ).hexdigest()
+    digest = procedure.source_hash  # the text and the workflows it uses, as kept below
     existing = session.scalars(
         sa.select(ProcedureVersion).where(
             ProcedureVersion.slug == procedure.slug, ProcedureVersion.version == procedure.version
@@ -158,7 +153,7 @@ def publish_folder(
     session: Session, runtime: Runtime, folder: Path, *, clock: Clock
 ) -> list[ProcedureVersion]:
     """Publish every procedure of a folder (with the workflows they use)."""
-    from definitions.catalogue import procedure_files
+    from definitions.folders import procedure_files
 
     library = WorkflowLibrary(folder / "workflows", runtime.site)
     workflows = library.all_sources()

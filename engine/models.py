@@ -11,7 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .db import Base, utcnow
 
 CHANNELS = ("online", "counter", "phone", "mail")
-ACCOUNT_KINDS = ("citizen", "agent", "supervisor", "administrator")
+#: Staff act on cases in the back office; agents and supervisors within their departments.
+STAFF_KINDS = ("agent", "supervisor", "administrator")
+DEPARTMENT_KINDS = ("agent", "supervisor")
+ACCOUNT_KINDS = ("citizen", *STAFF_KINDS)
 
 
 class ProcedureVersion(Base):

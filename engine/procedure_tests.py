@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from definitions.model import Field, Procedure
 from definitions.procedures import WorkflowLibrary
 from definitions.scenarios import Expectation, Scenario, Step, TestSuite, resolve_dates

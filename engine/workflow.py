@@ -16,6 +16,8 @@ from transitions import Machine
 from definitions.answers import form_schema
 from definitions.model import Procedure, Transition
 
+from .models import DEPARTMENT_KINDS, STAFF_KINDS
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -32,7 +34,7 @@ class Actor:
 
     @property
     def is_staff(self) -> bool:
-        return self.kind in ("agent", "supervisor", "administrator")
+        return self.kind in STAFF_KINDS
 
 
 def compile_machine(procedure: Procedure) -> Machine:
@@ -98,11 +100,11 @@ def may_act(
             return actor.account_id == owner_id
         return tracking_token is not None and actor.tracking_token == tracking_token
     if kind == "agent":
-        return actor.kind in ("agent", "supervisor") and department in actor.departments
+        return actor.kind in DEPARTMENT_KINDS and department in actor.departments
     if kind == "supervisor":
         return actor.kind == "supervisor" and department in actor.departments
     if kind == "department":
-        return actor.kind in ("agent", "supervisor") and (
+        return actor.kind in DEPARTMENT_KINDS and (
             transition.actor_department in actor.departments
         )
     return False

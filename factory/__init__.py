@@ -41,11 +41,12 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
 
     renderers.registry.load_entry_points()  # plug-in field types, and their widgets
 
-    from . import extensions, helpers, services
+    from . import extensions, helpers, services, wording
 
     extensions.init_app(app)
     services.init_app(app)
     helpers.init_app(app)
+    wording.init_app(app)
 
     from jinja2 import ChoiceLoader, PackageLoader
 

@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from engine.models import Account, AccountSession, AccountToken, Membership
+from engine.models import STAFF_KINDS, Account, AccountSession, AccountToken, Membership
 from engine.workflow import Actor
 
 hasher = PasswordHasher()
@@ -121,7 +121,7 @@ class User:
 
     @property
     def is_staff(self) -> bool:
-        return self.kind in ("agent", "supervisor", "administrator")
+        return self.kind in STAFF_KINDS
 
     @classmethod
     def of(cls, account: Account) -> User:

@@ -10,8 +10,9 @@ import click
 
 from connectors.registry import settings_schemas
 from definitions import schemas
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from definitions.texts import translations
+from engine.models import ACCOUNT_KINDS, DEPARTMENT_KINDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,7 +59,7 @@ def check(paths: tuple[str, ...], site: str | None) -> None:
 @click.option("--language", default="fr", show_default=True, help="Language of the labels.")
 def graph(procedure_file: str, site: str | None, language: str) -> None:
     """Print the workflow of a procedure as a Mermaid state diagram."""
-    from definitions.graph import mermaid
+    from definitions.mermaid import mermaid
 
     result = check_paths([procedure_file], site, with_tests=False)
     if not result.procedures:
@@ -149,7 +150,7 @@ def open_database(url: str):
 
 
 def load_runtime(site_path: str | None):
-    from definitions.catalogue import load_site_file
+    from definitions.folders import load_site_file
     from engine.catalogue import Runtime
 
     site = None
@@ -403,7 +404,7 @@ def users() -> None:
 @click.argument("email")
 @click.option(
     "--kind",
-    type=click.Choice(["citizen", "agent", "supervisor", "administrator"]),
+    type=click.Choice(ACCOUNT_KINDS),
     default="agent",
     show_default=True,
 )
@@ -456,7 +457,7 @@ def users_create(
             raise click.BadParameter(
                 f"not in the site config: {', '.join(unknown)}", param_hint="--department"
             )
-    if kind in ("agent", "supervisor") and not departments:
+    if kind in DEPARTMENT_KINDS and not departments:
         raise click.BadParameter(
             "agents and supervisors belong to at least one department", param_hint="--department"
         )

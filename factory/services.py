@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Services:
+    """One application's long-lived objects, in ``app.extensions["guichet"]``: the database
+    engine and its session factory, the engine's :class:`Runtime`, the clock, and the folder
+    of uploaded files."""
+
     engine: Engine
     sessions: sessionmaker
     runtime: Runtime
@@ -47,7 +51,7 @@ def db() -> Session:
 
 def init_app(app: Flask) -> None:
     from connectors.registry import settings_schemas
-    from definitions.catalogue import load_site_file
+    from definitions.folders import load_site_file
 
     site = None
     if app.config.get("SITE"):
@@ -111,7 +115,7 @@ def absolute_folders(site):
 def publish_at_start(state: Services, folder: Path) -> None:
     """Publish the procedures of a folder; a version already published with other content
     is reported and left as it was (published versions never change)."""
-    from definitions.catalogue import procedure_files
+    from definitions.folders import procedure_files
     from definitions.procedures import WorkflowLibrary
     from engine.catalogue import publish
     from engine.errors import PublishError

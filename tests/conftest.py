@@ -149,7 +149,7 @@ def sessions(db_engine):
 
 @pytest.fixture
 def runtime(example_environ):
-    from definitions.catalogue import load_site_file
+    from definitions.folders import load_site_file
     from engine.catalogue import Runtime
 
     site, problems = load_site_file(EXAMPLES / "guichet.yaml", example_environ)

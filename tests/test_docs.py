@@ -7,7 +7,7 @@ import re
 import pytest
 
 from definitions import schemas
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from engine.procedure_tests import run_paths
 
 from .conftest import EXAMPLE_ENVIRON, EXAMPLES, ROOT

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from definitions.answers import validate_answers
-from definitions.catalogue import check_paths
 from definitions.fieldtypes import TYPES
+from definitions.folders import check_paths
 from definitions.scenarios import resolve_dates
 from factory.cli import main
 

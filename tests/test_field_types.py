@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from definitions import fieldtypes, schemas
 from definitions.builtin_fields import BUILTIN_TYPES
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from definitions.model import Field, Text
 from engine.models import Case
 from factory import create_app

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.01)
     args = parser.parse_args(argv)
 
-    from definitions.catalogue import load_site_file
+    from definitions.folders import load_site_file
     from engine.catalogue import Runtime
     from engine.db import make_engine, make_session_factory
     from engine.worker import Worker

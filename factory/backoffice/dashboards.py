@@ -36,6 +36,7 @@ from engine.rollups import MARKER
 from ..access import staff_required
 from ..helpers import text
 from ..services import db, services
+from ..wording import state_label
 
 #: one blueprint for the dashboards (under /agents/tableaux-de-bord) and the export, which
 #: lives beside the inbox (/agents/export.csv)
@@ -106,7 +107,8 @@ def _state_labels(slug: str) -> tuple[str, dict[str, str]]:
     if version is None:
         return slug, {}
     procedure = catalogue.compiled(session, version.id).procedure
-    return text(procedure.title), {s.id: text(s.label) for s in procedure.workflow.states}
+    workflow = procedure.workflow
+    return text(procedure.title), {s.id: state_label(workflow, s.id) for s in workflow.states}
 
 
 def charts(data: dict[str, Any], states: dict[str, str], prefix: str = "") -> list[Chart]:

@@ -7,6 +7,7 @@ Reading a case is written to the audit log.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -38,6 +39,7 @@ from ..errors import attempt
 from ..helpers import current_language, download, int_arg, parse_int, text
 from ..services import db, services
 from ..translations import form_translations
+from ..wording import state_label
 
 bp = Blueprint("backoffice", __name__, url_prefix="/agents", template_folder="templates")
 PAGE_SIZE = 50
@@ -93,11 +95,9 @@ def state_counters(departments: list[str]):
             continue
         workflow = catalogue.compiled(session, version.id).procedure.workflow
         procedure = catalogue.compiled(session, version.id).procedure
-        try:
-            label = text(workflow.state(state_id).label)
-        except KeyError:
-            label = state_id
-        counters.append((slug, text(procedure.title), state_id, label, number))
+        counters.append(
+            (slug, text(procedure.title), state_id, state_label(workflow, state_id), number)
+        )
     counted_at = max((row.computed_at for row in rows), default=None)
     return counters, counted_at
 
@@ -153,7 +153,7 @@ def inbox():
     labels = {}
     for row in rows:
         procedure = catalogue.compiled(session, row.version_id).procedure
-        labels[row.id] = (text(procedure.title), text(procedure.workflow.state(row.state).label))
+        labels[row.id] = (text(procedure.title), state_label(procedure.workflow, row.state))
     filters = {k: v for k, v in args.items() if k != "after"}
     return render_template(
         "backoffice/inbox.html",
@@ -217,7 +217,7 @@ def case(case_id: int):
         return {
             "case": other,
             "title": text(other_procedure.title),
-            "state": text(other_procedure.workflow.state(other.state).label),
+            "state": state_label(other_procedure.workflow, other.state),
             "open": other.department in current_user.departments,
             "department": text(department.name) if department else other.department,
         }
@@ -244,7 +244,7 @@ def case(case_id: int):
             )
         ),
         others=[summary(other) for other in others],
-        state_label=lambda s: text(workflow.state(s).label) if s else "",
+        state_label=functools.partial(state_label, workflow),
         transition_label=lambda t: text(workflow.transition(t).label) or t,
     )
 

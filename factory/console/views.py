@@ -8,7 +8,6 @@ in. Every action is written to the audit log.
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,16 +23,23 @@ from flask import (
 )
 from flask_babel import format_number
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 import renderers
 from definitions.errors import Problem, capped
-from definitions.graph import mermaid
-from definitions.loader import load
-from definitions.procedures import WorkflowLibrary, read_procedure
+from definitions.mermaid import mermaid
+from definitions.procedures import procedure_from_source
 from engine.catalogue import publish
 from engine.errors import PublishError
-from engine.models import Account, AuditEvent, Membership, OutboxMessage, ProcedureVersion
+from engine.models import (
+    STAFF_KINDS,
+    Account,
+    AuditEvent,
+    Membership,
+    OutboxMessage,
+    ProcedureVersion,
+)
 from engine.outbox import replay
 
 from ..accounts import (
@@ -47,14 +53,21 @@ from ..audit import audit
 from ..helpers import current_language, int_arg, text
 from ..services import db, services
 from ..translations import form_translations
+from ..wording import state_label
 from .diagram import workflow_svg
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 PAGE_SIZE = 50
-STAFF_KINDS = ("agent", "supervisor", "administrator")
 USERS_SHOWN = 500
 #: The most values a procedure checked here may hold; the largest example holds 389.
 MAX_VALUES = 20_000
+
+#: The words for each of engine.models.STAFF_KINDS, as the account form offers them.
+KIND_LABELS = {
+    "agent": _l("Agent"),
+    "supervisor": _l("Supervisor"),
+    "administrator": _l("Administrator"),
+}
 
 
 def admin_required(view):
@@ -142,12 +155,9 @@ class SourceLine:
 def check_source(source: str, workflows: dict[str, str], name: str):
     """Check a procedure's YAML against the site config and the given reusable workflows.
     Returns ``(procedure or None, problems)``."""
-    site = services().runtime.site
-    document, problems = load(source, name, max_nodes=MAX_VALUES)
-    if document is None or problems:
-        return None, capped(problems)
-    library = WorkflowLibrary(None, site, sources=dict(workflows))
-    procedure, problems = read_procedure(document, site, library)
+    procedure, problems = procedure_from_source(
+        source, name=name, site=services().runtime.site, workflows=workflows, max_nodes=MAX_VALUES
+    )
     if problems:
         return None, capped(problems)
     return procedure, []
@@ -208,9 +218,6 @@ def _preview(procedure):
         pages.append((page, cls(None, answers={}, today=today, translations=form_translations())))
     workflow = procedure.workflow
 
-    def label(state_id: str) -> str:
-        return text(workflow.state(state_id).label) or state_id
-
     return {
         "pages": pages,
         "mermaid": mermaid(procedure, language),
@@ -219,8 +226,8 @@ def _preview(procedure):
         "transitions": [
             (
                 text(t.label) or t.id,
-                ", ".join(label(s) for s in t.sources),
-                label(t.target),
+                ", ".join(state_label(workflow, s) for s in t.sources),
+                state_label(workflow, t.target),
                 t.actor_department if t.actor == "department" else t.actor,
             )
             for t in workflow.transitions
@@ -278,8 +285,6 @@ def new_version(slug: str):
             name=name,
             lines=_source_lines(source, problems, name),
         ), 422
-    object.__setattr__(procedure, "source", source)
-    object.__setattr__(procedure, "source_hash", hashlib.sha256(source.encode()).hexdigest())
     if request.form.get("step") == "publish":
         try:
             row = publish(
@@ -533,7 +538,7 @@ def new_user():
         departments=departments,
         errors=errors,
         values=values,
-        kinds=STAFF_KINDS,
+        kinds=[(kind, KIND_LABELS[kind]) for kind in STAFF_KINDS],
     ), status
 
 

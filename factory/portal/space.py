@@ -6,6 +6,8 @@ given. Anyone else gets a 404: a case is never shown to someone who is not its c
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,6 +23,7 @@ from ..errors import attempt
 from ..extensions import limiter
 from ..helpers import download, parse_int
 from ..services import db, services
+from ..wording import state_label
 
 bp = Blueprint("space", __name__, template_folder="templates")
 
@@ -52,7 +55,7 @@ def case_view(case: Case) -> dict:
     compiled = state.runtime.catalogue.compiled(db(), case.version_id)
     procedure = compiled.procedure
     workflow = procedure.workflow
-    label = text(workflow.state(case.state).label) if case.state else _("Draft")
+    label = state_label(workflow, case.state, _("Draft"))
     return {
         "case": case,
         "procedure": procedure,
@@ -112,18 +115,11 @@ def _detail(case: Case, token: str | None = None):
         rated=rated,
         actions=actions,
         token=token,
-        state_label=_state_label(workflow),
+        state_label=functools.partial(state_label, workflow),
         files=files,
     )
 
 
-def _state_label(workflow):
-    from ..helpers import text
-
-    def label(state_id):
-        return text(workflow.state(state_id).label) if state_id else ""
-
-    return label
 
 
 @bp.route("/mes-demandes/<int:case_id>")

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from definitions.catalogue import check_paths, tests_file
+from definitions.folders import check_paths, tests_file
 from definitions.model import Field, Page, Procedure
 from definitions.scenarios import resolve_dates
 

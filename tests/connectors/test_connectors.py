@@ -26,7 +26,7 @@ from connectors.filedrop import FiledropConnector
 from connectors.registry import GROUP, ConnectorRegistry, RegistryError, load_types
 from connectors.testing import RecordingConnector
 from connectors.webhook import WebhookConnector, signature, verify
-from definitions.catalogue import load_site_file
+from definitions.folders import load_site_file
 from definitions.model import Text
 from definitions.site import ConnectorConfig, Secret, Site
 from engine.outbox import Delivery, DeliveryFailed

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from factory.console.diagram import workflow_svg
 
 from ..conftest import EXAMPLE_ENVIRON, EXAMPLES

@@ -153,7 +153,7 @@ def test_deeply_nested_expressions_are_refused_not_crashing(template):
 def test_a_text_building_too_much_is_refused_at_its_line_when_the_file_is_checked(tmp_path):
     import time
 
-    from definitions.catalogue import check_paths
+    from definitions.folders import check_paths
 
     from ..conftest import EXAMPLE_ENVIRON, EXAMPLES
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from connectors.registry import settings_schemas
-from definitions.catalogue import check_paths, load_site_file
 from definitions.errors import Problem
+from definitions.folders import check_paths, load_site_file
 
 from ..conftest import FIXTURES, expectations
 

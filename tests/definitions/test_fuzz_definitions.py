@@ -7,6 +7,7 @@ object or problems, each with a line and a column: never an exception.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -21,10 +22,10 @@ from werkzeug.datastructures import MultiDict
 
 from connectors.registry import settings_schemas as connector_schemas
 from definitions.answers import validate_answers
-from definitions.catalogue import check_paths
 from definitions.errors import Problem
-from definitions.graph import mermaid
+from definitions.folders import check_paths
 from definitions.loader import load
+from definitions.mermaid import mermaid
 from definitions.procedures import WorkflowLibrary, read_procedure
 from definitions.scenarios import read_tests
 from definitions.site import read_site
@@ -120,7 +121,7 @@ def assert_usable(procedure, text) -> None:
     """What passes the check can be used: references, the workflow's drawing, the answers'
     validation, and every page, shown and posted empty, as the console previews it."""
     raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-    object.__setattr__(procedure, "source_hash", hashlib.sha256(raw).hexdigest())  # form cache
+    procedure = dataclasses.replace(procedure, source_hash=hashlib.sha256(raw).hexdigest())
     reference = procedure.format_reference(2026, 10**9 - 1)
     assert len(reference) <= 100  # the cases' reference column
     mermaid(procedure)

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from definitions.answers import AnswerError, validate_answers, validate_form
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from definitions.scenarios import resolve_dates
 from engine import cases
 from engine.errors import Conflict, InvalidValues, Refused
@@ -152,7 +152,7 @@ def test_transition_forms_are_valid_or_have_clean_errors(data, slug):
 
 @pytest.fixture(scope="module")
 def engine_setup(tmp_path_factory):
-    from definitions.catalogue import load_site_file
+    from definitions.folders import load_site_file
     from engine.catalogue import Runtime, publish_folder
     from engine.clock import FrozenClock
     from engine.db import Base, make_engine, make_session_factory

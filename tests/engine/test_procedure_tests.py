@@ -9,7 +9,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from engine.procedure_tests import run_paths
 from factory.cli import main
 

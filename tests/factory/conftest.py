@@ -35,7 +35,7 @@ def app(tmp_path, example_environ, people, app_config):
 @pytest.fixture
 def examples():
     """The example procedures and their test suites: {slug: (procedure, suite)}."""
-    from definitions.catalogue import check_paths
+    from definitions.folders import check_paths
 
     result = check_paths([EXAMPLES], EXAMPLES / "guichet.yaml", environ=EXAMPLE_ENVIRON)
     return {p.slug: (p, result.suites[(p.slug, p.version)]) for p in result.procedures}

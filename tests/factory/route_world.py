@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import url_for
 
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from definitions.scenarios import resolve_dates
 from engine import cases
 from engine.db import Base

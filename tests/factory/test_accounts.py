@@ -357,7 +357,7 @@ def test_drafts_are_limited(tmp_path, example_environ):
 
 
 def test_save_and_finish_later_mails_are_limited(tmp_path, example_environ):
-    from definitions.catalogue import check_paths
+    from definitions.folders import check_paths
     from definitions.scenarios import resolve_dates
 
     from ..conftest import EXAMPLE_ENVIRON, EXAMPLES
@@ -396,7 +396,7 @@ def test_save_and_finish_later_mails_are_limited(tmp_path, example_environ):
 
 
 def test_messages_on_a_tracking_link_are_limited(tmp_path, example_environ):
-    from definitions.catalogue import check_paths
+    from definitions.folders import check_paths
     from definitions.scenarios import resolve_dates
     from engine import cases
     from engine.workflow import Actor

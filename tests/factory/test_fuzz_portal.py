@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
 
-from definitions.catalogue import check_paths
+from definitions.folders import check_paths
 from definitions.scenarios import resolve_dates
 from engine.models import Account, Attachment, Case, CaseEvent, Message, OutboxMessage
 

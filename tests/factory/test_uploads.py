@@ -292,7 +292,7 @@ VELO = "aide-velo-electrique"
 
 def velo_until_files(client) -> tuple[int, str]:
     """A draft of the bicycle grant, filled up to its page of files."""
-    from definitions.catalogue import check_paths
+    from definitions.folders import check_paths
     from definitions.scenarios import resolve_dates
 
     from ..conftest import EXAMPLE_ENVIRON, EXAMPLES

@@ -9,7 +9,7 @@ from pathlib import Path
 from .errors import Problem, capped
 from .loader import load_file
 from .model import Procedure
-from .procedures import WorkflowLibrary, read_procedure
+from .procedures import WorkflowLibrary, load_procedure
 from .scenarios import TestSuite, read_tests
 from .site import Site, read_site
 from .texts import N_
@@ -117,16 +117,13 @@ def check_paths(
             result.files += 1
             folder = file.parent / "workflows"
             library = libraries.setdefault(folder, WorkflowLibrary(folder, result.site))
-            document, problems = load_file(file)
-            result.problems += problems
-            if document is None or problems:
-                continue
-            procedure, problems = read_procedure(document, result.site, library)
+            procedure, problems = load_procedure(file, result.site, library)
             result.problems += problems
             if procedure is None:
                 continue
             key = (procedure.slug, procedure.version)
             if key in seen:
+                document, _ = load_file(file)  # read again only to point at its key
                 result.problems.append(
                     document.problem(
                         ("procedure",),
