@@ -199,7 +199,7 @@ def delete_draft(case_id: int):
     slug = case.procedure
     removed = cases.delete_draft(db(), case)
     db().commit()
-    remove_files(services().uploads, removed)  # once the rows are gone: bytes, never rows, leak
+    remove_files(services().storage, removed)  # once the rows are gone: bytes, never rows, leak
     session["drafts"] = [i for i in session.get("drafts", []) if i != case_id]
     flash(_("Your draft is deleted."), "success")
     if back == "space" and current_user.is_authenticated:
