@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from engine.outbox import Delivery, DeliveryFailed
+from engine.storage import as_storage
 
 __all__ = ["Connector", "Delivery", "DeliveryFailed"]
 
@@ -25,8 +26,9 @@ class Connector:
     def __init__(self, name: str, settings: dict[str, Any], *, storage=None):
         self.name = name
         self.settings = settings
-        #: the folder of attachments' contents, for types that carry files
-        self.storage = storage
+        #: where attachments' contents are (a Storage; a folder is read as a LocalStorage),
+        #: for types that carry files
+        self.storage = as_storage(storage)
 
     def deliver(self, delivery: Delivery) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -29,7 +29,7 @@ class FiledropConnector(Connector):
         },
     }
 
-    def __init__(self, name, settings, *, storage: Path | None = None):
+    def __init__(self, name, settings, *, storage=None):
         super().__init__(name, settings, storage=storage)
         self.folder = Path(settings["path"])
 
@@ -46,14 +46,14 @@ class FiledropConnector(Connector):
             raise DeliveryFailed(f"cannot write into {self.folder}: {error.strerror}") from error
 
     def copy_attachment(self, delivery: Delivery, item: dict) -> None:
-        source = self.storage / item["id"] if self.storage is not None else None
-        if source is None or not source.is_file():
+        identifier = str(item["id"])
+        if self.storage is None or not self.storage.exists(identifier):
             raise DeliveryFailed(
-                f"the attachment {item['id']} of {delivery.event_id} is missing from the storage",
+                f"the attachment {identifier} of {delivery.event_id} is missing from the storage",
                 retryable=False,
             )
-        with source.open("rb") as stream:
-            write_atomically(self.folder / f"{delivery.event_id}-{item['id']}", stream)
+        with self.storage.open(identifier) as stream:
+            write_atomically(self.folder / f"{delivery.event_id}-{identifier}", stream)
 
 
 def _umask() -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
@@ -26,7 +27,7 @@ from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, InvalidValues, NotFound, Refused
 from .models import Account, Attachment, Case, CaseEvent, ProcedureVersion, ReferenceCounter
-from .notifications import notify_action, send
+from .notifications import notify_action, notify_receipt, send
 from .workflow import Actor, CompiledProcedure, may_act
 
 
@@ -181,8 +182,12 @@ def submit(
     clock: Clock,
     *,
     idempotency_key: str | None = None,
+    receipt: bool = False,
+    tracking_link: Callable[[str], str] | None = None,
 ) -> Case:
-    """Validate the whole answer set, give the case its reference, enter the initial state.
+    """Validate the whole answer set, give the case its reference, enter the initial state;
+    with ``receipt``, queue the acknowledgement of receipt too (:func:`notify_receipt`, with
+    the tracking link ``tracking_link`` makes for an anonymous filer).
 
     Replaying a submission (the same case, or the same ``idempotency_key``) returns the
     case already submitted. When another transaction submits the same case (or another one
@@ -222,6 +227,8 @@ def submit(
             raise
         # the same key, stored by another submission at the same instant
         raise Conflict("this request was submitted at the same time by another click") from error
+    if receipt:
+        notify_receipt(session, runtime, compiled, case, clock.now(), tracking_link=tracking_link)
     return case
 
 

@@ -10,7 +10,6 @@ removes their bytes (:func:`remove_files`) once it has committed.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +18,7 @@ from sqlalchemy.orm import Session
 
 from .clock import Clock
 from .models import Attachment, Case
-
-log = logging.getLogger(__name__)
+from .storage import Storage, remove
 
 #: How many drafts one purge deletes at most (the next one goes on).
 BATCH = 500
@@ -74,19 +72,7 @@ def purge_abandoned(
     return Purged(ids, files)
 
 
-def remove_files(folder: Path | None, ids: list[str]) -> int:
-    """Remove the stored bytes of attachments ``ids`` from ``folder``; returns how many."""
-    if folder is None:
-        return 0
-    removed = 0
-    for attachment_id in ids:
-        if not attachment_id or "/" in attachment_id or "\\" in attachment_id:
-            continue
-        try:
-            (Path(folder) / attachment_id).unlink()
-            removed += 1
-        except FileNotFoundError:
-            pass
-        except OSError:
-            log.exception("the file of attachment %s could not be removed", attachment_id)
-    return removed
+def remove_files(storage: Storage | Path | None, ids: list[str]) -> int:
+    """Remove the stored bytes of attachments ``ids`` from ``storage`` (a folder is read as
+    a :class:`~engine.storage.LocalStorage`); returns how many."""
+    return remove(storage, ids)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from definitions.model import Action
 
+from . import texts
 from .catalogue import Runtime
 from .models import Account, Attachment, Case, Membership, Notification
 from .outbox import enqueue
@@ -128,6 +130,39 @@ def notify_text(
         payload=payload,
         now=now,
     )
+
+
+def notify_receipt(
+    session: Session,
+    runtime: Runtime,
+    compiled: CompiledProcedure,
+    case: Case,
+    now: dt.datetime,
+    *,
+    tracking_link: Callable[[str], str] | None = None,
+) -> None:
+    """The acknowledgement of receipt of a case just submitted, in the personal space and
+    by e-mail (outbox), in the site's language: its reference and day, the day the legal
+    deadline runs out (with a clock), and, for an anonymous filer, the tracking link that
+    ``tracking_link`` makes of the case's token."""
+    language = site_language(runtime)
+
+    def day(moment: dt.datetime) -> dt.date:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # stored as UTC
+        return runtime.calendar.today(moment)
+
+    link = None
+    if tracking_link is not None and case.tracking_token and case.owner_id is None:
+        link = tracking_link(case.tracking_token)
+    subject, body = texts.receipt(
+        language,
+        compiled.procedure.title.get(language),
+        case.reference,
+        day(case.submitted_at),
+        day(case.clock_expires_at) if case.clock_expires_at else None,
+        link,
+    )
+    notify_text(session, runtime, compiled, case, "citizen", now, subject=subject, body=body)
 
 
 def event_envelope(

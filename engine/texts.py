@@ -61,3 +61,35 @@ def citizen_reminder(language: str, reference: str) -> tuple[str, str]:
         t.gettext("Reminder from the citizen: %(reference)s") % values,
         t.gettext("The citizen is chasing up request %(reference)s.") % values,
     )
+
+
+def receipt(
+    language: str,
+    title: str,
+    reference: str,
+    submitted: dt.date,
+    expires: dt.date | None,
+    link: str | None,
+) -> tuple[str, str]:
+    """The acknowledgement of receipt of a request: (subject, body). ``expires`` is the day
+    the legal deadline runs out, ``link`` the tracking link of an anonymous filer."""
+    from babel.dates import format_date
+
+    t = translations(language)
+    lines = [
+        t.gettext("We have received your request %(reference)s on %(date)s.")
+        % {"reference": reference, "date": format_date(submitted, "long", locale=language)}
+    ]
+    if expires is not None:
+        lines.append(
+            t.gettext(
+                "Without an answer from us by %(date)s, the legal deadline will have expired."
+            )
+            % {"date": format_date(expires, "long", locale=language)}
+        )
+    if link:
+        lines.append(t.gettext("Follow your request: %(link)s") % {"link": link})
+    return (
+        t.gettext("Acknowledgement of receipt: %(title)s") % {"title": title},
+        "\n\n".join(lines),
+    )

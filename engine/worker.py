@@ -24,6 +24,7 @@ from .errors import Conflict, EngineError, Refused
 from .models import Case, OutboxMessage, Timer
 from .notifications import notify_text, site_language
 from .outbox import Delivery, DeliveryFailed, backoff, claim
+from .storage import Storage, as_storage
 from .workflow import Actor
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class Worker:
         rollup_every: dt.timedelta | None = dt.timedelta(minutes=5),
         draft_retention_days: int | None = None,
         purge_every: dt.timedelta = dt.timedelta(hours=1),
-        uploads: Path | None = None,
+        uploads: Storage | Path | None = None,
     ):
         self.runtime = runtime
         self.sessions = sessions
@@ -63,7 +64,8 @@ class Worker:
         #: anonymous drafts idle for longer are purged, with their files (None: never)
         self.draft_retention_days = draft_retention_days
         self.purge_every = purge_every
-        self.uploads = uploads
+        #: where attachments' bytes are (a folder is read as a LocalStorage)
+        self.storage = as_storage(uploads)
         self._purged_at: dt.datetime | None = None
 
     # -- timers ------------------------------------------------------------------------------
@@ -242,7 +244,7 @@ class Worker:
         except Exception:  # noqa: BLE001 - housekeeping must not stop the deliveries
             log.exception("the abandoned drafts could not be purged")
             return 0
-        drafts.remove_files(self.uploads, purged.attachments)
+        drafts.remove_files(self.storage, purged.attachments)
         if len(purged.cases) < drafts.BATCH:
             self._purged_at = now  # else more are waiting: go on at the next round
         if purged.cases:

@@ -3,6 +3,7 @@ views read from a request (numbers, redirect targets), judged before any databas
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -97,15 +98,18 @@ def download(attachment):
 
     from renderers.fields.files import download_name
 
-    path = services().uploads / attachment.id
-    if not path.is_file():
+    try:
+        stream = services().storage.open(attachment.id)
+    except OSError:  # none stored (or not a file): nothing to send
         abort(404)
     response = send_file(
-        path,
+        stream,
         mimetype="application/octet-stream",
         as_attachment=True,
         download_name=download_name(attachment.filename, attachment.content_type),
     )
+    if hasattr(stream, "fileno"):
+        response.content_length = os.fstat(stream.fileno()).st_size
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 

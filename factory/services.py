@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.catalogue import Runtime
 from engine.clock import Clock
 from engine.db import make_engine, make_session_factory
+from engine.storage import LocalStorage, Storage
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class Services:
     runtime: Runtime
     clock: Clock
     uploads: Path
+    #: where attachments' bytes live (today the files of ``uploads``)
+    storage: Storage
 
 
 def services() -> Services:
@@ -76,6 +79,7 @@ def init_app(app: Flask) -> None:
         runtime=Runtime(site=site),
         clock=app.config.get("CLOCK") or Clock(),
         uploads=uploads,
+        storage=LocalStorage(uploads),
     )
     if app.config.get("PROCEDURES"):
         publish_at_start(state, Path(app.config["PROCEDURES"]))
@@ -141,14 +145,14 @@ def start_worker(app: Flask, state: Services) -> None:
     from connectors.registry import ConnectorRegistry
     from engine.worker import Worker, start_thread
 
-    registry = ConnectorRegistry(state.runtime.site, storage=state.uploads)
+    registry = ConnectorRegistry(state.runtime.site, storage=state.storage)
     worker = Worker(
         state.runtime,
         state.sessions,
         registry.deliver,
         clock=state.clock,
         draft_retention_days=app.config.get("DRAFT_RETENTION_DAYS"),
-        uploads=state.uploads,
+        uploads=state.storage,
     )
     app.extensions["guichet.worker"] = start_thread(worker)
     log.info("the worker runs in the server")

@@ -6,19 +6,18 @@ it is downloaded under, made by :func:`renderers.fields.files.download_name` fro
 original stem and the DETECTED type. A file field holds at most ``MAX_FILES_PER_FIELD``
 files; a draft at most ``MAX_FILES_PER_DRAFT`` files and ``MAX_BYTES_PER_DRAFT`` bytes.
 
-Files are staged (:func:`stage`: rows added, bytes not yet written), and written only once
-every check passed, just before the commit (:meth:`Staged.commit`); the files a draft no
-longer uses (replaced, removed, or of a field now hidden) lose their row and their bytes.
+This module is the web part: it reads Werkzeug's uploads, applies the limits and says what
+is wrong on the form. Storing is the engine's (:mod:`engine.attachments`, over the app's
+:class:`~engine.storage.Storage`): files are staged (:func:`stage`: rows added, bytes not
+yet written), and written only once every check passed, just before the commit
+(:meth:`Staged.commit`); the files a draft no longer uses (replaced, removed, or of a field
+now hidden) lose their row and their bytes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +26,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from engine import cases
-from engine.drafts import remove_files
+from engine.attachments import FileChanges, add_attachment, remove_attachments
 from engine.models import Attachment, Case
 from renderers.fields.files import download_name, kept_ids
 
@@ -158,45 +157,17 @@ def _error(form, name: str, message: str) -> None:
 
 @dataclass
 class Staged:
-    """Attachments added to the session whose bytes are not written yet, and attachments
-    deleted whose bytes are not removed yet: :meth:`commit` does both around the commit."""
+    """The answers with uploaded files replaced by attachment ids, and the engine's
+    :class:`~engine.attachments.FileChanges`: the new attachments' bytes, written just
+    before the commit, and the removed ones', deleted after it (:meth:`commit`)."""
 
     values: dict[str, Any]
-    pending: list[tuple[Path, FileStorage]] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-
-    def write(self) -> None:
-        written = []
-        try:
-            for path, upload in self.pending:
-                upload.stream.seek(0)
-                part = path.with_name(path.name + ".part")
-                with part.open("wb") as out:
-                    shutil.copyfileobj(upload.stream, out, 1 << 20)
-                part.replace(path)
-                written.append(path)
-        except BaseException:
-            self.discard(written)
-            raise
-
-    def discard(self, paths: list[Path] | None = None) -> None:
-        for path in self.pending if paths is None else paths:
-            path = path[0] if isinstance(path, tuple) else path
-            path.unlink(missing_ok=True)
-            path.with_name(path.name + ".part").unlink(missing_ok=True)
+    changes: FileChanges = field(default_factory=lambda: FileChanges(services().storage))
 
     def commit(self) -> None:
         """Write the new files, commit, then remove the files deleted; on any failure the
         new files are removed again and the transaction rolled back."""
-        session = db()
-        try:
-            self.write()
-            session.commit()
-        except BaseException:
-            session.rollback()
-            self.discard()
-            raise
-        remove_files(services().uploads, self.removed)
+        self.changes.commit(db())
 
 
 def stage(case: Case, form, answers: dict[str, Any]) -> Staged:
@@ -216,36 +187,20 @@ def stage(case: Case, form, answers: dict[str, Any]) -> Staged:
                 continue
             mime = detected[position] if position < len(detected) else None
             position += 1
-            ids.append(_add(case, name, item, mime, staged))
+            ids.append(
+                add_attachment(
+                    db(),
+                    staged.changes,
+                    case,
+                    name,
+                    item.stream,
+                    download_name(item.filename, mime),
+                    mime,
+                    services().clock.now(),  # each its own instant: files keep their order
+                )
+            )
         staged.values[name] = ids if isinstance(value, list) else ids[0]
     return staged
-
-
-def _add(case: Case, field_id: str, upload: FileStorage, mime: str | None, staged) -> str:
-    state = services()
-    identifier = str(uuid.uuid4())
-    digest = hashlib.sha256()
-    upload.stream.seek(0)
-    size = 0
-    while chunk := upload.stream.read(1 << 20):
-        digest.update(chunk)
-        size += len(chunk)
-    upload.stream.seek(0)
-    db().add(
-        Attachment(
-            id=identifier,
-            case_id=case.id,
-            owner_id=case.owner_id,
-            field=field_id,
-            filename=download_name(upload.filename, mime),
-            content_type=mime or "application/octet-stream",
-            size=size,
-            sha256=digest.hexdigest(),
-            created_at=state.clock.now(),
-        )
-    )
-    staged.pending.append((Path(state.uploads) / identifier, upload))
-    return identifier
 
 
 def drop_unused(case: Case, form, before: dict[str, Any], staged: Staged) -> None:
@@ -254,14 +209,7 @@ def drop_unused(case: Case, form, before: dict[str, Any], staged: Staged) -> Non
     at :meth:`Staged.commit`."""
     used = {i for name in file_fields(form) for i in kept_ids(case.answers.get(name))}
     old = {i for name in file_fields(form) for i in kept_ids(before.get(name))} - used
-    if not old:
-        return
-    rows = db().scalars(
-        sa.select(Attachment).where(Attachment.id.in_(old), Attachment.case_id == case.id)
-    )
-    for row in rows:
-        db().delete(row)
-        staged.removed.append(row.id)
+    remove_attachments(db(), staged.changes, case, old)
 
 
 # -- a page posted: what is kept when it is not saved ----------------------------------------

@@ -35,7 +35,6 @@ from engine import cases
 from engine.drafts import remove_files
 from engine.errors import Conflict, EngineError, InvalidValues, Refused
 from engine.models import Account, Attachment, Case
-from engine.notifications import notify_text
 from engine.workflow import Actor
 
 from .. import uploads
@@ -199,7 +198,7 @@ def delete_draft(case_id: int):
     slug = case.procedure
     removed = cases.delete_draft(db(), case)
     db().commit()
-    remove_files(services().uploads, removed)  # once the rows are gone: bytes, never rows, leak
+    remove_files(services().storage, removed)  # once the rows are gone: bytes, never rows, leak
     session["drafts"] = [i for i in session.get("drafts", []) if i != case_id]
     flash(_("Your draft is deleted."), "success")
     if back == "space" and current_user.is_authenticated:
@@ -511,11 +510,12 @@ def submit(case_id: int):
             filer(case),
             state.clock,
             idempotency_key=key,
+            receipt=True,
+            tracking_link=tracking_link,
         )
         if submitted.id != case.id:  # the key of a submission already made: a replay
             db().rollback()
             return redirect(url_for("filing.receipt", case_id=submitted.id))
-        send_receipt(case)
         db().commit()
     except InvalidValues as invalid:
         db().rollback()
@@ -543,42 +543,9 @@ def filer(case: Case) -> Actor:
     return Actor("citizen", tracking_token=case.tracking_token)
 
 
-def send_receipt(case: Case) -> None:
-    """The acknowledgement of receipt, in the personal space and by e-mail (outbox)."""
-    state = services()
-    compiled = compiled_of(case)
-    procedure = compiled.procedure
-    lines = [
-        _(
-            "We have received your request %(reference)s on %(date)s.",
-            reference=case.reference,
-            date=format_date(case.submitted_at, "long"),
-        )
-    ]
-    if case.clock_expires_at:
-        lines.append(
-            _(
-                "Without an answer from us by %(date)s, the legal deadline will have expired.",
-                date=format_date(case.clock_expires_at, "long"),
-            )
-        )
-    if case.tracking_token and case.owner_id is None:
-        lines.append(
-            _(
-                "Follow your request: %(link)s",
-                link=url_for("space.tracking", token=case.tracking_token, _external=True),
-            )
-        )
-    notify_text(
-        db(),
-        state.runtime,
-        compiled,
-        case,
-        "citizen",
-        state.clock.now(),
-        subject=_("Acknowledgement of receipt: %(title)s", title=text(procedure.title)),
-        body="\n\n".join(lines),
-    )
+def tracking_link(token: str) -> str:
+    """The link an anonymous filer follows their request by (in the receipt)."""
+    return url_for("space.tracking", token=token, _external=True)
 
 
 @bp.route("/demandes/<int:case_id>/recu")

@@ -1,0 +1,94 @@
+"""The acknowledgement of receipt is queued by the engine's submit, in the site's language."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from engine import cases
+from engine.models import Notification, OutboxMessage
+from engine.workflow import Actor
+
+from .engine_helpers import BIRTH_ANSWERS, terrace_answers
+
+CITIZEN = Actor("citizen")
+RECEIPT = "Accusé de réception\u00a0: "
+
+
+def _submit(sessions, runtime, version, answers, clock, **options) -> int:
+    with sessions() as session, session.begin():
+        case = cases.new_draft(session, runtime, version, CITIZEN, clock)
+        case.answers = dict(answers)
+        session.flush()
+        cases.submit(session, runtime, case, CITIZEN, clock, **options)
+        return case.id
+
+
+def _receipts(sessions, case_id):
+    with sessions() as session:
+        notes = session.scalars(
+            sa.select(Notification).where(
+                Notification.case_id == case_id, Notification.subject.startswith(RECEIPT)
+            )
+        ).all()
+        mails = [
+            m.payload
+            for m in session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.case_id == case_id)
+            )
+            if m.payload.get("subject", "").startswith(RECEIPT)
+        ]
+        return [(n.audience, n.subject, n.body) for n in notes], mails
+
+
+def test_submit_queues_the_receipt_with_the_tracking_link(sessions, runtime, published, clock):
+    links = []
+
+    def link(token):
+        links.append(token)
+        return f"https://guichet.example.org/suivi/{token}"
+
+    case_id = _submit(
+        sessions,
+        runtime,
+        published["acte-naissance"],
+        BIRTH_ANSWERS,
+        clock,
+        receipt=True,
+        tracking_link=link,
+    )
+    notes, mails = _receipts(sessions, case_id)
+    assert len(notes) == 1 and len(links) == 1
+    audience, subject, body = notes[0]
+    assert audience == "citizen"
+    assert subject.startswith(RECEIPT) and "naissance" in subject
+    paragraphs = body.split("\n\n")
+    assert paragraphs[0] == "Nous avons bien reçu votre demande AN-2026-000001 le 2 mars 2026."
+    assert (
+        paragraphs[-1]
+        == f"Suivez votre demande\u00a0: https://guichet.example.org/suivi/{links[0]}"
+    )
+    assert len(paragraphs) == 2  # no legal clock on this procedure
+    assert [m["to"] for m in mails] == [[BIRTH_ANSWERS["courriel"]]]
+    assert mails[0]["text"] == body and mails[0]["subject"] == subject
+
+
+def test_the_receipt_says_when_the_legal_deadline_expires(sessions, runtime, published, clock):
+    case_id = _submit(
+        sessions,
+        runtime,
+        published["occupation-domaine-public"],
+        terrace_answers(clock.now().date()),
+        clock,
+        receipt=True,
+    )
+    notes, _mails = _receipts(sessions, case_id)
+    (_audience, _subject, body) = notes[0]
+    paragraphs = body.split("\n\n")
+    assert len(paragraphs) == 2  # without a link maker, no tracking line
+    assert paragraphs[1].startswith("Sans réponse de notre part d'ici le ")
+    assert paragraphs[1].endswith(", le délai légal de réponse sera écoulé.")
+
+
+def test_no_receipt_unless_asked(sessions, runtime, published, clock):
+    case_id = _submit(sessions, runtime, published["acte-naissance"], BIRTH_ANSWERS, clock)
+    assert _receipts(sessions, case_id) == ([], [])
