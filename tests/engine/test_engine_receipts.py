@@ -8,7 +8,7 @@ from engine import cases
 from engine.models import Notification, OutboxMessage
 from engine.workflow import Actor
 
-from .engine_helpers import BIRTH_ANSWERS, terrace_answers
+from ..engine_helpers import BIRTH_ANSWERS, terrace_answers
 
 CITIZEN = Actor("citizen")
 RECEIPT = "Accusé de réception\u00a0: "
