@@ -443,10 +443,10 @@ def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app,
     finally:
         console.MAX_VALUES = 20_000
     page = response.get_data(as_text=True)
-    assert f"{first}:1: unknown key &#39;extra0&#39; here" in page
+    assert f"{first}:1: clé inconnue &#39;extra0&#39; ici" in page
     last = first + MAX_PROBLEMS - 1
-    assert f"{last}:1: unknown key &#39;extra{MAX_PROBLEMS - 1}&#39; here" in page
-    assert f"unknown key &#39;extra{MAX_PROBLEMS}&#39;" not in page
+    assert f"{last}:1: clé inconnue &#39;extra{MAX_PROBLEMS - 1}&#39; ici" in page
+    assert f"clé inconnue &#39;extra{MAX_PROBLEMS}&#39;" not in page
     rest = f"{50_000 - MAX_PROBLEMS:,}".replace(",", "\u202f")
     assert f"et {rest} autres problèmes dans ce fichier, non listés" in page
     assert page.count('<li id="line-') < 2_000  # only the lines around the problems
