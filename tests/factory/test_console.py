@@ -479,3 +479,15 @@ def test_a_staff_account_gets_the_checks_of_every_other_account(
     assert message in html.unescape(refused.get_data(as_text=True))
     with session_of(app) as session:
         assert session.scalars(sa.select(Account).where(Account.email == email)).first() is None
+
+
+def test_the_checker_problems_are_shown_in_french(app, admin):
+    source = source_of(app, "acte-naissance").replace("version: 1", "version: 2", 1)
+    assert re.search(r"\n( +)to: ", source)
+    wrong_to = re.sub(r"\n( +)to: \S+", r"\n\1to: nulle_part", source, count=1)
+    page = html.unescape(check(admin, wrong_to).get_data(as_text=True))
+    assert "mène à 'nulle_part', qui n’est pas un état" in page
+    assert "which is not a state" not in page
+    unknown = source.replace("\ntitle:", "\ntitel: x\ntitle:", 1)
+    page = html.unescape(check(admin, unknown).get_data(as_text=True))
+    assert "clé inconnue 'titel' ici\u00a0; vouliez-vous dire 'title'\u00a0?" in page
