@@ -328,8 +328,10 @@ class WorkflowReader:
             if not self.reusable:
                 self.error(
                     path,
-                    "roles are for reusable workflows (workflows/NAME.yaml); name a "
-                    "department here",
+                    N_(
+                        "roles are for reusable workflows (workflows/NAME.yaml); name a "
+                        "department here"
+                    ),
                 )
         elif isinstance(value, dict):
             for key, target in value["map"].items():
@@ -435,8 +437,9 @@ class WorkflowReader:
         if field is None:
             self.error(
                 (*path, "by"),
-                f"the routing rule reads {name!r}, which is not a field"
-                f"{suggestion(name, self.fields)}",
+                N_("the routing rule reads %(name)s, which is not a field%(hint)s"),
+                name=repr(name),
+                hint=suggestion(name, self.fields),
                 reader=reader,
             )
             return
@@ -460,8 +463,10 @@ class WorkflowReader:
                 if str(value) not in field.options:
                     self.error(
                         (*path, "map", value),
-                        f"{value!r} is not an option of {name!r}"
-                        f"{suggestion(str(value), field.options)}",
+                        N_("%(value)s is not an option of %(name)s%(hint)s"),
+                        value=repr(value),
+                        name=repr(name),
+                        hint=suggestion(str(value), field.options),
                         key=True,
                         reader=reader,
                     )
@@ -507,7 +512,7 @@ class WorkflowReader:
             full = (*self.base, *where)
             kinds = [k for k in ("notify", "send", "set") if k in item]
             if not kinds:
-                self.error(where, "an action needs 'notify', 'send' or 'set'", reader=reader)
+                self.error(where, N_("an action needs 'notify', 'send' or 'set'"), reader=reader)
                 continue
             if len(kinds) > 1:
                 self.error(
@@ -523,7 +528,9 @@ class WorkflowReader:
                     if key in item:
                         self.error(
                             (*where, key),
-                            f"{key!r} belongs to 'notify' actions, not to '{kind}'",
+                            N_("%(name)s belongs to 'notify' actions, not to '%(kind)s'"),
+                            name=repr(key),
+                            kind=kind,
                             key=True,
                             reader=reader,
                         )
@@ -541,8 +548,9 @@ class WorkflowReader:
                 if site is not None and item["send"] not in site.connectors:
                     self.error(
                         (*where, "send"),
-                        f"the connector {item['send']!r} is not declared "
-                        f"in the site config{suggestion(item['send'], site.connectors)}",
+                        N_("the connector %(name)s is not declared in the site config%(hint)s"),
+                        name=repr(item["send"]),
+                        hint=suggestion(item["send"], site.connectors),
                         reader=reader,
                     )
                 result.append(Action("send", item["send"]))
@@ -557,14 +565,19 @@ class WorkflowReader:
             if field is None:
                 self.error(
                     (*path, key),
-                    f"'set' names {key!r}, which is not a field{suggestion(key, self.fields)}",
+                    N_("'set' names %(name)s, which is not a field%(hint)s"),
+                    name=repr(key),
+                    hint=suggestion(key, self.fields),
                     key=True,
                     reader=reader,
                 )
             elif field.type == "choice" and str(value) not in field.options:
                 self.error(
                     (*path, key),
-                    f"{value!r} is not an option of {key!r}{suggestion(str(value), field.options)}",
+                    N_("%(value)s is not an option of %(name)s%(hint)s"),
+                    value=repr(value),
+                    name=repr(key),
+                    hint=suggestion(str(value), field.options),
                     reader=reader,
                 )
             elif isinstance(value, str) and "{{" in value:
