@@ -19,6 +19,7 @@ from .loader import MAX_NODES, Document, load, load_file
 from .model import Field, Form, Page, Procedure
 from .reader import Reader, Scope
 from .schemas import structural_problems, suggestion
+from .texts import N_, Phrase
 from .workflows import WorkflowReader
 
 REFERENCE_NAMES = ("year", "seq", "procedure")
@@ -361,7 +362,11 @@ class ProcedureReader(Reader):
         if not shared.reader.graph_ok or self.problems:
             return None
         slug = self.document.data["procedure"]
-        reader = Reader(shared.document, self.site, suffix=f" (in procedure {slug!r})")
+        reader = Reader(
+            shared.document,
+            self.site,
+            suffix=Phrase(N_(" (in procedure %(slug)s)"), slug=repr(slug)),
+        )
         workflow = shared.reader.build(fields, roles, reader)
         self.problems += reader.problems
         return workflow

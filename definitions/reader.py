@@ -16,6 +16,7 @@ from .expressions import BUILTIN_NAMES, CASE_ATTRIBUTES, Expression, Template, a
 from .loader import Document
 from .model import Bounds, Field, LocalizedTemplate, Text
 from .schemas import a_or_an, describe, suggestion
+from .texts import Phrase
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,12 @@ class Reader:
         self.suffix = suffix  # e.g. " (in procedure 'x')" for a shared workflow
         self.problems: list[Problem] = []
 
-    def error(self, path, message: str, *, key: bool = False) -> None:
-        self.problems.append(self.document.problem(tuple(path), message + self.suffix, key=key))
+    def error(self, path, message: str, *, key: bool = False, **params) -> None:
+        """A problem at ``path``: ``message`` is English, or a msgid filled with ``params``."""
+        if self.suffix:
+            params = {"message": Phrase(message, **params), "suffix": self.suffix}
+            message = "%(message)s%(suffix)s"
+        self.problems.append(self.document.problem(tuple(path), message, key=key, **params))
 
     # -- texts ---------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from jsonschema.exceptions import ValidationError
 from . import fieldtypes
 from .errors import MAX_PROBLEMS, Problem
 from .loader import Document
+from .texts import N_, Phrase
 
 KINDS = ("procedure", "workflow", "tests", "site")
 
@@ -123,29 +124,29 @@ def structural_problems(document: Document, kind: str, data: Any = None, base: t
 
 
 _JSON_TYPES = {
-    "object": "a mapping (key: value)",
-    "array": "a list",
-    "string": "a text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "null": "nothing",
+    "object": N_("a mapping (key: value)"),
+    "array": N_("a list"),
+    "string": N_("a text"),
+    "integer": N_("a whole number"),
+    "number": N_("a number"),
+    "boolean": N_("true or false"),
+    "null": N_("nothing"),
 }
 
 
-def describe(value: Any) -> str:
+def describe(value: Any) -> Phrase:
     """Say in words what a YAML value is, for messages."""
     if value is None:
-        return "nothing"
+        return Phrase(N_("nothing"))
     if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
+        return Phrase(N_("the boolean %(value)s"), value=str(value).lower())
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return Phrase(N_("the number %(value)s"), value=value)
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return Phrase(N_("the text %(value)s"), value=repr(value))
     if isinstance(value, list):
-        return "a list"
-    return "a mapping"
+        return Phrase(N_("a list"))
+    return Phrase(N_("a mapping"))
 
 
 def a_or_an(word: str) -> str:
@@ -158,16 +159,16 @@ def nearest(word: str, choices, cutoff: float = 0.6) -> str | None:
     return matches[0] if matches else None
 
 
-def suggestion(word: str, choices) -> str:
+def suggestion(word: str, choices) -> Phrase:
     if not choices:
-        return ""
+        return Phrase()
     match = nearest(word, choices)
     if match:
-        return f"; did you mean {match!r}?"
+        return Phrase(N_("; did you mean %(name)s?"), name=repr(match))
     choices = sorted(str(c) for c in choices)
     if len(choices) <= 12:
-        return "; expected one of: " + ", ".join(choices)
-    return ""
+        return Phrase(N_("; expected one of: %(choices)s"), choices=", ".join(choices))
+    return Phrase()
 
 
 class _Explainer:
@@ -179,23 +180,26 @@ class _Explainer:
         self.missing: dict[tuple, Problem] = {}  # (path, key) -> "missing required key"
         self.misspelt: set[tuple] = set()  # (path, suggested key) of unknown keys
 
-    def add(self, path, message: str, *, key: bool = False) -> Problem:
-        problem = self.document.problem((*self.base, *path), message, key=key)
+    def add(self, path, message: str, *, key: bool = False, **params) -> Problem:
+        problem = self.document.problem((*self.base, *path), message, key=key, **params)
         self.problems.append(problem)
         return problem
 
-    def unknown_key(self, path, name: str, known, where: str = "here") -> None:
+    def unknown_key(self, path, name: str, known, where: Phrase | None = None) -> None:
+        where = where or Phrase(N_("here"))
+        msgid = N_("unknown key %(name)s %(where)s%(hint)s")
         if len(self.problems) >= MAX_PROBLEMS:  # past what is listed: no costly hint
-            self.add([*path, name], f"unknown key {name!r} {where}", key=True)
+            self.add([*path, name], msgid, key=True, name=repr(name), where=where, hint=Phrase())
             return
         if match := nearest(name, known):
             self.misspelt.add((tuple(path), match))
-            hint = f"; did you mean {match!r}?"
+            hint = Phrase(N_("; did you mean %(name)s?"), name=repr(match))
         elif known and len(known) <= 12:
-            hint = "; expected one of: " + ", ".join(sorted(str(c) for c in known))
+            choices = ", ".join(sorted(str(c) for c in known))
+            hint = Phrase(N_("; expected one of: %(choices)s"), choices=choices)
         else:
-            hint = ""
-        self.add([*path, name], f"unknown key {name!r} {where}{hint}", key=True)
+            hint = Phrase()
+        self.add([*path, name], msgid, key=True, name=repr(name), where=where, hint=hint)
 
     def result(self) -> list[Problem]:
         """The problems, less "missing key" where the key is only misspelt."""
@@ -213,21 +217,23 @@ class _Explainer:
             names += self.known_properties(self.resolve({"$ref": subschema["$ref"]}))
         return names
 
-    def what(self, path) -> str:
+    def what(self, path) -> Phrase:
         """A short name for the thing at ``path``, e.g. "a text field"."""
         instance = self.document.data
         for step in (*self.base, *path):
             try:
                 instance = instance[step]
             except (KeyError, IndexError, TypeError):
-                return "here"
+                return Phrase(N_("here"))
         if (
             isinstance(instance, dict)
             and isinstance(instance.get("type"), str)
             and "id" in instance
         ):
-            return f"in {a_or_an(instance['type'])} field"
-        return "here"
+            if instance["type"][:1] in "aeiou":
+                return Phrase(N_("in an %(type)s field"), type=instance["type"])
+            return Phrase(N_("in a %(type)s field"), type=instance["type"])
+        return Phrase(N_("here"))
 
     def explain(self, error: ValidationError) -> None:
         path = list(error.absolute_path)
@@ -243,39 +249,81 @@ class _Explainer:
         elif keyword == "required":
             for name in value:
                 if isinstance(instance, dict) and name not in instance:
-                    problem = self.add(path, f"missing required key {name!r}")
+                    msgid = N_("missing required key %(name)s")
+                    problem = self.add(path, msgid, name=repr(name))
                     self.missing[(tuple(path), name)] = problem
         elif keyword == "enum":
             if path and path[-1] == "type" and isinstance(instance, str):
-                self.add(path, f"unknown field type {instance!r}{suggestion(instance, value)}")
+                self.add(
+                    path,
+                    N_("unknown field type %(type)s%(hint)s"),
+                    type=repr(instance),
+                    hint=suggestion(instance, value),
+                )
             else:
                 choices = ", ".join(str(v) for v in value)
                 hint = nearest(instance, value) if isinstance(instance, str) else None
-                tail = f"; did you mean {hint!r}?" if hint else f"; expected one of: {choices}"
-                self.add(path, f"{describe(instance)} is not allowed here{tail}")
+                tail = (
+                    Phrase(N_("; did you mean %(name)s?"), name=repr(hint))
+                    if hint
+                    else Phrase(N_("; expected one of: %(choices)s"), choices=choices)
+                )
+                self.add(
+                    path,
+                    N_("%(value)s is not allowed here%(hint)s"),
+                    value=describe(instance),
+                    hint=tail,
+                )
         elif keyword == "type":
             expected = value if isinstance(value, list) else [value]
-            words = " or ".join(_JSON_TYPES.get(t, t) for t in expected)
-            self.add(path, f"expected {words}, got {describe(instance)}")
+            words = Phrase(_JSON_TYPES.get(expected[-1], "%(type)s"), type=expected[-1])
+            for kind in reversed(expected[:-1]):
+                first = Phrase(_JSON_TYPES.get(kind, "%(type)s"), type=kind)
+                words = Phrase(N_("%(first)s or %(rest)s"), first=first, rest=words)
+            self.add(
+                path, N_("expected %(what)s, got %(value)s"), what=words, value=describe(instance)
+            )
         elif keyword == "anyOf":
             self.explain_any_of(error, path, description)
         elif keyword == "pattern":
-            what = description or f"text matching {value}"
-            self.add(path, f"{describe(instance)} is not {what}")
+            what = description or Phrase(N_("text matching %(pattern)s"), pattern=value)
+            self.add(
+                path, N_("%(value)s is not %(what)s"), value=describe(instance), what=what
+            )
         elif keyword == "propertyNames":
             for cause in error.context or []:
                 name = cause.instance
                 rule = cause.schema.get("description") if isinstance(cause.schema, dict) else None
-                rule = rule or self.resolve(cause.schema).get("description") or "a valid key"
-                self.add([*path, name], f"the key {name!r} is not {rule}", key=True)
+                rule = (
+                    rule
+                    or self.resolve(cause.schema).get("description")
+                    or Phrase(N_("a valid key"))
+                )
+                self.add(
+                    [*path, name],
+                    N_("the key %(name)s is not %(rule)s"),
+                    key=True,
+                    name=repr(name),
+                    rule=rule,
+                )
         elif keyword in ("minimum", "exclusiveMinimum"):
-            self.add(path, f"{describe(instance)} is too small: it must be at least {value}")
+            self.add(
+                path,
+                N_("%(value)s is too small: it must be at least %(minimum)s"),
+                value=describe(instance),
+                minimum=value,
+            )
         elif keyword == "minItems":
-            self.add(path, f"the list needs at least {value} item{'s' if value > 1 else ''}")
+            msgid = (
+                N_("the list needs at least %(count)s items")
+                if value > 1
+                else N_("the list needs at least %(count)s item")
+            )
+            self.add(path, msgid, count=value)
         elif keyword in ("minProperties", "minLength"):
-            self.add(path, "this must not be empty")
+            self.add(path, N_("this must not be empty"))
         elif keyword == "uniqueItems":
-            self.add(path, "the list holds the same value twice")
+            self.add(path, N_("the list holds the same value twice"))
         else:
             self.add(path, error.message)
 
@@ -319,7 +367,13 @@ class _Explainer:
                         if nearest(error.instance, choices)
                         else ""
                     )
-                self.add(path, f"{describe(error.instance)} is not {what}{hint}")
+                self.add(
+                    path,
+                    N_("%(value)s is not %(what)s%(hint)s"),
+                    value=describe(error.instance),
+                    what=what,
+                    hint=hint or Phrase(),
+                )
                 return
             for cause in causes:
                 self.explain(cause)
@@ -336,8 +390,14 @@ class _Explainer:
                 self.unknown_key(path, name, known)
             if unknown:
                 return
-        what = description or self.resolve(error.schema).get("description") or "valid here"
-        self.add(path, f"expected {what}, got {describe(error.instance)}")
+        what = (
+            description
+            or self.resolve(error.schema).get("description")
+            or Phrase(N_("valid here"))
+        )
+        self.add(
+            path, N_("expected %(what)s, got %(value)s"), what=what, value=describe(error.instance)
+        )
 
 
 def _scalar(value: Any) -> bool:

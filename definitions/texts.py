@@ -60,6 +60,20 @@ class Msgid(str):
     message it fills."""
 
 
+class Phrase(str):
+    """A part of a message made of its own msgid and values (``Phrase(N_("the text
+    %(text)s"), text=...)``): its English text as a ``str``, translated with the message
+    it fills. ``Phrase("")`` is the empty part."""
+
+    def __new__(cls, msgid: str = "", /, **params):
+        phrase = super().__new__(cls, render(msgid, params) if msgid else "")
+        phrase.msgid, phrase.params = msgid, params
+        return phrase
+
+    def translated(self, catalogue) -> str:
+        return render(self.msgid, self.params, catalogue) if self.msgid else ""
+
+
 def language_of(catalogue: _gettext.NullTranslations) -> str:
     info = getattr(catalogue, "_info", {})
     return str(info.get("language") or "en").replace("-", "_").split("_")[0]
@@ -76,6 +90,8 @@ def render(msgid: str, params: dict, catalogue: _gettext.NullTranslations | None
 def _value(value, language: str, catalogue) -> object:
     if isinstance(value, Count):
         return value.grouped(language)
+    if isinstance(value, Phrase):
+        return value.translated(catalogue) if catalogue is not None else str(value)
     if isinstance(value, Msgid) and catalogue is not None:
         return catalogue.gettext(value)
     return value

@@ -18,6 +18,7 @@ from . import fieldtypes
 from .model import Action, Clock, Deadline, Field, RoutingRule, State, Transition, Workflow
 from .reader import Reader, Scope, a_or_an, fits
 from .schemas import describe, suggestion
+from .texts import N_, Phrase
 
 
 def _as_list(value: Any) -> list:
@@ -39,8 +40,10 @@ class WorkflowReader:
         self.transitions = {t["id"]: (i, t) for i, t in enumerate(data["transitions"])}
         self.graph_ok: bool | None = None
 
-    def error(self, path, message: str, *, key: bool = False, reader: Reader | None = None):
-        (reader or self.reader).error((*self.base, *path), message, key=key)
+    def error(
+        self, path, message: str, *, key: bool = False, reader: Reader | None = None, **params
+    ):
+        (reader or self.reader).error((*self.base, *path), message, key=key, **params)
 
     @property
     def roles(self) -> set[str]:
@@ -68,7 +71,9 @@ class WorkflowReader:
         if initial not in states:
             self.error(
                 ("initial",),
-                f"the initial state {initial!r} does not exist{suggestion(initial, states)}",
+                N_("the initial state %(state)s does not exist%(hint)s"),
+                state=repr(initial),
+                hint=suggestion(initial, states),
             )
         broken_edges = False
         for tid, (index, transition) in transitions.items():
@@ -84,42 +89,64 @@ class WorkflowReader:
                     broken_edges = True
                     self.error(
                         where,
-                        f"the transition {tid!r} leaves from {source!r}, which is not "
-                        f"a state{suggestion(source, states)}",
+                        N_(
+                            "the transition %(transition)s leaves from %(state)s, which is not "
+                            "a state%(hint)s"
+                        ),
+                        transition=repr(tid),
+                        state=repr(source),
+                        hint=suggestion(source, states),
                     )
                 elif source in finals:
                     self.error(
                         where,
-                        f"the transition {tid!r} leaves the final state {source!r}; "
-                        "a final state ends the case",
+                        N_(
+                            "the transition %(transition)s leaves the final state %(state)s; "
+                            "a final state ends the case"
+                        ),
+                        transition=repr(tid),
+                        state=repr(source),
                     )
             if transition["to"] not in states:
                 broken_edges = True
                 self.error(
                     (*path, "to"),
-                    f"the transition {tid!r} goes to {transition['to']!r}, "
-                    f"which is not a state{suggestion(transition['to'], states)}",
+                    N_(
+                        "the transition %(transition)s goes to %(state)s, "
+                        "which is not a state%(hint)s"
+                    ),
+                    transition=repr(tid),
+                    state=repr(transition["to"]),
+                    hint=suggestion(transition["to"], states),
                 )
         fired = self.check_deadlines(finals) | self.check_clock(finals)
         for tid, (index, transition) in transitions.items():
             if transition["by"] == "timer" and tid not in fired:
                 self.error(
                     ("transitions", index, "by"),
-                    f"the timer transition {tid!r} is fired by "
-                    "no deadline and no clock; add a deadline that fires it, or change 'by'",
+                    N_(
+                        "the timer transition %(transition)s is fired by no deadline and no "
+                        "clock; add a deadline that fires it, or change 'by'"
+                    ),
+                    transition=repr(tid),
                 )
             if transition["by"] == "timer" and transition.get("form"):
                 self.error(
                     ("transitions", index, "form"),
-                    f"the timer transition {tid!r} has a "
-                    "form, but no one fills it: remove the form",
+                    N_(
+                        "the timer transition %(transition)s has a form, but no one fills it: "
+                        "remove the form"
+                    ),
+                    transition=repr(tid),
                     key=True,
                 )
         if not finals:
             self.error(
                 ("states",),
-                "this workflow has no final state: mark the states that end "
-                "a case with 'final: true'",
+                N_(
+                    "this workflow has no final state: mark the states that end "
+                    "a case with 'final: true'"
+                ),
                 key=True,
             )
         # A misnamed 'from' or 'to' is reported once, not again as its consequences.
@@ -129,14 +156,19 @@ class WorkflowReader:
             ):
                 self.error(
                     ("states", index, "id"),
-                    f"the state {sid!r} is not final and has no way "
-                    "out: add a transition from it, or mark it 'final: true'",
+                    N_(
+                        "the state %(state)s is not final and has no way "
+                        "out: add a transition from it, or mark it 'final: true'"
+                    ),
+                    state=repr(sid),
                 )
         if initial in states and not broken_edges:
             for sid in self.unreachable(initial):
                 self.error(
                     ("states", states[sid][0], "id"),
-                    f"the state {sid!r} cannot be reached from the initial state {initial!r}",
+                    N_("the state %(state)s cannot be reached from the initial state %(initial)s"),
+                    state=repr(sid),
+                    initial=repr(initial),
                 )
         self.check_departments()
         self.graph_ok = len(self.reader.problems) == before
@@ -149,7 +181,11 @@ class WorkflowReader:
                 line = self.reader.document.where((*self.base, key, seen[item["id"]], "id"))[0]
                 self.error(
                     (key, index, "id"),
-                    f"the {what} id {item['id']!r} is used twice (first at line {line})",
+                    N_("the state id %(id)s is used twice (first at line %(line)s)")
+                    if what == "state"
+                    else N_("the transition id %(id)s is used twice (first at line %(line)s)"),
+                    id=repr(item["id"]),
+                    line=line,
                 )
             else:
                 seen[item["id"]] = index
@@ -163,20 +199,24 @@ class WorkflowReader:
                     (position,) if isinstance(deadline, list) else ()
                 )
                 if "days" in item and "working_days" in item:
-                    self.error(path, "a deadline takes 'days' or 'working_days', not both")
+                    self.error(path, N_("a deadline takes 'days' or 'working_days', not both"))
                 elif "days" not in item and "working_days" not in item:
-                    self.error(path, "a deadline needs 'days' or 'working_days'")
+                    self.error(path, N_("a deadline needs 'days' or 'working_days'"))
                 if "fire" in item and "remind" in item:
                     self.error(
                         path,
-                        "a deadline either fires a transition ('fire') or reminds "
-                        "('remind'), not both: write two deadlines in a list",
+                        N_(
+                            "a deadline either fires a transition ('fire') or reminds "
+                            "('remind'), not both: write two deadlines in a list"
+                        ),
                     )
                 elif "fire" not in item and "remind" not in item:
                     self.error(
                         path,
-                        "a deadline needs 'fire: TRANSITION' or 'remind: agents' "
-                        "(or 'remind: citizen')",
+                        N_(
+                            "a deadline needs 'fire: TRANSITION' or 'remind: agents' "
+                            "(or 'remind: citizen')"
+                        ),
                     )
                 if "fire" in item:
                     fired.add(item["fire"])
@@ -185,18 +225,29 @@ class WorkflowReader:
 
     def check_timer(self, path, tid: str, state_id: str | None) -> None:
         if tid not in self.transitions:
-            self.error(path, f"{tid!r} is not a transition{suggestion(tid, self.transitions)}")
+            self.error(
+                path,
+                N_("%(transition)s is not a transition%(hint)s"),
+                transition=repr(tid),
+                hint=suggestion(tid, self.transitions),
+            )
             return
         transition = self.transitions[tid][1]
         if transition["by"] != "timer":
             self.error(
-                path, f"the transition {tid!r} is fired by a timer, so it must say 'by: timer'"
+                path,
+                N_("the transition %(transition)s is fired by a timer, so it must say 'by: timer'"),
+                transition=repr(tid),
             )
         if state_id is not None and state_id not in _as_list(transition["from"]):
             self.error(
                 path,
-                f"the transition {tid!r} does not leave the state {state_id!r}, so "
-                "its deadline cannot fire it",
+                N_(
+                    "the transition %(transition)s does not leave the state %(state)s, so "
+                    "its deadline cannot fire it"
+                ),
+                transition=repr(tid),
+                state=repr(state_id),
             )
 
     def check_clock(self, finals: set[str]) -> set[str]:
@@ -205,35 +256,46 @@ class WorkflowReader:
             return set()
         path = ("clock",)
         if "days" in clock and "months" in clock:
-            self.error(path, "the clock takes 'days' or 'months', not both")
+            self.error(path, N_("the clock takes 'days' or 'months', not both"))
         elif "days" not in clock and "months" not in clock:
-            self.error(path, "the clock needs 'days' or 'months'")
+            self.error(path, N_("the clock needs 'days' or 'months'"))
         for key in ("starts_in",):
             if clock[key] not in self.states:
                 self.error(
                     (*path, key),
-                    f"{clock[key]!r} is not a state{suggestion(clock[key], self.states)}",
+                    N_("%(state)s is not a state%(hint)s"),
+                    state=repr(clock[key]),
+                    hint=suggestion(clock[key], self.states),
                 )
             elif clock[key] in finals:
-                self.error((*path, key), "the clock cannot start in a final state")
+                self.error((*path, key), N_("the clock cannot start in a final state"))
         pauses = clock.get("pauses_in")
         for position, sid in enumerate(_as_list(pauses)):
             where = (*path, "pauses_in") + ((position,) if isinstance(pauses, list) else ())
             if sid not in self.states:
-                self.error(where, f"{sid!r} is not a state{suggestion(sid, self.states)}")
+                self.error(
+                    where,
+                    N_("%(state)s is not a state%(hint)s"),
+                    state=repr(sid),
+                    hint=suggestion(sid, self.states),
+                )
             elif sid in finals:
                 self.error(
                     where,
-                    f"the clock cannot pause in the final state {sid!r}: final states stop it",
+                    N_("the clock cannot pause in the final state %(state)s: final states stop it"),
+                    state=repr(sid),
                 )
         # a month counts at least 28 days
         days = clock.get("days") or 28 * (clock.get("months") or 0)
         if "alert_before_days" in clock and days and clock["alert_before_days"] >= days:
             self.error(
                 (*path, "alert_before_days"),
-                "the alert must come before the clock "
-                f"expires: alert_before_days must be less than {days}"
-                + (" (the shortest months)" if "months" in clock else ""),
+                N_(
+                    "the alert must come before the clock expires: alert_before_days must be "
+                    "less than %(days)s%(months)s"
+                ),
+                days=days,
+                months=Phrase(N_(" (the shortest months)") if "months" in clock else ""),
             )
         self.check_timer((*path, "fire"), clock["fire"], None)
         return {clock["fire"]}
@@ -266,8 +328,10 @@ class WorkflowReader:
             if not self.reusable:
                 self.error(
                     path,
-                    "roles are for reusable workflows (workflows/NAME.yaml); name a "
-                    "department here",
+                    N_(
+                        "roles are for reusable workflows (workflows/NAME.yaml); name a "
+                        "department here"
+                    ),
                 )
         elif isinstance(value, dict):
             for key, target in value["map"].items():
@@ -373,8 +437,9 @@ class WorkflowReader:
         if field is None:
             self.error(
                 (*path, "by"),
-                f"the routing rule reads {name!r}, which is not a field"
-                f"{suggestion(name, self.fields)}",
+                N_("the routing rule reads %(name)s, which is not a field%(hint)s"),
+                name=repr(name),
+                hint=suggestion(name, self.fields),
                 reader=reader,
             )
             return
@@ -398,8 +463,10 @@ class WorkflowReader:
                 if str(value) not in field.options:
                     self.error(
                         (*path, "map", value),
-                        f"{value!r} is not an option of {name!r}"
-                        f"{suggestion(str(value), field.options)}",
+                        N_("%(value)s is not an option of %(name)s%(hint)s"),
+                        value=repr(value),
+                        name=repr(name),
+                        hint=suggestion(str(value), field.options),
                         key=True,
                         reader=reader,
                     )
@@ -445,7 +512,7 @@ class WorkflowReader:
             full = (*self.base, *where)
             kinds = [k for k in ("notify", "send", "set") if k in item]
             if not kinds:
-                self.error(where, "an action needs 'notify', 'send' or 'set'", reader=reader)
+                self.error(where, N_("an action needs 'notify', 'send' or 'set'"), reader=reader)
                 continue
             if len(kinds) > 1:
                 self.error(
@@ -461,7 +528,9 @@ class WorkflowReader:
                     if key in item:
                         self.error(
                             (*where, key),
-                            f"{key!r} belongs to 'notify' actions, not to '{kind}'",
+                            N_("%(name)s belongs to 'notify' actions, not to '%(kind)s'"),
+                            name=repr(key),
+                            kind=kind,
                             key=True,
                             reader=reader,
                         )
@@ -479,8 +548,9 @@ class WorkflowReader:
                 if site is not None and item["send"] not in site.connectors:
                     self.error(
                         (*where, "send"),
-                        f"the connector {item['send']!r} is not declared "
-                        f"in the site config{suggestion(item['send'], site.connectors)}",
+                        N_("the connector %(name)s is not declared in the site config%(hint)s"),
+                        name=repr(item["send"]),
+                        hint=suggestion(item["send"], site.connectors),
                         reader=reader,
                     )
                 result.append(Action("send", item["send"]))
@@ -495,14 +565,19 @@ class WorkflowReader:
             if field is None:
                 self.error(
                     (*path, key),
-                    f"'set' names {key!r}, which is not a field{suggestion(key, self.fields)}",
+                    N_("'set' names %(name)s, which is not a field%(hint)s"),
+                    name=repr(key),
+                    hint=suggestion(key, self.fields),
                     key=True,
                     reader=reader,
                 )
             elif field.type == "choice" and str(value) not in field.options:
                 self.error(
                     (*path, key),
-                    f"{value!r} is not an option of {key!r}{suggestion(str(value), field.options)}",
+                    N_("%(value)s is not an option of %(name)s%(hint)s"),
+                    value=repr(value),
+                    name=repr(key),
+                    hint=suggestion(str(value), field.options),
                     reader=reader,
                 )
             elif isinstance(value, str) and "{{" in value:

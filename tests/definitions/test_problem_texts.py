@@ -56,3 +56,30 @@ def test_the_command_line_is_english_unless_the_locale_says_otherwise(tmp_path):
     )
     assert french.exit_code == 1
     assert "YAML invalide\u00a0: " in french.output and "invalid YAML" not in french.output
+
+
+def _structural(text: str, kind: str = "workflow") -> list[Problem]:
+    from definitions.schemas import structural_problems
+
+    document, problems = load(text, f"{kind}.yaml")
+    assert not problems
+    return structural_problems(document, kind)
+
+
+def test_structural_problems_render_in_french():
+    problems = _structural("workflow: w\ninitial: 3\nstates: [1]\ntransitons: {}\n")
+    french = {p.message: p.text(FRENCH) for p in problems}
+    assert french["unknown key 'transitons' here; did you mean 'transitions'?"] == (
+        "clé inconnue 'transitons' ici\u00a0; vouliez-vous dire 'transitions'\u00a0?"
+    )
+    assert "missing required key 'transitions'" not in french  # only misspelt
+    assert french["expected a text, got the number 3"] == (
+        "attendu\u00a0: un texte, trouvé\u00a0: le nombre 3"
+    )
+    problems += _structural("workflow: w\nstates: []\ntransitions: {}\n")
+    french = {p.message: p.text(FRENCH) for p in problems}
+    missing = _structural("procedure: x\n", "procedure")
+    assert french["the list needs at least 1 item"] == "la liste doit compter au moins 1 élément"
+    french = {p.message: p.text(FRENCH) for p in missing}
+    assert french["missing required key 'title'"] == "clé obligatoire manquante\u00a0: 'title'"
+    assert all(p.msgid for p in problems + missing)

@@ -443,10 +443,10 @@ def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app,
     finally:
         console.MAX_VALUES = 20_000
     page = response.get_data(as_text=True)
-    assert f"{first}:1: unknown key &#39;extra0&#39; here" in page
+    assert f"{first}:1: clé inconnue &#39;extra0&#39; ici" in page
     last = first + MAX_PROBLEMS - 1
-    assert f"{last}:1: unknown key &#39;extra{MAX_PROBLEMS - 1}&#39; here" in page
-    assert f"unknown key &#39;extra{MAX_PROBLEMS}&#39;" not in page
+    assert f"{last}:1: clé inconnue &#39;extra{MAX_PROBLEMS - 1}&#39; ici" in page
+    assert f"clé inconnue &#39;extra{MAX_PROBLEMS}&#39;" not in page
     rest = f"{50_000 - MAX_PROBLEMS:,}".replace(",", "\u202f")
     assert f"et {rest} autres problèmes dans ce fichier, non listés" in page
     assert page.count('<li id="line-') < 2_000  # only the lines around the problems
@@ -479,3 +479,15 @@ def test_a_staff_account_gets_the_checks_of_every_other_account(
     assert message in html.unescape(refused.get_data(as_text=True))
     with session_of(app) as session:
         assert session.scalars(sa.select(Account).where(Account.email == email)).first() is None
+
+
+def test_the_checker_problems_are_shown_in_french(app, admin):
+    source = source_of(app, "acte-naissance").replace("version: 1", "version: 2", 1)
+    assert re.search(r"\n( +)to: ", source)
+    wrong_to = re.sub(r"\n( +)to: \S+", r"\n\1to: nulle_part", source, count=1)
+    page = html.unescape(check(admin, wrong_to).get_data(as_text=True))
+    assert "mène à 'nulle_part', qui n’est pas un état" in page
+    assert "which is not a state" not in page
+    unknown = source.replace("\ntitle:", "\ntitel: x\ntitle:", 1)
+    page = html.unescape(check(admin, unknown).get_data(as_text=True))
+    assert "clé inconnue 'titel' ici\u00a0; vouliez-vous dire 'title'\u00a0?" in page
