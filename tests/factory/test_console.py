@@ -415,16 +415,23 @@ def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app,
     from definitions.errors import MAX_PROBLEMS
     from factory.console import views as console
 
+    def timed(source: str, tries: int):
+        """The fastest of ``tries`` checks of ``source`` (a loaded machine only slows)."""
+        best, response = None, None
+        for _ in range(tries):
+            start = time.perf_counter()
+            response = check(admin, source)
+            spent = time.perf_counter() - start
+            best = spent if best is None else min(best, spent)
+        return best, response
+
     source = source_of(app, "acte-naissance").replace("version: 1", "version: 2", 1)
-    start = time.perf_counter()
-    assert check(admin, source).status_code == 200  # the baseline: a valid version
-    baseline = time.perf_counter() - start
+    baseline, valid = timed(source, 3)  # the baseline: a valid version, at its fastest
+    assert valid.status_code == 200
     first = source.count("\n") + 1
     keys = source + "".join(f"extra{i}: {i}\n" for i in range(50_000))
     assert len(keys.encode()) < app.config["CONSOLE_MAX_SOURCE_BYTES"]
-    start = time.perf_counter()
-    response = check(admin, keys)
-    elapsed = time.perf_counter() - start
+    elapsed, response = timed(keys, 2)
     assert elapsed < 20 * baseline
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -437,9 +444,8 @@ def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app,
     # with more room, the 50,000 unknown keys: the first of them listed, the rest counted
     console.MAX_VALUES = 100_000
     try:
-        start = time.perf_counter()
-        response = check(admin, keys)
-        assert time.perf_counter() - start < 20 * baseline
+        elapsed, response = timed(keys, 2)
+        assert elapsed < 20 * baseline
     finally:
         console.MAX_VALUES = 20_000
     page = response.get_data(as_text=True)
