@@ -149,42 +149,21 @@ def transition(case_id: int, transition_id: str):
         today=state.runtime.calendar.today(state.clock.now()),
         translations=form_translations(),
     )
-    if (
-        request.method == "POST"
-        and not form.group_action
-        and form.validate()
-        and not uploads.over_limits(item, form, renderers.answers_from(form), draft=False)
-    ):
-        expected = int_arg("version", source=request.form, default=item.lock_version)
-        # the files are written only once the transition is allowed and done
-        staged = uploads.stage(item, form, renderers.answers_from(form))
-
-        def fire() -> None:
-            cases.fire(
-                session,
-                state.runtime,
-                item,
-                transition_id,
-                current_user.actor,
-                state.clock,
-                values=staged.values,
-                expected_version=expected,
-            )
-            audit("transition", item, transition=transition_id)
-
-        refused = attempt(
-            fire,
-            {
-                Conflict: _(
-                    "Someone else changed this request meanwhile: here it is as it is now."
-                ),
-                InvalidValues: _("The form is not complete."),
-                Refused: lambda refusal: _(
-                    "This action is not possible now (%(reason)s).", reason=refusal.reason
-                ),
-            },
-            commit=staged.commit,
-        )
+    fired, refused = uploads.fire_with_files(
+        item,
+        form,
+        transition_id,
+        current_user.actor,
+        {
+            Conflict: _("Someone else changed this request meanwhile: here it is as it is now."),
+            InvalidValues: _("The form is not complete."),
+            Refused: lambda refusal: _(
+                "This action is not possible now (%(reason)s).", reason=refusal.reason
+            ),
+        },
+        then=lambda: audit("transition", item, transition=transition_id),
+    )
+    if fired:
         back = redirect(url_for("backoffice.case", case_id=case_id))
         if isinstance(refused, Conflict):
             return back, 303

@@ -16,7 +16,6 @@ from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
 import renderers
-from engine import cases
 from engine.errors import Conflict, Refused
 from engine.workflow import Actor
 
@@ -25,9 +24,7 @@ from ..access import (
     own_case,
     tracked_case,
 )
-from ..errors import attempt
-from ..helpers import current_language, int_arg, today
-from ..services import db, services
+from ..helpers import current_language, today
 from ..translations import form_translations
 from .filing import bp, compiled_of
 
@@ -66,33 +63,13 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
         CombinedMultiDict([request.form, request.files]) if request.method == "POST" else None
     )
     form = cls(formdata, answers=case.answers, today=today(), translations=form_translations())
-    if (
-        request.method == "POST"
-        and not form.group_action
-        and form.validate()
-        and not uploads.over_limits(case, form, renderers.answers_from(form), draft=False)
-    ):
-        expected = int_arg("version", source=request.form, default=case.lock_version)
-        # the files are written only once the transition is allowed and done
-        staged = uploads.stage(case, form, renderers.answers_from(form))
-        moved_on = _(
-            "This action is no longer possible: the request has moved on. Here is where "
-            "it stands now."
-        )
-        refused = attempt(
-            lambda: cases.fire(
-                db(),
-                services().runtime,
-                case,
-                transition_id,
-                who,
-                services().clock,
-                values=staged.values,
-                expected_version=expected,
-            ),
-            {(Refused, Conflict): moved_on},
-            commit=staged.commit,
-        )
+    moved_on = _(
+        "This action is no longer possible: the request has moved on. Here is where it stands now."
+    )
+    fired, refused = uploads.fire_with_files(
+        case, form, transition_id, who, {(Refused, Conflict): moved_on}
+    )
+    if fired:
         if refused is None:
             flash(_("Thank you, your answer is sent to the department."), "success")
         return redirect(back)
