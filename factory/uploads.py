@@ -17,19 +17,25 @@ now hidden) lose their row and their bytes.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+import renderers
 from engine import cases
 from engine.attachments import FileChanges, add_attachment, remove_attachments
+from engine.errors import EngineError
 from engine.models import Attachment, Case
+from engine.workflow import Actor
 from renderers.fields.files import download_name, kept_ids
 
+from .errors import Messages, attempt
+from .helpers import int_arg
 from .services import db, services
 
 
@@ -258,3 +264,44 @@ def keep(case: Case, form, *, validated: bool) -> Staged:
             form[name].uploads = []
             form[name].data = value
     return staged
+
+
+def fire_with_files(
+    case: Case,
+    form,
+    transition_id: str,
+    who: Actor,
+    messages: Messages,
+    *,
+    then: Callable[[], None] | None = None,
+) -> tuple[bool, EngineError | None]:
+    """A transition's form sent by a citizen or an agent: when it is a POST whose form
+    validates and whose files are within the limits, stage the files, fire ``transition_id``
+    at the version the form was shown with (``then`` runs after it, in the same
+    transaction), and commit, the files with it, or discard (:func:`factory.errors.attempt`).
+
+    Returns whether it was fired, and the engine error ``messages`` named if it was refused
+    (``None`` when done)."""
+    if request.method != "POST" or form.group_action or not form.validate():
+        return False, None
+    if over_limits(case, form, renderers.answers_from(form), draft=False):
+        return False, None
+    expected = int_arg("version", source=request.form, default=case.lock_version)
+    # the files are written only once the transition is allowed and done
+    staged = stage(case, form, renderers.answers_from(form))
+
+    def operation() -> None:
+        cases.fire(
+            db(),
+            services().runtime,
+            case,
+            transition_id,
+            who,
+            services().clock,
+            values=staged.values,
+            expected_version=expected,
+        )
+        if then is not None:
+            then()
+
+    return True, attempt(operation, messages, commit=staged.commit)

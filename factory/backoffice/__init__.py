@@ -3,6 +3,7 @@ the dashboards and the CSV export."""
 
 from __future__ import annotations
 
-from . import dashboards, inbox
+# case_page adds its views to inbox.bp
+from . import case_page, dashboards, inbox  # noqa: F401
 
 blueprints = (inbox.bp, dashboards.bp)

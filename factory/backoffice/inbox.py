@@ -1,4 +1,5 @@
-"""The back office: the agents' inbox, case page, bulk action and filing on behalf.
+"""The back office: its blueprint, the agents' inbox, the bulk action and filing on behalf.
+The case page and its actions (``case_page.py``) add their views to the same blueprint.
 
 Staff only see the cases of their departments: any other case is a 404, as for citizens.
 Reading a case is written to the audit log.
@@ -7,50 +8,30 @@ Reading a case is written to the audit log.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.datastructures import CombinedMultiDict
 
-import renderers
-from engine import cases, exchanges
+from engine import cases
 from engine.errors import Conflict, EngineError, InvalidValues, Refused
 from engine.models import (
     Account,
-    Attachment,
     Case,
-    CaseEvent,
-    InternalNote,
-    Membership,
-    Message,
-    Reminder,
     Timer,
 )
-from engine.workflow import may_act
 
-from .. import uploads
-from ..access import remember_draft, staff_case, staff_required
+from ..access import remember_draft, staff_required
 from ..audit import audit
-from ..display import answer_rows
-from ..errors import attempt
-from ..helpers import current_language, download, int_arg, parse_int, text
+from ..helpers import int_arg, parse_int, text
 from ..services import db, services
-from ..translations import form_translations
 from ..wording import state_label
 
 bp = Blueprint("backoffice", __name__, url_prefix="/agents", template_folder="templates")
 PAGE_SIZE = 50
 #: The furthest ahead the inbox looks for legal deadlines (``expiring``, in days).
 MAX_DAYS = 3660
-
-
-def of_case(model, case_id: int, *where, order=None) -> list:
-    """The rows of ``model`` about one case, oldest first (or in ``order``)."""
-    query = sa.select(model).where(model.case_id == case_id, *where)
-    return list(db().scalars(query.order_by(order if order is not None else model.id)))
 
 
 def search_condition(search: str):
@@ -166,235 +147,6 @@ def inbox():
         filters=filters,
         procedures=[v.slug for v in catalogue.published(session)],
     )
-
-
-@bp.route("/dossiers/<int:case_id>")
-@staff_required
-def case(case_id: int):
-    session = db()
-    item = staff_case(case_id)
-    compiled = services().runtime.catalogue.compiled(session, item.version_id)
-    procedure = compiled.procedure
-    audit("read", item)
-    session.commit()
-    workflow = procedure.workflow
-    who = current_user.actor
-    transitions = [
-        workflow.transition(t)
-        for t in compiled.triggers(item.state)
-        if not item.closed_at
-        and may_act(
-            workflow.transition(t),
-            who,
-            department=item.department,
-            owner_id=item.owner_id,
-            tracking_token=item.tracking_token,
-        )
-    ]
-    sections = [
-        (page, answer_rows(page.fields, item.answers, procedure)) for page in procedure.form.pages
-    ]
-    others = []
-    if item.owner_id is not None:
-        others = list(
-            session.scalars(
-                sa.select(Case)
-                .where(
-                    Case.owner_id == item.owner_id,
-                    Case.id != item.id,
-                    Case.submitted_at.is_not(None),
-                )
-                .order_by(Case.id.desc())
-            )
-        )
-
-    def summary(other: Case) -> dict:
-        """The 360° view: every other case of the citizen, across procedures; only those of
-        the agent's departments can be opened."""
-        other_procedure = catalogue.compiled(session, other.version_id).procedure
-        site = services().runtime.site
-        department = site.departments.get(other.department) if site else None
-        return {
-            "case": other,
-            "title": text(other_procedure.title),
-            "state": state_label(other_procedure.workflow, other.state),
-            "open": other.department in current_user.departments,
-            "department": text(department.name) if department else other.department,
-        }
-
-    catalogue = services().runtime.catalogue
-    return render_template(
-        "backoffice/case.html",
-        case=item,
-        procedure=procedure,
-        sections=sections,
-        transitions=transitions,
-        events=of_case(CaseEvent, item.id),
-        notes=of_case(InternalNote, item.id),
-        messages=of_case(Message, item.id),
-        reminders=of_case(Reminder, item.id),
-        timers=of_case(Timer, item.id, Timer.status == "pending", order=Timer.due_at),
-        files=list(session.scalars(sa.select(Attachment).where(Attachment.case_id == item.id))),
-        colleagues=list(
-            session.scalars(
-                sa.select(Account)
-                .join(Membership)
-                .where(Membership.department == item.department, Account.active.is_(True))
-                .order_by(Account.name)
-            )
-        ),
-        others=[summary(other) for other in others],
-        state_label=functools.partial(state_label, workflow),
-        transition_label=lambda t: text(workflow.transition(t).label) or t,
-    )
-
-
-@bp.route("/dossiers/<int:case_id>/transitions/<transition_id>", methods=["GET", "POST"])
-@staff_required
-def transition(case_id: int, transition_id: str):
-    session = db()
-    item = staff_case(case_id)
-    compiled = services().runtime.catalogue.compiled(session, item.version_id)
-    step = compiled.transition(transition_id)
-    if step is None:
-        abort(404)
-    cls = renderers.transition_form(compiled.procedure, step, language=current_language())
-    state = services()
-    formdata = (
-        CombinedMultiDict([request.form, request.files]) if request.method == "POST" else None
-    )
-    form = cls(
-        formdata,
-        answers=item.answers,
-        today=state.runtime.calendar.today(state.clock.now()),
-        translations=form_translations(),
-    )
-    if (
-        request.method == "POST"
-        and not form.group_action
-        and form.validate()
-        and not uploads.over_limits(item, form, renderers.answers_from(form), draft=False)
-    ):
-        expected = int_arg("version", source=request.form, default=item.lock_version)
-        # the files are written only once the transition is allowed and done
-        staged = uploads.stage(item, form, renderers.answers_from(form))
-
-        def fire() -> None:
-            cases.fire(
-                session,
-                state.runtime,
-                item,
-                transition_id,
-                current_user.actor,
-                state.clock,
-                values=staged.values,
-                expected_version=expected,
-            )
-            audit("transition", item, transition=transition_id)
-
-        refused = attempt(
-            fire,
-            {
-                Conflict: _(
-                    "Someone else changed this request meanwhile: here it is as it is now."
-                ),
-                InvalidValues: _("The form is not complete."),
-                Refused: lambda refusal: _(
-                    "This action is not possible now (%(reason)s).", reason=refusal.reason
-                ),
-            },
-            commit=staged.commit,
-        )
-        back = redirect(url_for("backoffice.case", case_id=case_id))
-        if isinstance(refused, Conflict):
-            return back, 303
-        if refused is None:
-            flash(_("Done: %(action)s.", action=text(step.label) or step.id), "success")
-        if not isinstance(refused, InvalidValues):
-            return back
-    return render_template(
-        "backoffice/transition.html", case=item, step=step, form=form, procedure=compiled.procedure
-    ), (422 if request.method == "POST" and form.error_items() else 200)
-
-
-@bp.route("/dossiers/<int:case_id>/note", methods=["POST"])
-@staff_required
-def note(case_id: int):
-    item = staff_case(case_id)
-    body = request.form.get("body", "").strip()[:5000]
-    if body:
-        db().add(
-            InternalNote(
-                case_id=item.id,
-                author_id=current_user.id,
-                body=body,
-                created_at=services().clock.now(),
-            )
-        )
-        audit("note", item)
-        db().commit()
-    return redirect(url_for("backoffice.case", case_id=case_id) + "#notes")
-
-
-@bp.route("/dossiers/<int:case_id>/message", methods=["POST"])
-@staff_required
-def message(case_id: int):
-    item = staff_case(case_id)
-
-    def post() -> None:
-        exchanges.post_message(
-            db(),
-            services().runtime,
-            item,
-            current_user.actor,
-            services().clock,
-            request.form.get("body", ""),
-        )
-        audit("message", item)
-
-    if attempt(post, {Refused: _("Write a message of 1 to 5,000 characters.")}) is None:
-        flash(_("Your message is sent to the citizen."), "success")
-    return redirect(url_for("backoffice.case", case_id=case_id) + "#messages")
-
-
-@bp.route("/dossiers/<int:case_id>/assign", methods=["POST"])
-@staff_required
-def assign(case_id: int):
-    item = staff_case(case_id)
-    session = db()
-    target = int_arg("assignee", 1, source=request.form)
-    assignee = session.get(Account, target) if target is not None else None
-    expected = int_arg("version", source=request.form, default=item.lock_version)
-
-    def assign_it() -> None:
-        cases.assign(
-            session,
-            item,
-            assignee,
-            current_user.actor,
-            services().clock,
-            expected_version=expected,
-        )
-        audit("assign", item, assignee=assignee.id if assignee else None)
-
-    attempt(
-        assign_it,
-        {(Refused, Conflict): _("The request could not be assigned: reload it and try again.")},
-    )
-    return redirect(url_for("backoffice.case", case_id=case_id))
-
-
-@bp.route("/dossiers/<int:case_id>/pieces/<attachment_id>")
-@staff_required
-def attachment(case_id: int, attachment_id: str):
-
-    item = staff_case(case_id)
-    found = db().get(Attachment, attachment_id)
-    if found is None or found.case_id != item.id:
-        abort(404)
-    audit("download", item, attachment=found.id)
-    db().commit()
-    return download(found)
 
 
 CHANNELS = ("counter", "phone", "mail")

@@ -1,5 +1,6 @@
-"""The administrators' console: procedures and their versions, the outbox, the audit log,
-the staff accounts.
+"""The administrators' console: its blueprint, its access check, and procedures and their
+versions (check, preview, publish, withdraw). The outbox (``outbox.py``), the audit log
+(``journal.py``) and the staff accounts (``staff.py``) add their views to the same blueprint.
 
 Only administrators reach it: anyone else signed in gets a 404, visitors are sent to sign
 in. Every action is written to the audit log.
@@ -23,7 +24,6 @@ from flask import (
 )
 from flask_babel import format_number
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 import renderers
@@ -33,41 +33,21 @@ from definitions.procedures import procedure_from_source
 from engine.catalogue import publish
 from engine.errors import PublishError
 from engine.models import (
-    STAFF_KINDS,
-    Account,
-    AuditEvent,
-    Membership,
-    OutboxMessage,
     ProcedureVersion,
 )
-from engine.outbox import replay
 
-from ..accounts import (
-    InvalidEmail,
-    create_account,
-    find_account,
-    normalise_email,
-    password_problem,
-)
 from ..audit import audit
-from ..helpers import current_language, int_arg, text
+from ..helpers import current_language, text
 from ..services import db, services
 from ..translations import form_translations
 from ..wording import state_label
 from .diagram import workflow_svg
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+#: The audit log's page (journal.py).
 PAGE_SIZE = 50
-USERS_SHOWN = 500
 #: The most values a procedure checked here may hold; the largest example holds 389.
 MAX_VALUES = 20_000
-
-#: The words for each of engine.models.STAFF_KINDS, as the account form offers them.
-KIND_LABELS = {
-    "agent": _l("Agent"),
-    "supervisor": _l("Supervisor"),
-    "administrator": _l("Administrator"),
-}
 
 
 def admin_required(view):
@@ -353,243 +333,3 @@ def restore(slug: str):
     _set_withdrawn(slug, False)
     flash(_("The procedure is back in the catalogue."), "success")
     return redirect(url_for("console.procedure", slug=slug))
-
-
-# -- outbox ------------------------------------------------------------------------------------
-
-
-@bp.route("/outbox")
-@admin_required
-def outbox():
-    session = db()
-    counts = session.execute(
-        sa.select(OutboxMessage.connector, OutboxMessage.status, sa.func.count())
-        .group_by(OutboxMessage.connector, OutboxMessage.status)
-        .order_by(OutboxMessage.connector, OutboxMessage.status)
-    ).all()
-    failing = list(
-        session.scalars(
-            sa.select(OutboxMessage)
-            .where(
-                sa.or_(
-                    OutboxMessage.status == "dead",
-                    sa.and_(
-                        OutboxMessage.status == "pending", OutboxMessage.last_error.is_not(None)
-                    ),
-                )
-            )
-            .order_by(OutboxMessage.connector, OutboxMessage.id)
-            .limit(500)
-        )
-    )
-    dead_connectors = sorted({m.connector for m in failing if m.status == "dead"})
-    return render_template(
-        "console/outbox.html", counts=counts, failing=failing, dead_connectors=dead_connectors
-    )
-
-
-@bp.route("/outbox/rejouer", methods=["POST"])
-@admin_required
-def replay_dead():
-    session = db()
-    connector = request.form.get("connector", "")
-    query = sa.select(OutboxMessage.id).where(OutboxMessage.status == "dead")
-    message = int_arg("message", 1, source=request.form)
-    if message is not None:
-        query = query.where(OutboxMessage.id == message)
-    elif connector:
-        query = query.where(OutboxMessage.connector == connector)
-    else:
-        abort(400)
-    ids = list(session.scalars(query))
-    done = replay(session, ids, services().clock.now()) if ids else 0
-    audit("outbox.replay", connector=connector or None, messages=ids)
-    session.commit()
-    flash(_("%(number)d deliveries are queued again.", number=done), "success")
-    return redirect(url_for("console.outbox"))
-
-
-# -- audit log ---------------------------------------------------------------------------------
-
-
-@bp.route("/journal")
-@admin_required
-def audit_log():
-    session = db()
-    args = request.args
-    query = sa.select(AuditEvent)
-    filters = {}
-    case_id = int_arg("case", 1)
-    if case_id is not None:
-        query = query.where(AuditEvent.case_id == case_id)
-        filters["case"] = str(case_id)
-    account = args.get("account", "").strip()
-    if account:
-        filters["account"] = account
-        if account.isascii() and account.isdigit():  # an id (else an e-mail address)
-            query = query.where(AuditEvent.account_id == int_arg("account", 1))
-        else:
-            found = find_account(session, account)
-            query = query.where(AuditEvent.account_id == (found.id if found else -1))
-    after = int_arg("after")
-    if after is not None:  # keyset pagination: newest first, then older ids
-        query = query.where(AuditEvent.id < after)
-    rows = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    emails = dict(
-        session.execute(
-            sa.select(Account.id, Account.email).where(
-                Account.id.in_({r.account_id for r in rows if r.account_id})
-            )
-        ).all()
-    )
-    return render_template(
-        "console/audit.html",
-        rows=rows,
-        emails=emails,
-        more=more,
-        next_after=rows[-1].id if rows else None,
-        filters=filters,
-    )
-
-
-# -- users -------------------------------------------------------------------------------------
-
-
-def _departments() -> dict[str, str]:
-    site = services().runtime.site
-    if site is None:
-        return {}
-    return {key: text(department.name) for key, department in site.departments.items()}
-
-
-def _chosen_departments(errors: list[str]) -> list[str]:
-    known = _departments()
-    chosen = sorted(set(request.form.getlist("departments")))
-    unknown = [d for d in chosen if d not in known]
-    if unknown:
-        errors.append(_("Unknown department: %(names)s.", names=", ".join(unknown)))
-    return chosen
-
-
-@bp.route("/utilisateurs")
-@admin_required
-def users():
-    session = db()
-    staff_first = sa.case((Account.kind == "citizen", 1), else_=0)
-    rows = list(
-        session.scalars(sa.select(Account).order_by(staff_first, Account.email).limit(USERS_SHOWN))
-    )
-    return render_template("console/users.html", rows=rows, limit=USERS_SHOWN)
-
-
-@bp.route("/utilisateurs/nouveau", methods=["GET", "POST"])
-@admin_required
-def new_user():
-    departments = _departments()
-    errors: list[str] = []
-    values = {"email": "", "name": "", "kind": "agent", "departments": []}
-    status = 200
-    if request.method == "POST":
-        session = db()
-        values = {
-            "email": request.form.get("email", "").strip().lower()[:320],
-            "name": request.form.get("name", "").strip()[:200],
-            "kind": request.form.get("kind", ""),
-            "departments": _chosen_departments(errors),
-        }
-        password = request.form.get("password", "")
-        try:  # the same checks as the sign-up form and ``guichet users create``
-            values["email"] = normalise_email(values["email"])
-        except InvalidEmail:
-            errors.append(_("Enter a valid e-mail address."))
-        else:
-            if find_account(session, values["email"]) is not None:
-                errors.append(_("An account with this e-mail address already exists."))
-        if values["kind"] not in STAFF_KINDS:
-            errors.append(_("Choose the kind of account."))
-        problem = password_problem(password, email=values["email"], name=values["name"])
-        if problem is not None:
-            errors.append(str(problem))
-        if not errors:
-            account = create_account(
-                session,
-                values["email"],
-                password,
-                kind=values["kind"],
-                name=values["name"],
-                departments=tuple(values["departments"]),
-                confirmed=True,
-                now=services().clock.now(),
-            )
-            audit(
-                "account.create",
-                account=account.id,
-                kind=account.kind,
-                departments=values["departments"],
-            )
-            session.commit()
-            flash(_("The account of %(email)s is created.", email=account.email), "success")
-            return redirect(url_for("console.user", account_id=account.id))
-        status = 422
-    return render_template(
-        "console/new_user.html",
-        departments=departments,
-        errors=errors,
-        values=values,
-        kinds=[(kind, KIND_LABELS[kind]) for kind in STAFF_KINDS],
-    ), status
-
-
-def _account(account_id: int) -> Account:
-    account = db().get(Account, account_id)
-    if account is None:
-        abort(404)
-    return account
-
-
-@bp.route("/utilisateurs/<int:account_id>", methods=["GET", "POST"])
-@admin_required
-def user(account_id: int):
-    session = db()
-    account = _account(account_id)
-    errors: list[str] = []
-    status = 200
-    if request.method == "POST":
-        if account.kind not in STAFF_KINDS:
-            abort(404)
-        chosen = _chosen_departments(errors)
-        if not errors:
-            before = sorted(account.departments)
-            account.memberships = [m for m in account.memberships if m.department in chosen] + [
-                Membership(department=d) for d in chosen if d not in account.departments
-            ]
-            audit("account.memberships", account=account.id, before=before, after=chosen)
-            session.commit()
-            flash(_("The memberships are saved."), "success")
-            return redirect(url_for("console.user", account_id=account.id))
-        status = 422
-    return render_template(
-        "console/user.html",
-        account=account,
-        departments=_departments(),
-        errors=errors,
-        staff=account.kind in STAFF_KINDS,
-    ), status
-
-
-@bp.route("/utilisateurs/<int:account_id>/activation", methods=["POST"])
-@admin_required
-def activation(account_id: int):
-    session = db()
-    account = _account(account_id)
-    active = request.form.get("active") == "1"
-    if account.id == current_user.id and not active:
-        flash(_("You cannot deactivate your own account."), "error")
-        return redirect(url_for("console.user", account_id=account.id))
-    account.active = active
-    audit("account.reactivate" if active else "account.deactivate", account=account.id)
-    session.commit()
-    flash(_("The account is active.") if active else _("The account is deactivated."), "success")
-    return redirect(url_for("console.user", account_id=account.id))

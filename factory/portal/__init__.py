@@ -3,7 +3,9 @@ space, and the tracking link of anonymous filers."""
 
 from __future__ import annotations
 
-from . import catalogue, filing, space
+# actions and drafts add their views to filing.bp
+from . import actions, catalogue, drafts, filing, space  # noqa: F401
 
-#: Registered in this order: the catalogue, filing, the personal space.
+#: Registered in this order: the catalogue, filing, the personal space. ``drafts`` and
+#: ``actions`` add their views to ``filing.bp``.
 blueprints = (catalogue.bp, filing.bp, space.bp)

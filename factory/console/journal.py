@@ -1,0 +1,66 @@
+"""The console's audit log: who did what, filtered by account or case, a page at a time."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    render_template,
+    request,
+)
+
+from engine.models import (
+    Account,
+    AuditEvent,
+)
+
+from ..accounts import (
+    find_account,
+)
+from ..helpers import int_arg
+from ..services import db
+from . import views
+from .views import admin_required, bp
+
+# -- audit log ---------------------------------------------------------------------------------
+
+
+@bp.route("/journal")
+@admin_required
+def audit_log():
+    session = db()
+    args = request.args
+    query = sa.select(AuditEvent)
+    filters = {}
+    case_id = int_arg("case", 1)
+    if case_id is not None:
+        query = query.where(AuditEvent.case_id == case_id)
+        filters["case"] = str(case_id)
+    account = args.get("account", "").strip()
+    if account:
+        filters["account"] = account
+        if account.isascii() and account.isdigit():  # an id (else an e-mail address)
+            query = query.where(AuditEvent.account_id == int_arg("account", 1))
+        else:
+            found = find_account(session, account)
+            query = query.where(AuditEvent.account_id == (found.id if found else -1))
+    after = int_arg("after")
+    if after is not None:  # keyset pagination: newest first, then older ids
+        query = query.where(AuditEvent.id < after)
+    rows = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(views.PAGE_SIZE + 1)))
+    more = len(rows) > views.PAGE_SIZE
+    rows = rows[: views.PAGE_SIZE]
+    emails = dict(
+        session.execute(
+            sa.select(Account.id, Account.email).where(
+                Account.id.in_({r.account_id for r in rows if r.account_id})
+            )
+        ).all()
+    )
+    return render_template(
+        "console/audit.html",
+        rows=rows,
+        emails=emails,
+        more=more,
+        next_after=rows[-1].id if rows else None,
+        filters=filters,
+    )
