@@ -412,6 +412,8 @@ def values_of(source: str) -> int:
 def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app, admin):
     import time
 
+    import yaml
+
     from definitions.errors import MAX_PROBLEMS
     from factory.console import views as console
 
@@ -426,13 +428,19 @@ def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app,
         return best, response
 
     source = source_of(app, "acte-naissance").replace("version: 1", "version: 2", 1)
-    baseline, valid = timed(source, 3)  # the baseline: a valid version, at its fastest
-    assert valid.status_code == 200
+    assert check(admin, source).status_code == 200  # a valid version
     first = source.count("\n") + 1
     keys = source + "".join(f"extra{i}: {i}\n" for i in range(50_000))
     assert len(keys.encode()) < app.config["CONSOLE_MAX_SOURCE_BYTES"]
+    # the baseline: the least any check must do, a bare parse of the same text, at its fastest
+    baseline = None
+    for _ in range(2):
+        start = time.perf_counter()
+        yaml.load(keys, Loader=yaml.CSafeLoader)  # noqa: S506 - the safe loader
+        spent = time.perf_counter() - start
+        baseline = spent if baseline is None else min(baseline, spent)
     elapsed, response = timed(keys, 2)
-    assert elapsed < 20 * baseline
+    assert elapsed < 10 * baseline
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     # past the values a procedure may hold here, nothing more is read
@@ -445,7 +453,7 @@ def test_a_source_of_50000_keys_is_answered_quickly_with_its_first_problems(app,
     console.MAX_VALUES = 100_000
     try:
         elapsed, response = timed(keys, 2)
-        assert elapsed < 20 * baseline
+        assert elapsed < 10 * baseline
     finally:
         console.MAX_VALUES = 20_000
     page = response.get_data(as_text=True)
