@@ -26,7 +26,7 @@ from . import timers
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, InvalidValues, NotFound, Refused
-from .models import Account, Attachment, Case, CaseEvent, ProcedureVersion, ReferenceCounter
+from .models import Account, Case, CaseEvent, ProcedureVersion, ReferenceCounter
 from .notifications import notify_action, notify_receipt, send
 from .workflow import Actor, CompiledProcedure, may_act
 
@@ -144,21 +144,6 @@ def drafts_of(
             .order_by(Case.created_at.desc(), Case.id.desc())
         )
     )
-
-
-def delete_draft(session: Session, case: Case) -> list[str]:
-    """Delete a draft, its answers and its attachments' rows; return the attachments' ids,
-    whose bytes the caller removes once the deletion is committed."""
-    if not case.is_draft:
-        raise Refused("state", "this request is already submitted; it cannot be deleted")
-    attachments = list(session.scalars(sa.select(Attachment).where(Attachment.case_id == case.id)))
-    ids = [attachment.id for attachment in attachments]
-    for attachment in attachments:
-        session.delete(attachment)
-    session.flush()
-    session.delete(case)
-    session.flush()
-    return ids
 
 
 def next_reference(session: Session, compiled: CompiledProcedure, year: int) -> str:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .clock import Clock
+from .errors import Refused
 from .models import Attachment, Case
 from .storage import Storage, remove
 
@@ -61,6 +62,19 @@ def purge_abandoned(
     ids = list(session.scalars(abandoned(clock.now(), dt.timedelta(days=days)).limit(batch)))
     if not ids:
         return Purged()
+    return Purged(ids, _delete(session, ids))
+
+
+def delete_draft(session: Session, case: Case) -> list[str]:
+    """Delete a draft, its answers and its attachments' rows (flushed, not committed);
+    return the attachments' ids, whose bytes the caller removes once it has committed."""
+    if not case.is_draft:
+        raise Refused("state", "this request is already submitted; it cannot be deleted")
+    return _delete(session, [case.id])
+
+
+def _delete(session: Session, ids: list[int]) -> list[str]:
+    """Delete cases ``ids`` with their attachments' rows; the attachments' ids."""
     files = list(session.scalars(sa.select(Attachment.id).where(Attachment.case_id.in_(ids))))
     session.execute(
         sa.delete(Attachment).where(Attachment.case_id.in_(ids)),
@@ -69,7 +83,7 @@ def purge_abandoned(
     for case in session.scalars(sa.select(Case).where(Case.id.in_(ids))):
         session.delete(case)  # its history goes with it
     session.flush()
-    return Purged(ids, files)
+    return files
 
 
 def remove_files(storage: Storage | Path | None, ids: list[str]) -> int:

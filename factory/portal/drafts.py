@@ -28,6 +28,7 @@ from flask_login import current_user
 
 from definitions.model import Procedure
 from engine import cases
+from engine.drafts import delete_draft as delete_draft_case
 from engine.drafts import remove_files
 from engine.models import Account, Attachment, Case
 from engine.workflow import Actor
@@ -178,7 +179,7 @@ def delete_draft(case_id: int):
             cancel=cancel,
         )
     slug = case.procedure
-    removed = cases.delete_draft(db(), case)
+    removed = delete_draft_case(db(), case)
     db().commit()
     remove_files(services().storage, removed)  # once the rows are gone: bytes, never rows, leak
     session["drafts"] = [i for i in session.get("drafts", []) if i != case_id]
