@@ -699,7 +699,9 @@ def test_a_receiver_that_hangs_times_out_and_is_retried(receiver, make_webhook):
     with pytest.raises(DeliveryFailed) as failed:
         make_webhook(receiver.url, timeout=0.5).deliver(send(envelope(), "hook"))
     assert failed.value.retryable is True
-    assert "timed out" in str(failed.value) and "504" not in str(failed.value)
+    # the receiver's URL (its port may hold the digits 504) is not the answer
+    said = str(failed.value).replace(receiver.url, "RECEIVER")
+    assert "timed out" in said and "504" not in said
     assert len(receiver.requests) == 1
 
 
