@@ -37,20 +37,33 @@ site_option = click.option(
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @site_option
-def check(paths: tuple[str, ...], site: str | None) -> None:
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings of the lint too.")
+def check(paths: tuple[str, ...], site: str | None, strict: bool) -> None:
     """Check procedure files, or every procedure of a folder.
 
-    Prints one FILE:LINE:COLUMN: MESSAGE per problem and exits 1 if there is any.
+    Prints one FILE:LINE:COLUMN: MESSAGE per problem and exits 1 if there is any, then
+    one FILE:LINE:COLUMN: warning: MESSAGE [CODE] per warning of the lint (exit 1 with
+    --strict).
     """
+    from definitions.lint import lint_paths
+
     result = check_paths(paths, site, connector_schemas=settings_schemas())
     for problem in result.problems:
         click.echo(problem.as_line(translations()))
+    warnings = lint_paths(paths, site)
+    for warning in warnings:
+        click.echo(warning.as_line(translations()))
+    if warnings:
+        count = len(warnings)
+        click.echo(f"{count} warning{'s' if count > 1 else ''}.", err=True)
     if result.problems:
         count = len(result.problems)
         click.echo(f"{count} problem{'s' if count > 1 else ''} found.", err=True)
         sys.exit(1)
     count = len(result.procedures)
     click.echo(f"{count} procedure{'s' if count != 1 else ''} checked, no problem found.", err=True)
+    if strict and warnings:
+        sys.exit(1)
 
 
 @main.command()
