@@ -258,7 +258,7 @@ class Linter:
                 (*path, "widget"),
                 N_(
                     "%(count)s options shown as radio buttons make a long list to read; past "
-                    "%(limit)s, write 'widget: select' (or no widget at all)"
+                    "%(limit)s, write widget: select (or no widget at all)"
                 ),
                 count=count,
                 limit=MAX_RADIOS,
@@ -269,7 +269,7 @@ class Linter:
                 (*path, "widget"),
                 N_(
                     "a select hides its %(count)s options behind a click; under %(limit)s, "
-                    "radio buttons show them at once: write 'widget: radio'"
+                    "radio buttons show them at once: write widget: radio"
                 ),
                 count=count,
                 limit=MIN_SELECT,
