@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem
-from ..loader import Document, load, load_file
+from ..loader import MAX_NODES, Document, load, load_file
 from ..texts import N_
 from .rules import RULES, Linter
 
@@ -95,9 +95,12 @@ def lint_document(document: Document | None) -> list[Finding]:
     return sorted(unique.values(), key=_order)
 
 
-def lint_source(source: str | bytes, name: str = "<string>") -> list[Finding]:
-    """The warnings of a YAML text; none when it is not YAML (the checker says why)."""
-    document, _problems = load(source, name)
+def lint_source(
+    source: str | bytes, name: str = "<string>", *, max_nodes: int = MAX_NODES
+) -> list[Finding]:
+    """The warnings of a YAML text; none when it is not YAML or holds more than
+    ``max_nodes`` values (the checker says why)."""
+    document, _problems = load(source, name, max_nodes=max_nodes)
     return lint_document(document)
 
 

@@ -28,6 +28,7 @@ from flask_login import current_user
 
 import renderers
 from definitions.errors import Problem, capped
+from definitions.lint import lint_source
 from definitions.mermaid import mermaid
 from definitions.procedures import procedure_from_source
 from engine.catalogue import publish
@@ -233,11 +234,12 @@ def new_version(slug: str):
         size = len(data)
         source = data.decode("utf-8", errors="replace")
     source = source.replace("\r\n", "\n")
-    problems = _too_large(size, name)
+    problems, warnings = _too_large(size, name), []
     if problems:
         procedure, source = None, source[:limit]  # shown back, never checked
     else:
         procedure, problems = check_source(source, latest.workflows or {}, name)
+        warnings = lint_source(source, name, max_nodes=MAX_VALUES)
     if procedure is not None and procedure.slug != slug:
         problems = [
             Problem(
@@ -262,6 +264,7 @@ def new_version(slug: str):
             latest=latest,
             source=source,
             problems=problems,
+            warnings=warnings,
             name=name,
             lines=_source_lines(source, problems, name),
         ), 422
@@ -296,6 +299,7 @@ def new_version(slug: str):
         source=source,
         procedure=procedure,
         preview=_preview(procedure),
+        warnings=warnings,
     )
 
 
