@@ -1,112 +1,169 @@
-"""A workflow drawn as an SVG diagram, on the server (no script), for the console.
+"""A workflow drawn as an SVG diagram for the console, laid out by Graphviz ``dot``.
 
-States are laid out in columns by their distance from the initial state; each transition is
-an arrow, labelled. The diagram has a title and a description, and the console lists the
-same states and transitions as text beside it.
+``dot`` (Debian's ``graphviz`` package) places the states and routes the labelled arrows so
+that no label overlaps another; it runs as a subprocess, with a time limit, on a graph whose
+node names are ours (``s0``, ``s1``...) and whose labels are quoted. Its SVG is parsed, kept
+to the drawing elements it needs (no script, link, style or event attribute survives) and
+given a title and a description (``role="img"``); the console lists the same states and
+transitions as text beside it. Where ``dot`` is missing, fails or takes too long, there is
+no drawing, and :attr:`Diagram.missing` says why, for the console to tell.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import re
+import shutil
+import subprocess
+import textwrap
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
 from definitions.model import Procedure
 
-BOX_WIDTH, BOX_HEIGHT = 180, 44
-COLUMN, ROW, MARGIN = 340, 90, 20
+#: How long ``dot`` may take; the examples' workflows take a few milliseconds.
+TIMEOUT_SECONDS = 5
+#: Labels are wrapped at about this many characters, so that boxes stay narrow.
+STATE_WIDTH, TRANSITION_WIDTH = 22, 24
+#: The most states drawn; a workflow with more is listed as text only.
+MAX_STATES = 200
+
+SVG = "http://www.w3.org/2000/svg"
+XLINK = "http://www.w3.org/1999/xlink"
+#: The elements and attributes kept of dot's output, everything else is dropped.
+ELEMENTS = frozenset({"svg", "g", "path", "polygon", "polyline", "ellipse", "text"})
+ATTRIBUTES = frozenset(
+    {
+        "viewBox", "width", "height", "transform", "class", "d", "points", "cx", "cy", "rx",
+        "ry", "x", "y", "fill", "stroke", "stroke-width", "stroke-dasharray", "text-anchor",
+        "font-family", "font-size", "font-weight",
+    }
+)  # fmt: skip
 
 
-def _layers(procedure: Procedure) -> dict[str, int]:
+@dataclass(frozen=True)
+class Diagram:
+    """The drawing (``svg``), or why there is none (``missing``: ``"no-dot"``,
+    ``"failed"`` or ``"too-large"``)."""
+
+    svg: Markup | None = None
+    missing: str | None = None
+
+
+def _quoted(text: str, width: int) -> str:
+    """``text`` as a DOT string, wrapped into centred lines of about ``width`` characters."""
+    lines = textwrap.wrap(
+        " ".join(text.split()), width, break_long_words=False, break_on_hyphens=False
+    ) or [""]
+    escaped = [line.replace("\\", "\\\\").replace('"', '\\"') for line in lines]
+    return '"' + "\\n".join(escaped) + '"'
+
+
+def dot_source(procedure: Procedure, language: str) -> str:
+    """The workflow as a DOT graph: a box per state, an arrow per transition and source."""
     workflow = procedure.workflow
-    depth = {workflow.initial: 0}
-    queue = deque([workflow.initial])
-    while queue:
-        state = queue.popleft()
-        for transition in workflow.transitions_from(state):
-            if transition.target not in depth:
-                depth[transition.target] = depth[state] + 1
-                queue.append(transition.target)
-    for state in workflow.states:  # unreachable states cannot be published, but be safe
-        depth.setdefault(state.id, max(depth.values()) + 1)
-    return depth
-
-
-def workflow_svg(procedure: Procedure, language: str, title: str) -> Markup:
-    workflow = procedure.workflow
-    depth = _layers(procedure)
-    rows: dict[int, int] = {}
-    position = {}
-    for state in workflow.states:
-        column = depth[state.id]
-        row = rows.get(column, 0)
-        rows[column] = row + 1
-        position[state.id] = (MARGIN + column * COLUMN, MARGIN + 20 + row * ROW)
-    width = MARGIN * 2 + (max(depth.values()) + 1) * COLUMN
-    height = MARGIN * 2 + 40 + max(rows.values()) * ROW
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="workflow-diagram" role="img" '
-        f'aria-labelledby="diagram-title diagram-desc" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}">',
-        f'<title id="diagram-title">{escape(title)}</title>',
-        f'<desc id="diagram-desc">{len(workflow.states)} states, '
-        f"{len(workflow.transitions)} transitions; they are listed as text below.</desc>",
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
-        'markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        'fill="#1e1e1e"/></marker></defs>',
+    names = {state.id: f"s{index}" for index, state in enumerate(workflow.states)}
+    lines = [
+        "digraph workflow {",
+        '  graph [rankdir=TB, nodesep=0.5, ranksep=0.6, fontname="sans-serif", pad=0.2];',
+        '  node [shape=box, style="rounded,filled", fillcolor=white, color=black, '
+        'fontname="sans-serif", fontsize=12, margin="0.15,0.08"];',
+        '  edge [fontname="sans-serif", fontsize=10, color=black];',
     ]
-    for transition in workflow.transitions:
-        label = transition.label.get(language) if transition.label else transition.id
-        dash = ' stroke-dasharray="5 4"' if transition.actor == "timer" else ""
-        for source in transition.sources:
-            (x1, y1), (x2, y2) = position[source], position[transition.target]
-            if x2 > x1:  # forward: a straight arrow between the columns
-                start, end = (x1 + BOX_WIDTH, y1 + BOX_HEIGHT / 2), (x2, y2 + BOX_HEIGHT / 2)
-                path = f"M{start[0]},{start[1]} L{end[0]},{end[1]}"
-                middle = (
-                    start[0] + (end[0] - start[0]) * 0.45,
-                    start[1] + (end[1] - start[1]) * 0.45 - 4,
-                )
-            elif x2 == x1:  # within a column: a curve on its right
-                start, end = (
-                    (x1 + BOX_WIDTH, y1 + BOX_HEIGHT / 2),
-                    (x2 + BOX_WIDTH, y2 + BOX_HEIGHT / 2),
-                )
-                bend = x1 + BOX_WIDTH + 60
-                path = (
-                    f"M{start[0]},{start[1]} C{bend},{start[1]} {bend},{end[1]} {end[0]},{end[1]}"
-                )
-                middle = (bend + 4, (start[1] + end[1]) / 2)
-            else:  # backward: a curve under the boxes
-                start, end = (
-                    (x1 + BOX_WIDTH / 2, y1 + BOX_HEIGHT),
-                    (x2 + BOX_WIDTH / 2, y2 + BOX_HEIGHT),
-                )
-                low = max(start[1], end[1]) + 30
-                path = f"M{start[0]},{start[1]} C{start[0]},{low} {end[0]},{low} {end[0]},{end[1]}"
-                middle = ((start[0] + end[0]) / 2, low - 2)
-            parts.append(
-                f'<path d="{path}" fill="none" stroke="#1e1e1e" stroke-width="1.5"'
-                f'{dash} marker-end="url(#arrow)"/>'
-            )
-            anchor = "start" if x2 == x1 else "middle"
-            parts.append(
-                f'<text x="{middle[0]:.0f}" y="{middle[1]:.0f}" font-size="11" '
-                f'text-anchor="{anchor}" fill="#1e1e1e" stroke="#ffffff" '
-                f'stroke-width="3" paint-order="stroke">{escape(label)}</text>'
-            )
     for state in workflow.states:
-        x, y = position[state.id]
-        border = 3 if state.final else 1.5
-        fill = "#e8edf8" if state.id == workflow.initial else "#ffffff"
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="{BOX_WIDTH}" height="{BOX_HEIGHT}" rx="6" '
-            f'fill="{fill}" stroke="#1f3a93" stroke-width="{border}"/>'
+        kind = "initial" if state.id == workflow.initial else "final" if state.final else "state"
+        extra = ", peripheries=2" if state.final else ""
+        label = _quoted(state.label.get(language) or state.id, STATE_WIDTH)
+        lines.append(f'  {names[state.id]} [label={label}, class="{kind}"{extra}];')
+    for transition in workflow.transitions:
+        text = transition.label.get(language) if transition.label else transition.id
+        style = ', style=dashed, class="timer"' if transition.actor == "timer" else ""
+        for source in transition.sources:
+            if source in names and transition.target in names:
+                label = _quoted(text, TRANSITION_WIDTH)
+                lines.append(
+                    f"  {names[source]} -> {names[transition.target]} [label={label}{style}];"
+                )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def run_dot(source: str) -> str | None:
+    """dot's SVG for ``source``, or None if dot is missing, fails or takes too long."""
+    dot = shutil.which("dot")
+    if dot is None:
+        return None
+    try:
+        done = subprocess.run(  # noqa: S603 - a fixed program; the graph goes to its stdin
+            [dot, "-Tsvg"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=TIMEOUT_SECONDS,
+            check=False,
         )
-        parts.append(
-            f'<text x="{x + BOX_WIDTH / 2:.0f}" y="{y + 27}" font-size="13" '
-            f'text-anchor="middle" fill="#1e1e1e">'
-            f"{escape(state.label.get(language))}</text>"
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 - every text in it is escaped above
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0 or not done.stdout:
+        return None
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _clean(element: ET.Element) -> None:
+    """Keeps, under ``element``, only the drawing elements and attributes listed above."""
+    for child in list(element):
+        if _local(child.tag) not in ELEMENTS:
+            element.remove(child)
+            continue
+        _clean(child)
+    for name in list(element.attrib):
+        if _local(name) not in ATTRIBUTES or "url(" in element.attrib[name].lower():
+            del element.attrib[name]
+
+
+def sanitised(svg: str, title: str, description: str) -> Markup | None:
+    """dot's SVG made safe to embed and accessible, or None if it does not parse."""
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)  # entities are never defined, nor expanded
+    try:
+        root = ET.fromstring(svg)  # noqa: S314 - dot's own output, without a DTD
+    except ET.ParseError:
+        return None
+    if _local(root.tag) != "svg":
+        return None
+    _clean(root)
+    for element in root.iter():
+        element.tag = _local(element.tag)
+    root.attrib.update(
+        {
+            "xmlns": SVG,
+            "class": "workflow-diagram",
+            "role": "img",
+            "aria-labelledby": "diagram-title diagram-desc",
+            "focusable": "false",
+        }
+    )
+    body = ET.tostring(root, encoding="unicode")
+    opening, rest = body.split(">", 1)
+    if opening.endswith("/"):
+        return None
+    heading = (
+        f'<title id="diagram-title">{escape(title)}</title>'
+        f'<desc id="diagram-desc">{escape(description)}</desc>'
+    )
+    return Markup(f"{opening}>{heading}{rest}")  # noqa: S704 - parsed, cleaned, re-serialised
+
+
+def workflow_diagram(procedure: Procedure, language: str, title: str, description: str) -> Diagram:
+    """The workflow of ``procedure`` drawn by dot, labels in ``language``; ``title`` and
+    ``description`` are the SVG's own (``<title>``, ``<desc>``)."""
+    if len(procedure.workflow.states) > MAX_STATES:
+        return Diagram(missing="too-large")
+    if shutil.which("dot") is None:
+        return Diagram(missing="no-dot")
+    svg = run_dot(dot_source(procedure, language))
+    drawn = sanitised(svg, title, description) if svg is not None else None
+    return Diagram(svg=drawn) if drawn is not None else Diagram(missing="failed")

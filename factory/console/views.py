@@ -42,7 +42,7 @@ from ..helpers import current_language, text
 from ..services import db, services
 from ..translations import form_translations
 from ..wording import state_label
-from .diagram import workflow_svg
+from .diagram import workflow_diagram
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 #: The audit log's page (journal.py).
@@ -198,11 +198,19 @@ def _preview(procedure):
         cls = renderers.page_form(procedure, page, language=language)
         pages.append((page, cls(None, answers={}, today=today, translations=form_translations())))
     workflow = procedure.workflow
-
     return {
         "pages": pages,
         "mermaid": mermaid(procedure, language),
-        "diagram": workflow_svg(procedure, language, text(procedure.title)),
+        "diagram": workflow_diagram(
+            procedure,
+            language,
+            _("Workflow of %(title)s", title=text(procedure.title)),
+            _(
+                "%(states)s states and %(transitions)s transitions; they are listed as text above.",
+                states=len(workflow.states),
+                transitions=len(workflow.transitions),
+            ),
+        ),
         "states": workflow.states,
         "transitions": [
             (
