@@ -154,14 +154,15 @@ class Linter:
     def fields(self, fields: Any, path: tuple, *, citizen: bool) -> None:
         """The fields of one page or form; ``citizen`` when the citizen fills them about
         themselves (a page's own fields, not a group's nor a transition's)."""
-        labels: dict[str, int] = {}
-        for field, where in _items(fields, path):
+        labels: dict[str, tuple[int, int]] = {}  # label -> (field's index, line)
+        for index, (field, where) in enumerate(_items(fields, path)):
             self.field(field, where, citizen=citizen)
             for label, at in _texts(field.get("label"), (*where, "label")):
                 name = normal(label)
-                if not name:
-                    continue
-                if name in labels:
+                first = labels.get(name)
+                if not name or (first is not None and first[0] == index):
+                    continue  # one field's label in two languages is one label
+                if first is not None:
                     self.warn(
                         "lint/duplicate-label",
                         at,
@@ -169,10 +170,10 @@ class Linter:
                             "another field here (line %(line)s) has the same label: give "
                             "each its own, so that a reader can tell them apart"
                         ),
-                        line=labels[name],
+                        line=first[1],
                     )
                 else:
-                    labels[name] = self.document.where(at)[0]
+                    labels[name] = (index, self.document.where(at)[0])
             if field.get("type") == "group":
                 self.fields(field.get("fields"), (*where, "fields"), citizen=False)
 

@@ -123,3 +123,13 @@ def test_check_prints_warnings_and_fails_on_them_only_when_strict(monkeypatch):
         main, ["check", str(EXAMPLES), "--site", str(EXAMPLES / "guichet.yaml"), "--strict"]
     )
     assert examples.exit_code == 0, examples.output
+
+
+def test_one_field_in_two_languages_is_not_two_fields():
+    source = (
+        "form:\n  pages:\n    - fields:\n"
+        "        - {id: a, type: date, label: {fr: Date, en: Date}}\n"
+        "        - {id: b, type: date, label: {fr: Échéance, en: date}}\n"
+    )
+    warnings = [(w.line, w.column, w.code) for w in lint_source(source)]
+    assert warnings == [(5, 57, "lint/duplicate-label")]
