@@ -130,7 +130,7 @@ class Worker:
         audience = timer.audience or "agents"
         language = site_language(self.runtime)
         if timer.kind == "clock_alert":
-            expires = self.runtime.calendar.local(case.clock_expires_at).date().isoformat()
+            expires = self.runtime.calendar.local(case.clock_expires_at).date()
             subject, body = texts.clock_alert(language, case.reference, expires)
             notify_text(
                 session, self.runtime, compiled, case, "agents", now, subject=subject, body=body
