@@ -316,7 +316,8 @@ def test_the_audit_log_is_filtered_and_paginated(app, admin):
     log = admin.get("/console/journal").get_data(as_text=True)
     # the procedure by its title in the detail, not its slug
     assert "acte de naissance" in log and "acte-naissance<" not in log
-    assert log.count("Démarche retirée") == 3 and "procedure.withdraw" not in log and "admin@example.org" in log
+    assert log.count("Démarche retirée") == 3 and "procedure.withdraw" not in log
+    assert "admin@example.org" in log
     mine = admin.get("/console/journal?account=admin@example.org").get_data(as_text=True)
     assert mine.count("Démarche remise en ligne") == 3
     nobody = admin.get("/console/journal?account=a@example.org").get_data(as_text=True)
