@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from flask import Flask, abort, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from definitions import formats
@@ -117,6 +118,15 @@ def format_address(value) -> list[str]:
     return formats.address_lines(value, current_language())
 
 
+def paragraphs(value) -> Markup:
+    """A text written for a mail (a notification) as HTML paragraphs: escaped, line breaks
+    kept, web addresses as links (as in the mail's HTML part)."""
+    from connectors.email import html_paragraph
+
+    parts = str(value or "").split("\n\n")
+    return Markup("".join(html_paragraph(p) for p in parts if p.strip()))  # noqa: S704 - escaped
+
+
 #: The Jinja filters of every page: values as people read them (definitions.formats).
 FORMAT_FILTERS = {
     "date": format_day,
@@ -126,6 +136,7 @@ FORMAT_FILTERS = {
     "phone": format_phone,
     "country": format_country,
     "address_lines": format_address,
+    "paragraphs": paragraphs,
 }
 
 

@@ -110,6 +110,12 @@ def department_name(key: str | None, missing: str = "") -> str:
     return key
 
 
+def department_names() -> dict[str, str]:
+    """Every department of the site config by its name in the reader's language."""
+    site = services().runtime.site
+    return {key: department_name(key) for key in site.departments} if site else {}
+
+
 def state_label(workflow, state_id: str | None, missing: str = "") -> str:
     """A state's label in the reader's language; ``missing`` when there is no state yet (a
     draft), the id itself for a state the workflow does not have."""
