@@ -169,3 +169,37 @@ def test_pages_and_mails_read_values_and_names(app, examples):
         agent_id = session.scalar(sa.select(Account.id).where(Account.email == "agent@example.org"))
     user = admin.get(f"/console/utilisateurs/{agent_id}").get_data(as_text=True)
     assert_readable(user, RAW)
+
+
+def test_an_anonymous_filer_reads_the_tracking_page_and_a_mail_with_its_link(app, examples):
+    import re
+
+    from definitions.scenarios import resolve_dates
+    from engine.models import OutboxMessage
+
+    procedure, suite = examples["aide-velo-electrique"]
+    answers = resolve_dates(dict(suite.scenarios[1].answers), dt.date.today())
+    answers = {**answers, "prix_achat": 1899.9, "montant_demande": 199.5}
+    anonymous = app.test_client()
+    case_id = start(anonymous, "aide-velo-electrique")
+    review = anonymous.get(fill(anonymous, procedure, case_id, answers)).get_data(as_text=True)
+    assert f"1{NNBSP}899,90{NBSP}€" in review and f"199,50{NBSP}€" in review
+    assert_readable(review, RAW)
+    response = submit(anonymous, case_id)
+    receipt = anonymous.get(response.headers["Location"]).get_data(as_text=True)
+    assert_readable(receipt, RAW)
+    link = re.search(r'href="(http://[^"]+/suivi/[^"]+)"', receipt)[1]
+    tracking = anonymous.get(link).get_data(as_text=True)
+    assert f"199,50{NBSP}€" in tracking  # the receipt in the page, with the amount
+    assert_readable(tracking, RAW)
+    state = app.extensions["guichet"]
+    with app.app_context(), state.sessions() as session:
+        (mail,) = [
+            m.payload
+            for m in session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.case_id == case_id)
+            )
+            if m.payload.get("to") == [answers["courriel"]]
+        ]
+    assert mail["text"].startswith("Bonjour,\n\n") and link in mail["text"]
+    assert_readable(mail["text"], RAW, is_html=False)
