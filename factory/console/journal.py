@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,8 +38,12 @@ def audit_log():
     args = request.args
     query = sa.select(AuditEvent)
     filters = {}
-    case_id = int_arg("case", 1)
-    if case_id is not None:
+    wanted = args.get("case", "").strip()[:100]
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", wanted):  # a reference, as the log shows it
+        filters["case"] = wanted
+        found = session.scalar(sa.select(Case.id).where(Case.reference == wanted.upper()))
+        query = query.where(AuditEvent.case_id == (found or -1))
+    elif (case_id := int_arg("case", 1)) is not None:
         query = query.where(AuditEvent.case_id == case_id)
         filters["case"] = str(case_id)
     account = args.get("account", "").strip()

@@ -323,6 +323,9 @@ def test_the_audit_log_is_filtered_and_paginated(app, admin):
     nobody = admin.get("/console/journal?account=a@example.org").get_data(as_text=True)
     assert "Démarche remise en ligne" not in nobody
     assert "Démarche remise" not in admin.get("/console/journal?case=1").get_data(as_text=True)
+    # a case is found by its reference too, as the log shows it
+    unknown = admin.get("/console/journal?case=AN-2026-999999")
+    assert unknown.status_code == 200 and "Démarche remise" not in unknown.get_data(as_text=True)
     import factory.console.views as console
 
     console.PAGE_SIZE, size = 4, console.PAGE_SIZE

@@ -124,6 +124,7 @@ def test_pages_and_mails_read_values_and_names(app, examples):
         mail = mails[0]
         mail.status, mail.last_error = "dead", "the mail server is down"  # for the console
         payload, event_id = dict(mail.payload), mail.event_id
+        reference = mail.payload["reference"]
         admin_id = session.scalar(sa.select(Account.id).where(Account.email == "admin@example.org"))
         session.add(
             AuditEvent(
@@ -165,6 +166,11 @@ def test_pages_and_mails_read_values_and_names(app, examples):
     assert "Déposée pour le compte d'un usager" in page_text(console["journal"])
     for name, html in console.items():
         assert_readable(html, RAW), name
+    # the log shows the case's reference, and finds the case by it
+    assert reference in page_text(console["journal"])
+    by_reference = admin.get(f"/console/journal?case={reference.lower()}").get_data(as_text=True)
+    assert "Déposée pour le compte d'un usager" in page_text(by_reference)
+    assert "Démarche retirée" not in by_reference
     with app.app_context(), state.sessions() as session:
         agent_id = session.scalar(sa.select(Account.id).where(Account.email == "agent@example.org"))
     user = admin.get(f"/console/utilisateurs/{agent_id}").get_data(as_text=True)
