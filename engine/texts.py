@@ -40,12 +40,15 @@ def clock_alert(language: str, reference: str, expires: dt.date) -> tuple[str, s
     )
 
 
-def deadline_reminder(language: str, reference: str, since: dt.datetime) -> tuple[str, str]:
-    """A ``remind`` deadline of the workflow: (subject, body)."""
+def deadline_reminder(
+    language: str, reference: str, since: dt.datetime, timezone: str | None = None
+) -> tuple[str, str]:
+    """A ``remind`` deadline of the workflow: (subject, body); ``since``'s day in the site's
+    ``timezone``."""
     t = translations(language)
     from definitions import formats
 
-    values = {"reference": reference, "date": formats.date(since, language)}
+    values = {"reference": reference, "date": formats.date(since, language, timezone)}
     return (
         t.gettext("Reminder: %(reference)s") % values,
         t.gettext("Request %(reference)s has been waiting for an action since %(date)s.") % values,

@@ -40,3 +40,11 @@ def test_the_engine_writes_in_the_first_language_of_the_site():
     assert site_language(SimpleNamespace(site=None)) == "fr"
     english_first = SimpleNamespace(site=SimpleNamespace(languages=["en", "fr"]))
     assert site_language(english_first) == "en"
+
+
+def test_the_day_a_reminder_names_is_the_site_s_day():
+    late = dt.datetime(2026, 3, 2, 23, 30, tzinfo=dt.UTC)  # already the 3rd in Paris
+    assert texts.deadline_reminder("fr", "AN-1", late)[1].endswith("depuis le 3 mars 2026.")
+    assert texts.deadline_reminder("fr", "AN-1", late, "America/Cayenne")[1].endswith(
+        "depuis le 2 mars 2026."
+    )
