@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import deque
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from definitions.model import Procedure
@@ -49,8 +51,17 @@ def workflow_svg(procedure: Procedure, language: str, title: str) -> Markup:
         f'aria-labelledby="diagram-title diagram-desc" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}">',
         f'<title id="diagram-title">{escape(title)}</title>',
-        f'<desc id="diagram-desc">{len(workflow.states)} states, '
-        f"{len(workflow.transitions)} transitions; they are listed as text below.</desc>",
+        '<desc id="diagram-desc">'
+        + escape(
+            _(
+                "%(states)s, %(transitions)s; they are listed as text below.",
+                states=ngettext("%(num)d state", "%(num)d states", len(workflow.states)),
+                transitions=ngettext(
+                    "%(num)d transition", "%(num)d transitions", len(workflow.transitions)
+                ),
+            )
+        )
+        + "</desc>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
         'markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
         'fill="#1e1e1e"/></marker></defs>',
