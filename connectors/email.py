@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -18,6 +19,22 @@ from pathlib import Path
 
 from .base import Connector, Delivery, DeliveryFailed
 from .filedrop import write_atomically
+
+#: A web address in a text (up to a space or what ends a sentence or quotes it).
+_LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+
+def html_paragraph(text: str) -> str:
+    """A paragraph of a plain-text mail as HTML: escaped, line breaks kept, web addresses
+    as links."""
+    pieces, end = [], 0
+    for match in _LINK.finditer(text):
+        pieces.append(html.escape(text[end : match.start()]))
+        url = html.escape(match.group())
+        pieces.append(f'<a href="{url}">{url}</a>')
+        end = match.end()
+    pieces.append(html.escape(text[end:]))
+    return "<p>" + "".join(pieces).replace("\n", "<br>") + "</p>"
 
 
 class EmailConnector(Connector):
@@ -72,13 +89,10 @@ class EmailConnector(Connector):
                 retryable=False,
             )
         message["To"] = ", ".join(recipients)
-        message["Subject"] = subject
+        # on one line, without doubled spaces; no-break spaces stay
+        message["Subject"] = re.sub(r"[ \t\r\n\f\v]+", " ", str(subject)).strip()
         message.set_content(text)
-        paragraphs = "".join(
-            f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>"
-            for p in text.split("\n\n")
-            if p.strip()
-        )
+        paragraphs = "".join(html_paragraph(p) for p in text.split("\n\n") if p.strip())
         message.add_alternative(
             f'<!doctype html><html lang="fr"><body>{paragraphs}</body></html>', subtype="html"
         )

@@ -9,12 +9,12 @@ import datetime as dt
 from typing import Any
 
 import phonenumbers
-from babel.dates import format_date
 from babel.numbers import format_decimal
 from stdnum import iban as stdnum_iban
 from stdnum.fr import siret as stdnum_siret
 
 from . import fieldtypes as ft
+from . import formats
 from .model import Field
 
 _COUNT = {"$ref": "#/$defs/count"}
@@ -97,6 +97,13 @@ class PhoneField(ft.FieldType):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         return value
 
+    def display(self, field, value, **options):
+        return formats.phone(value, field.region or "FR")
+
+
+#: Units that make a number an amount of money (`20 000 €`).
+_CURRENCY_UNITS = frozenset({"€", "eur", "euro", "euros"})
+
 
 class IntegerField(ft.FieldType):
     name = "integer"
@@ -105,6 +112,13 @@ class IntegerField(ft.FieldType):
 
     def value_schema(self, field):
         return _bounded({"type": self.json_type}, field, "minimum", "maximum")
+
+    def display(self, field, value, *, language="fr", **options):
+        unit = field.unit.get(language) if field.unit else ""
+        if unit.strip().lower() in _CURRENCY_UNITS:
+            return formats.amount(value, language=language)
+        shown = formats.number(value, language)
+        return f"{shown}\u00a0{unit}" if unit else shown
 
 
 class DecimalField(IntegerField):
@@ -144,10 +158,7 @@ class DateField(_FormattedText):
         return value
 
     def display(self, field, value, *, language="fr", **options):
-        try:
-            return format_date(dt.date.fromisoformat(value), "long", locale=_locale(language))
-        except (TypeError, ValueError):
-            return str(value)
+        return formats.date(value, _locale(language))
 
 
 class ChoiceField(ft.FieldType):
@@ -263,12 +274,11 @@ class AddressField(ft.FieldType):
             "then": {"properties": {"postcode": {"pattern": "^[0-9]{5}$"}}},
         }
 
-    def display(self, field, value, **options):
+    def display(self, field, value, *, language="fr", **options):
         if not isinstance(value, dict):
-            return super().display(field, value, **options)
-        return ", ".join(
-            str(value[k]) for k in ("street", "postcode", "city", "country") if value.get(k)
-        )
+            return super().display(field, value, language=language, **options)
+        # the lines of an envelope, on one line: the country by name, unless it is France
+        return ", ".join(formats.address_lines(value, _locale(language)))
 
 
 class SiretField(_FormattedText):

@@ -79,8 +79,7 @@ def capped(problems: Iterable[Problem], limit: int = MAX_PROBLEMS) -> list[Probl
                 N_("and %(count)s more problem in this file, not listed; fix the ones above first")
                 if rest == 1
                 else N_(
-                    "and %(count)s more problems in this file, not listed; fix the ones above "
-                    "first"
+                    "and %(count)s more problems in this file, not listed; fix the ones above first"
                 )
             )
             result.append(Problem.of(file, first.line, first.column, msgid, count=Count(rest)))

@@ -42,6 +42,8 @@ from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import _PassArg
 
+from . import text_filters
+
 #: What an expression may read of ``case``.
 CASE_ATTRIBUTES = frozenset(
     {"reference", "state", "procedure", "department", "created_at", "submitted_at"}
@@ -81,6 +83,7 @@ FILTERS = frozenset(
         "wordcount",
         "list",
     }
+    | set(text_filters.FILTERS)  # amount, number, date, datetime, phone: for people
 )
 TESTS = frozenset(
     {
@@ -288,7 +291,7 @@ _environment = _BoundedSandbox(
 _environment.globals.clear()
 _environment.globals.update(age=age, len=len)
 _environment.filters = {name: f for name, f in _environment.filters.items() if name in FILTERS}
-_environment.filters.update(replace=_replace, join=_join, sum=_sum)
+_environment.filters.update(replace=_replace, join=_join, sum=_sum, **text_filters.FILTERS)
 _environment.tests = {name: t for name, t in _environment.tests.items() if name in TESTS}
 
 
@@ -543,12 +546,17 @@ class Template:
 
     source: str
 
-    def render(self, context: Mapping[str, Any]) -> str:
+    def render(
+        self, context: Mapping[str, Any], language: str | None = None, timezone: str | None = None
+    ) -> str:
+        """The text for a reader of ``language`` (French by default), moments in the
+        site's ``timezone``."""
         pieces, length = [], 0
-        for piece in _compiled_template(self.source).generate(**context):
-            length += len(piece)
-            _bound_length("this text", "", length)
-            pieces.append(piece)
+        with text_filters.reading(language, timezone):
+            for piece in _compiled_template(self.source).generate(**context):
+                length += len(piece)
+                _bound_length("this text", "", length)
+                pieces.append(piece)
         return "".join(pieces)
 
     @property

@@ -44,9 +44,14 @@ class LocalizedTemplate:
 
     templates: Mapping[str, Template]
 
-    def render(self, context: Mapping[str, Any], language: str | None = None) -> str:
-        template = self.templates.get(language) if language else None
-        return (template or next(iter(self.templates.values()))).render(context)
+    def render(
+        self, context: Mapping[str, Any], language: str | None = None, timezone: str | None = None
+    ) -> str:
+        """The text in ``language`` (else in the first language given), its values formatted
+        in the language of the text, moments in the site's ``timezone``."""
+        if not language or language not in self.templates:
+            language = next(iter(self.templates))
+        return self.templates[language].render(context, language, timezone)
 
 
 @dataclass(frozen=True, slots=True)

@@ -287,9 +287,7 @@ class _Explainer:
             self.explain_any_of(error, path, description)
         elif keyword == "pattern":
             what = description or Phrase(N_("text matching %(pattern)s"), pattern=value)
-            self.add(
-                path, N_("%(value)s is not %(what)s"), value=describe(instance), what=what
-            )
+            self.add(path, N_("%(value)s is not %(what)s"), value=describe(instance), what=what)
         elif keyword == "propertyNames":
             for cause in error.context or []:
                 name = cause.instance
@@ -391,9 +389,7 @@ class _Explainer:
             if unknown:
                 return
         what = (
-            description
-            or self.resolve(error.schema).get("description")
-            or Phrase(N_("valid here"))
+            description or self.resolve(error.schema).get("description") or Phrase(N_("valid here"))
         )
         self.add(
             path, N_("expected %(what)s, got %(value)s"), what=what, value=describe(error.instance)

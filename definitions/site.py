@@ -189,5 +189,3 @@ def _resolve_secrets(reader: Reader, path, value: Any, environ) -> Any:
         else:
             return Secret(variable, environ[variable])
     return value
-
-

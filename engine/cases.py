@@ -27,7 +27,7 @@ from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, InvalidValues, NotFound, Refused
 from .models import Account, Case, CaseEvent, ProcedureVersion, ReferenceCounter
-from .notifications import notify_action, notify_receipt, send
+from .notifications import notify_action, notify_receipt, rendered, send
 from .workflow import Actor, CompiledProcedure, may_act
 
 
@@ -205,7 +205,9 @@ def submit(
             case.submitted_at = now
             initial = compiled.procedure.workflow.initial
             add_event(session, case, actor, now, "submitted", to_state=initial)
-            enter_state(session, runtime, compiled, case, initial, actor, now)
+            # with a receipt, what the workflow tells the citizen at filing goes in it
+            held: list[str] | None = [] if receipt else None
+            enter_state(session, runtime, compiled, case, initial, actor, now, held=held)
             session.flush()
     except IntegrityError as error:
         if not idempotency_key or "idempotency_key" not in str(error.orig):
@@ -213,7 +215,15 @@ def submit(
         # the same key, stored by another submission at the same instant
         raise Conflict("this request was submitted at the same time by another click") from error
     if receipt:
-        notify_receipt(session, runtime, compiled, case, clock.now(), tracking_link=tracking_link)
+        notify_receipt(
+            session,
+            runtime,
+            compiled,
+            case,
+            clock.now(),
+            tracking_link=tracking_link,
+            own=tuple(held or ()),
+        )
     return case
 
 
@@ -388,7 +398,11 @@ def enter_state(
     state_id: str,
     actor: Actor,
     now: dt.datetime,
+    *,
+    held: list[str] | None = None,
 ) -> None:
+    """Enter ``state_id`` and run its entry actions; with ``held``, the bodies of its
+    notifications to the citizen are kept there (for the receipt) instead of sent."""
     workflow = compiled.procedure.workflow
     state = workflow.state(state_id)
     previous = case.state
@@ -398,7 +412,7 @@ def enter_state(
     case.closed_at = now if state.final else None
     timers.leave_state(session, case)
     timers.enter_state(session, runtime, compiled, case, state, previous, now)
-    run_actions(session, runtime, compiled, case, state.on_enter, actor, now)
+    run_actions(session, runtime, compiled, case, state.on_enter, actor, now, held=held)
 
 
 def department_of(compiled: CompiledProcedure, state, case: Case) -> str:
@@ -418,10 +432,13 @@ def run_actions(
     now: dt.datetime,
     *,
     transition_values: dict[str, Any] | None = None,
+    held: list[str] | None = None,
 ) -> None:
     for action in actions:
         names = context(runtime, compiled, case, now, transition_values)
-        if action.kind == "notify":
+        if action.kind == "notify" and action.target == "citizen" and held is not None:
+            held.append(rendered(runtime, action, names)[1])
+        elif action.kind == "notify":
             notify_action(session, runtime, compiled, case, action, names, now)
         elif action.kind == "send":
             send(session, runtime, compiled, case, action.target, now)
@@ -451,5 +468,3 @@ def optimistic():
         yield
     except StaleDataError as error:
         raise Conflict("someone else changed this case at the same time; reload it") from error
-
-

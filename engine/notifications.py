@@ -8,6 +8,7 @@ hands the case to a connector as one JSON event (a CloudEvents-style envelope).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,28 @@ def site_language(runtime: Runtime) -> str:
     return runtime.site.languages[0] if runtime.site else "fr"
 
 
+def site_timezone(runtime: Runtime) -> str | None:
+    """The site's time zone, in which texts show moments (Paris without a site)."""
+    return runtime.site.timezone if runtime.site else None
+
+
+def one_line(text: str) -> str:
+    """A subject on one line, without doubled spaces (what a template left around a value);
+    no-break spaces (French punctuation, grouped digits) stay."""
+    return re.sub(r"[ \t\r\n\f\v]+", " ", text).strip()
+
+
+def rendered(runtime: Runtime, action: Action, names: dict[str, Any]) -> tuple[str | None, str]:
+    """The subject and body of a ``notify`` action, values formatted for the reader, in
+    the site's language and time zone."""
+    language, timezone = site_language(runtime), site_timezone(runtime)
+    subject = (
+        action.subject.render(names, language, timezone) if action.subject is not None else None
+    )
+    body = action.body.render(names, language, timezone) if action.body is not None else ""
+    return subject, body
+
+
 def notify_action(
     session: Session,
     runtime: Runtime,
@@ -71,9 +94,7 @@ def notify_action(
 ) -> None:
     """A ``notify`` action of the workflow: its subject and body rendered with ``names``
     in the site's language, told to the action's target (the citizen or the agents)."""
-    language = site_language(runtime)
-    subject = action.subject.render(names, language) if action.subject is not None else None
-    body = action.body.render(names, language) if action.body is not None else ""
+    subject, body = rendered(runtime, action, names)
     notify_text(session, runtime, compiled, case, action.target, now, subject=subject, body=body)
 
 
@@ -94,6 +115,7 @@ def notify_text(
     if not subject:
         title = compiled.procedure.title.get(site_language(runtime))
         subject = f"{title} — {case.reference}"
+    subject = one_line(subject)
     session.add(
         Notification(
             case_id=case.id,
@@ -140,11 +162,14 @@ def notify_receipt(
     now: dt.datetime,
     *,
     tracking_link: Callable[[str], str] | None = None,
+    own: tuple[str, ...] = (),
 ) -> None:
     """The acknowledgement of receipt of a case just submitted, in the personal space and
-    by e-mail (outbox), in the site's language: its reference and day, the day the legal
-    deadline runs out (with a clock), and, for an anonymous filer, the tracking link that
-    ``tracking_link`` makes of the case's token."""
+    by e-mail (outbox), in the site's language: a greeting, its reference and day, the
+    procedure's own texts for the citizen at filing (``own``: one mail, not two), the day
+    the legal deadline runs out (with a clock), for an anonymous filer the tracking link
+    that ``tracking_link`` makes of the case's token, and the signature of the department
+    and the authority."""
     language = site_language(runtime)
 
     def day(moment: dt.datetime) -> dt.date:
@@ -161,8 +186,27 @@ def notify_receipt(
         day(case.submitted_at),
         day(case.clock_expires_at) if case.clock_expires_at else None,
         link,
+        name=_filer_name(session, case),
+        own=own,
+        signature=signature(runtime, case.department, language),
     )
     notify_text(session, runtime, compiled, case, "citizen", now, subject=subject, body=body)
+
+
+def _filer_name(session: Session, case: Case) -> str | None:
+    account = session.get(Account, case.owner_id) if case.owner_id is not None else None
+    return account.name if account is not None else None
+
+
+def signature(runtime: Runtime, department: str | None, language: str) -> tuple[str, ...]:
+    """The closing lines of a mail: the department's name, then the authority's."""
+    if runtime.site is None:
+        return ()
+    lines = []
+    if department in runtime.site.departments:
+        lines.append(runtime.site.departments[department].name.get(language))
+    lines.append(runtime.site.authority.get(language))
+    return tuple(lines)
 
 
 def event_envelope(

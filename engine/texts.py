@@ -24,11 +24,13 @@ def translations(language: str) -> _gettext.NullTranslations:
     return _gettext.translation(DOMAIN, TRANSLATIONS_FOLDER, [language], fallback=True)
 
 
-def clock_alert(language: str, reference: str, expires: str) -> tuple[str, str]:
+def clock_alert(language: str, reference: str, expires: dt.date) -> tuple[str, str]:
     """The agents' alert before the legal clock runs out: (subject, body). A subject that
     names a case starts with its reference."""
+    from definitions import formats
+
     t = translations(language)
-    values = {"reference": reference, "date": expires}
+    values = {"reference": reference, "date": formats.date(expires, language)}
     return (
         f"{reference}: " + t.gettext("the legal deadline expires on %(date)s") % values,
         t.gettext(
@@ -38,10 +40,15 @@ def clock_alert(language: str, reference: str, expires: str) -> tuple[str, str]:
     )
 
 
-def deadline_reminder(language: str, reference: str, since: dt.datetime) -> tuple[str, str]:
-    """A ``remind`` deadline of the workflow: (subject, body)."""
+def deadline_reminder(
+    language: str, reference: str, since: dt.datetime, timezone: str | None = None
+) -> tuple[str, str]:
+    """A ``remind`` deadline of the workflow: (subject, body); ``since``'s day in the site's
+    ``timezone``."""
     t = translations(language)
-    values = {"reference": reference, "date": f"{since:%d/%m/%Y}"}
+    from definitions import formats
+
+    values = {"reference": reference, "date": formats.date(since, language, timezone)}
     return (
         t.gettext("Reminder: %(reference)s") % values,
         t.gettext("Request %(reference)s has been waiting for an action since %(date)s.") % values,
@@ -63,6 +70,14 @@ def citizen_reminder(language: str, reference: str) -> tuple[str, str]:
     )
 
 
+def greeting(language: str, name: str | None) -> str:
+    """ "Bonjour Camille Martin," or, without a name, "Bonjour,"."""
+    t = translations(language)
+    if name and name.strip():
+        return t.gettext("Hello %(name)s,") % {"name": " ".join(name.split())}
+    return t.gettext("Hello,")
+
+
 def receipt(
     language: str,
     title: str,
@@ -70,25 +85,35 @@ def receipt(
     submitted: dt.date,
     expires: dt.date | None,
     link: str | None,
+    *,
+    name: str | None = None,
+    own: tuple[str, ...] = (),
+    signature: tuple[str, ...] = (),
 ) -> tuple[str, str]:
     """The acknowledgement of receipt of a request: (subject, body). ``expires`` is the day
-    the legal deadline runs out, ``link`` the tracking link of an anonymous filer."""
-    from babel.dates import format_date
+    the legal deadline runs out, ``link`` the tracking link of an anonymous filer; ``name``
+    the filer's name for the greeting, ``own`` the procedure's own texts for the citizen at
+    filing (told in this one mail), ``signature`` its closing lines (department, authority)."""
+    from definitions import formats
 
     t = translations(language)
     lines = [
+        greeting(language, name),
         t.gettext("We have received your request %(reference)s on %(date)s.")
-        % {"reference": reference, "date": format_date(submitted, "long", locale=language)}
+        % {"reference": reference, "date": formats.date(submitted, language)},
     ]
+    lines += [text.strip() for text in own if text and text.strip()]
     if expires is not None:
         lines.append(
             t.gettext(
                 "Without an answer from us by %(date)s, the legal deadline will have expired."
             )
-            % {"date": format_date(expires, "long", locale=language)}
+            % {"date": formats.date(expires, language)}
         )
     if link:
         lines.append(t.gettext("Follow your request: %(link)s") % {"link": link})
+    if signature:
+        lines.append("\n".join(signature))
     return (
         t.gettext("Acknowledgement of receipt: %(title)s") % {"title": title},
         "\n\n".join(lines),

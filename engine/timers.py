@@ -143,5 +143,3 @@ def _run_clock(
                     created_at=now,
                 )
             )
-
-

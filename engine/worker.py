@@ -22,7 +22,7 @@ from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, EngineError, Refused
 from .models import Case, OutboxMessage, Timer
-from .notifications import notify_text, site_language
+from .notifications import notify_text, site_language, site_timezone
 from .outbox import Delivery, DeliveryFailed, backoff, claim
 from .storage import Storage, as_storage
 from .workflow import Actor
@@ -130,13 +130,15 @@ class Worker:
         audience = timer.audience or "agents"
         language = site_language(self.runtime)
         if timer.kind == "clock_alert":
-            expires = self.runtime.calendar.local(case.clock_expires_at).date().isoformat()
+            expires = self.runtime.calendar.local(case.clock_expires_at).date()
             subject, body = texts.clock_alert(language, case.reference, expires)
             notify_text(
                 session, self.runtime, compiled, case, "agents", now, subject=subject, body=body
             )
         else:
-            subject, body = texts.deadline_reminder(language, case.reference, timer.created_at)
+            subject, body = texts.deadline_reminder(
+                language, case.reference, timer.created_at, site_timezone(self.runtime)
+            )
             notify_text(
                 session, self.runtime, compiled, case, audience, now, subject=subject, body=body
             )

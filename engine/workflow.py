@@ -104,7 +104,5 @@ def may_act(
     if kind == "supervisor":
         return actor.kind == "supervisor" and department in actor.departments
     if kind == "department":
-        return actor.kind in DEPARTMENT_KINDS and (
-            transition.actor_department in actor.departments
-        )
+        return actor.kind in DEPARTMENT_KINDS and (transition.actor_department in actor.departments)
     return False

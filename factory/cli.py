@@ -79,7 +79,11 @@ def graph(procedure_file: str, site: str | None, language: str) -> None:
         for problem in result.problems:
             click.echo(problem.as_line(translations()), err=True)
         sys.exit(1)
-    click.echo(mermaid(result.procedures[0], language), nl=False)
+    departments = {
+        key: department.name.get(language)
+        for key, department in (result.site.departments.items() if result.site else ())
+    }
+    click.echo(mermaid(result.procedures[0], language, departments), nl=False)
 
 
 @main.command("test")

@@ -1,5 +1,9 @@
-"""The words people read for the engine's vocabulary: a state's label, and what the
-history's events, actors, timers and channels are called, for agents and for citizens."""
+"""The words people read for the engine's vocabulary: a state's label, a department's name,
+and what the history's events, actors, timers and channels, the accounts' kinds, the
+outbox's statuses and the audit log's actions are called, for agents and for citizens.
+
+One vocabulary each: a page or a mail that names one of these reads it here, never as the
+id the engine stores."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from .helpers import text
+from .services import services
 
 #: What agents read in a case's history (events, actors, timers) and for its channel.
 STAFF_WORDS = {
@@ -37,6 +42,80 @@ CITIZEN_EVENTS = {
 }
 
 
+#: What each kind of account is (engine.models.ACCOUNT_KINDS).
+ACCOUNT_KIND_WORDS = {
+    "citizen": _l("Citizen"),
+    "agent": _l("Agent"),
+    "supervisor": _l("Supervisor"),
+    "administrator": _l("Administrator"),
+}
+
+#: Where a message of the outbox stands (engine.outbox, engine.worker).
+OUTBOX_STATUS_WORDS = {
+    "pending": _l("Waiting"),
+    "running": _l("Being delivered"),
+    "delivered": _l("Delivered"),
+    "dead": _l("Failed for good"),
+}
+
+#: What the audit log's actions are (factory.audit callers).
+AUDIT_ACTION_WORDS = {
+    "account.create": _l("Account created"),
+    "account.memberships": _l("Departments changed"),
+    "account.deactivate": _l("Account deactivated"),
+    "account.reactivate": _l("Account reactivated"),
+    "assign": _l("Case assigned"),
+    "download": _l("File downloaded"),
+    "file_on_behalf": _l("Filed on behalf of a citizen"),
+    "message": _l("Message sent"),
+    "note": _l("Internal note"),
+    "outbox.replay": _l("Deliveries replayed"),
+    "procedure.check": _l("Procedure checked"),
+    "procedure.publish": _l("Procedure published"),
+    "procedure.publish_refused": _l("Publication refused"),
+    "procedure.withdraw": _l("Procedure withdrawn"),
+    "procedure.restore": _l("Procedure restored"),
+    "read": _l("Case read"),
+    "transition": _l("Action on a case"),
+}
+
+
+def _word(words, key) -> str:
+    return str(words[key]) if key in words else str(key)
+
+
+def account_kind(kind: str) -> str:
+    """An account's kind in words ("Agent", "Citizen")."""
+    return _word(ACCOUNT_KIND_WORDS, kind)
+
+
+def outbox_status(status: str) -> str:
+    """An outbox message's status in words ("Failed for good" for ``dead``)."""
+    return _word(OUTBOX_STATUS_WORDS, status)
+
+
+def audit_action(action: str) -> str:
+    """An audit log action in words."""
+    return _word(AUDIT_ACTION_WORDS, action)
+
+
+def department_name(key: str | None, missing: str = "") -> str:
+    """A department's name from the site config in the reader's language; the key itself
+    for a department the site does not declare."""
+    if not key:
+        return missing
+    site = services().runtime.site
+    if site is not None and key in site.departments:
+        return text(site.departments[key].name) or key
+    return key
+
+
+def department_names() -> dict[str, str]:
+    """Every department of the site config by its name in the reader's language."""
+    site = services().runtime.site
+    return {key: department_name(key) for key in site.departments} if site else {}
+
+
 def state_label(workflow, state_id: str | None, missing: str = "") -> str:
     """A state's label in the reader's language; ``missing`` when there is no state yet (a
     draft), the id itself for a state the workflow does not have."""
@@ -50,13 +129,20 @@ def state_label(workflow, state_id: str | None, missing: str = "") -> str:
 
 def staff_word(key: str) -> str:
     """Agents' word for an event kind, an actor kind, a timer kind or a channel."""
-    return str(STAFF_WORDS[key]) if key in STAFF_WORDS else str(key)
+    return _word(STAFF_WORDS, key)
 
 
 def citizen_event(kind: str) -> str:
     """Citizens' words for a history event other than a transition."""
-    return str(CITIZEN_EVENTS[kind]) if kind in CITIZEN_EVENTS else str(kind)
+    return _word(CITIZEN_EVENTS, kind)
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(staff_word=staff_word, citizen_event=citizen_event)
+    app.jinja_env.globals.update(
+        staff_word=staff_word,
+        citizen_event=citizen_event,
+        account_kind=account_kind,
+        outbox_status=outbox_status,
+        audit_action=audit_action,
+        department_name=department_name,
+    )

@@ -165,10 +165,20 @@ def test_values_read_for_people():
     assert fieldtypes.display(field("location"), {"lat": 47.5, "lon": 1.25}) == "47,5, 1,25"
     assert fieldtypes.display(field("group"), [{}, {}]) == "2 items"
     address = {"street": "1 rue Haute", "postcode": "41000", "city": "Blois"}
-    assert fieldtypes.display(field("address"), address) == "1 rue Haute, 41000, Blois"
+    assert fieldtypes.display(field("address"), address) == "1 rue Haute, 41000 Blois"
+    abroad = {**address, "country": "BE"}
+    assert fieldtypes.display(field("address"), abroad, language="en") == (
+        "1 rue Haute, 41000 Blois, Belgium"
+    )
     assert fieldtypes.display(field("file"), ["x"], attachments={"x": "a.pdf"}) == "a.pdf"
     unit = Text(MappingProxyType({"fr": "m²"}))
-    assert fieldtypes.display(field("decimal", unit=unit), 12.5) == "12.5 m²"
+    assert fieldtypes.display(field("decimal", unit=unit), 12.5) == "12,5\u00a0m²"
+    assert fieldtypes.display(field("decimal", unit=unit), 12.5, language="en") == "12.5\u00a0m²"
+    euros = Text(MappingProxyType({"fr": "€"}))
+    assert fieldtypes.display(field("decimal", unit=euros), 25000.5) == "25\u202f000,50\u00a0€"
+    assert fieldtypes.display(field("integer", unit=euros), 20000) == "20\u202f000\u00a0€"
+    assert fieldtypes.display(field("integer"), 1500) == "1\u202f500"
+    assert fieldtypes.display(field("phone"), "+33612345678") == "06 12 34 56 78"
 
 
 def test_without_the_plug_in_its_type_is_unknown():

@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from engine.models import (
@@ -32,15 +31,8 @@ from ..accounts import (
 from ..audit import audit
 from ..helpers import text
 from ..services import db, services
+from ..wording import account_kind
 from .views import admin_required, bp
-
-#: The words for each of engine.models.STAFF_KINDS, as the account form offers them.
-KIND_LABELS = {
-    "agent": _l("Agent"),
-    "supervisor": _l("Supervisor"),
-    "administrator": _l("Administrator"),
-}
-
 
 USERS_SHOWN = 500
 
@@ -129,7 +121,7 @@ def new_user():
         departments=departments,
         errors=errors,
         values=values,
-        kinds=[(kind, KIND_LABELS[kind]) for kind in STAFF_KINDS],
+        kinds=[(kind, account_kind(kind)) for kind in STAFF_KINDS],
     ), status
 
 

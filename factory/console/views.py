@@ -41,7 +41,7 @@ from ..audit import audit
 from ..helpers import current_language, text
 from ..services import db, services
 from ..translations import form_translations
-from ..wording import state_label
+from ..wording import department_names, state_label
 from .diagram import workflow_diagram
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
@@ -200,7 +200,7 @@ def _preview(procedure):
     workflow = procedure.workflow
     return {
         "pages": pages,
-        "mermaid": mermaid(procedure, language),
+        "mermaid": mermaid(procedure, language, department_names()),
         "diagram": workflow_diagram(
             procedure,
             language,

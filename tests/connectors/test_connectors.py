@@ -1160,3 +1160,25 @@ def test_a_webhook_header_read_from_the_environment(tmp_path, receiver):
     [request] = receiver.requests
     assert request["verified"] is True
     assert request["headers"]["authorization"] == "Bearer jeton-secret"
+
+
+def test_a_mail_has_clickable_links_escaped_and_a_subject_on_one_line(tmp_path):
+    folder = tmp_path / "mail"
+    connector = EmailConnector("mail", {"from": SENDER, "folder": str(folder)})
+    text = (
+        "Bonjour <Léa> & co,\n\n"
+        "Suivez votre demande\u00a0: https://guichet.example.org/suivi/a?b=1&c=2.\n"
+        "Ou (https://guichet.example.org/aide)"
+    )
+    note = notification(["lea.martin@example.org"], "Demande  AN-1\n  reçue\u00a0: oui", text)
+    connector.deliver(note)
+    message = email.message_from_bytes(
+        (folder / f"{note.event_id}.eml").read_bytes(), policy=policy.default
+    )
+    assert message["Subject"] == "Demande AN-1 reçue\u00a0: oui"
+    page = parts(message)["text/html"][0].get_content()
+    assert "<p>Bonjour &lt;Léa&gt; &amp; co,</p>" in page
+    link = "https://guichet.example.org/suivi/a?b=1&amp;c=2"
+    assert f'<a href="{link}">{link}</a>.<br>' in page  # the full stop is not in the link
+    aide = "https://guichet.example.org/aide"
+    assert f'(<a href="{aide}">{aide}</a>)' in page

@@ -334,7 +334,7 @@ def test_a_reminder_notifies_the_agents_and_changes_nothing_else(
     (reminder,) = notifications(sessions, case_id, "agents")
     assert reminder.department == "etat-civil"
     assert reminder.subject == "Rappel : AN-2026-000001"
-    assert "02/03/2026" in reminder.body
+    assert "depuis le 2 mars 2026" in reminder.body
     with sessions() as session:
         mail = session.scalars(
             sa.select(OutboxMessage).where(
@@ -434,7 +434,7 @@ def test_the_two_month_clock_pauses_then_restarts(sessions, runtime, published, 
     assert run_timers(worker) == 1
     alert = notifications(sessions, case_id, "agents")[-1]
     assert alert.department == "domaine-public"
-    assert alert.subject == "ODP-2026-000001: le délai légal expire le 2026-07-26"
+    assert alert.subject == "ODP-2026-000001: le délai légal expire le 26 juillet 2026"
     assert load(sessions, case_id).state == "en_instruction"
 
     clock.set(expiry - dt.timedelta(seconds=1))
@@ -572,7 +572,7 @@ def test_the_working_day_clock_pauses_then_continues(sessions, runtime, publishe
     clock.set(alert)
     assert run_timers(worker) == 1
     assert notifications(sessions, case_id, "agents")[-1].subject == (
-        "VAE-2026-000001: le délai légal expire le 2026-04-30"
+        "VAE-2026-000001: le délai légal expire le 30 avril 2026"
     )
     clock.set(expiry)
     assert run_timers(worker) == 1

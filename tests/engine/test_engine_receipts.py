@@ -62,14 +62,50 @@ def test_submit_queues_the_receipt_with_the_tracking_link(sessions, runtime, pub
     assert audience == "citizen"
     assert subject.startswith(RECEIPT) and "naissance" in subject
     paragraphs = body.split("\n\n")
-    assert paragraphs[0] == "Nous avons bien reçu votre demande AN-2026-000001 le 2 mars 2026."
+    assert paragraphs[0] == "Bonjour,"  # an anonymous filer: no name to greet
+    assert paragraphs[1] == "Nous avons bien reçu votre demande AN-2026-000001 le 2 mars 2026."
+    # what the workflow tells the citizen on entering its first state is in this one mail
+    assert paragraphs[2].startswith("Le service de l'état civil traite votre demande")
     assert (
-        paragraphs[-1]
-        == f"Suivez votre demande\u00a0: https://guichet.example.org/suivi/{links[0]}"
+        paragraphs[3] == f"Suivez votre demande\u00a0: https://guichet.example.org/suivi/{links[0]}"
     )
-    assert len(paragraphs) == 2  # no legal clock on this procedure
+    # signed by the department that handles the case and the authority, by their names
+    assert paragraphs[4] == "État civil\nVille de Valbois-sur-Loire"
+    assert len(paragraphs) == 5  # no legal clock on this procedure
     assert [m["to"] for m in mails] == [[BIRTH_ANSWERS["courriel"]]]
     assert mails[0]["text"] == body and mails[0]["subject"] == subject
+
+
+def test_one_mail_per_filing_greeting_the_filer_by_name(sessions, runtime, published, clock):
+    from engine.models import Account
+
+    with sessions() as session, session.begin():
+        account = Account(email="camille@example.org", name="Camille  Martin")
+        session.add(account)
+        session.flush()
+        account_id = account.id
+    citizen = Actor("citizen", account_id)
+    with sessions() as session, session.begin():
+        case = cases.new_draft(session, runtime, published["acte-naissance"], citizen, clock)
+        case.answers = dict(BIRTH_ANSWERS)
+        session.flush()
+        cases.submit(session, runtime, case, citizen, clock, receipt=True)
+        case_id = case.id
+    with sessions() as session:
+        to_citizen = session.scalars(
+            sa.select(Notification).where(
+                Notification.case_id == case_id, Notification.audience == "citizen"
+            )
+        ).all()
+        mails = [
+            m.payload
+            for m in session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.case_id == case_id)
+            )
+            if m.kind == "notify" and m.payload.get("to") == ["camille@example.org"]
+        ]
+    assert len(to_citizen) == 1 and len(mails) == 1  # the receipt, not a second message
+    assert to_citizen[0].body.startswith("Bonjour Camille Martin,\n\n")
 
 
 def test_the_receipt_says_when_the_legal_deadline_expires(sessions, runtime, published, clock):
@@ -84,9 +120,12 @@ def test_the_receipt_says_when_the_legal_deadline_expires(sessions, runtime, pub
     notes, _mails = _receipts(sessions, case_id)
     (_audience, _subject, body) = notes[0]
     paragraphs = body.split("\n\n")
-    assert len(paragraphs) == 2  # without a link maker, no tracking line
-    assert paragraphs[1].startswith("Sans réponse de notre part d'ici le ")
-    assert paragraphs[1].endswith(", le délai légal de réponse sera écoulé.")
+    # greeting, received, the workflow's two paragraphs, the deadline, the signature; without
+    # a link maker, no tracking line
+    assert len(paragraphs) == 6
+    assert paragraphs[4].startswith("Sans réponse de notre part d'ici le ")
+    assert paragraphs[4].endswith(", le délai légal de réponse sera écoulé.")
+    assert paragraphs[5] == "Domaine public et commerce\nVille de Valbois-sur-Loire"
 
 
 def test_no_receipt_unless_asked(sessions, runtime, published, clock):

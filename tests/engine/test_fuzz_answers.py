@@ -140,9 +140,7 @@ def test_transition_forms_are_valid_or_have_clean_errors(data, slug):
         ),
         label="values",
     )
-    kept, errors = validate_form(
-        transition.form, values, today=TODAY, context=good_answers(slug)
-    )
+    kept, errors = validate_form(transition.form, values, today=TODAY, context=good_answers(slug))
     assert_clean_errors(errors, {f.id for f in transition.form})
     assert set(kept) <= {f.id for f in transition.form}
 
@@ -189,9 +187,7 @@ def test_submitting_random_answers_files_a_case_or_refuses_cleanly(engine_setup,
         version = session.get(ProcedureVersion, versions[slug])
         before = _counts(session)
         try:
-            case = cases.submit_answers(
-                session, runtime, version, answers, Actor("citizen"), clock
-            )
+            case = cases.submit_answers(session, runtime, version, answers, Actor("citizen"), clock)
         except InvalidValues as refused:
             assert refused.errors
             assert_clean_errors(refused.errors, examples()[slug][0].fields)

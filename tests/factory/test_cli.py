@@ -82,8 +82,12 @@ def test_graph_draws_states_transitions_deadlines():
     assert text.startswith("stateDiagram-v2\n")
     assert '    state "Reçue (etat-civil)" as received' in text
     assert "    [*] --> received" in text
-    assert "    received --> accepted : accept_tacitly (timer, after 15 days)" in text
-    assert "        Deadline 15 days then fires accept_tacitly" in text
+    assert "    received --> accepted : accept_tacitly (délai, après 15 jours)" in text
+    assert "    waiting_citizen --> in_review : Envoyer le complément (usager)" in text
+    assert "        Après 15 jours, déclenche « accept_tacitly »" in text
+    assert "(etat-civil, l'usager agit)" in text
+    english = run("graph", VALID, "--language", "en").stdout
+    assert "        After 15 days, fires “accept_tacitly”" in english
     assert "    refused --> [*]" in text
 
 
@@ -104,10 +108,14 @@ def test_graph_shows_the_clock(tmp_path):
     path.write_text(text, "utf-8")
     result = run("graph", path)
     assert result.exit_code == 0, result.output
-    assert "received --> accepted : accept_tacitly (timer, legal clock expires)" in result.stdout
-    assert "        Legal clock starts here - 2 months" in result.stdout
-    assert "        paused in waiting_citizen (restart on resume)" in result.stdout
-    assert "        After 10 days reminds the agents" in result.stdout
+    text = result.stdout
+    assert "received --> accepted : accept_tacitly (délai, échéance du délai légal)" in text
+    assert "        Le délai légal commence ici (2 mois)" in text
+    # the states by their labels, not their ids
+    paused = "        suspendu dans « En attente de compléments » (repart de zéro à la reprise)"
+    assert paused in text
+    assert "        Après 10 jours, relance les agents" in text
+    assert "        agents alertés 7 jours avant l'échéance" in text
 
 
 def test_schema_command_prints_each_schema(tmp_path):

@@ -59,9 +59,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_account_tokens_token_hash")),
     )
     with op.batch_alter_table("account_tokens", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_account_tokens_account", ["account_id", "purpose"], unique=False
-        )
+        batch_op.create_index("ix_account_tokens_account", ["account_id", "purpose"], unique=False)
 
 
 def downgrade() -> None:
