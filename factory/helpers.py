@@ -96,7 +96,7 @@ def download(attachment):
     original stem with the extension of its detected type), or 404."""
     from flask import abort, send_file
 
-    from renderers.fields.files import download_name
+    from renderers.file_names import download_name
 
     try:
         stream = services().storage.open(attachment.id)
