@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import database_option, open_database, uploads_option
+from .options import database_option, open_database, retention_option, uploads_option
 
 
 @click.group()
@@ -30,14 +30,7 @@ def drafts() -> None:
 @drafts.command("purge")
 @database_option
 @uploads_option
-@click.option(
-    "--days",
-    envvar="GUICHET_DRAFT_RETENTION_DAYS",
-    default=30,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Delete anonymous drafts idle for longer than this (env GUICHET_DRAFT_RETENTION_DAYS).",
-)
+@retention_option("--days", help="Delete anonymous drafts idle for longer than this")
 def drafts_purge(database: str, uploads: str, days: int) -> None:
     """Delete abandoned anonymous drafts, with their files, now."""
     from engine import drafts as engine_drafts

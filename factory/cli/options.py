@@ -66,6 +66,18 @@ uploads_option = click.option(
 )
 
 
+def retention_option(name: str, *, help: str):
+    """How many days anonymous drafts are kept when idle (env GUICHET_DRAFT_RETENTION_DAYS)."""
+    return click.option(
+        name,
+        envvar="GUICHET_DRAFT_RETENTION_DAYS",
+        default=30,
+        show_default=True,
+        type=click.IntRange(min=1),
+        help=f"{help} (env GUICHET_DRAFT_RETENTION_DAYS).",
+    )
+
+
 def echo_problems(problems, *, err: bool = False) -> None:
     """Each problem as FILE:LINE:COLUMN: MESSAGE, in the command line's language."""
     for problem in problems:

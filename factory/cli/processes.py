@@ -11,6 +11,7 @@ from .options import (
     database_option,
     load_runtime,
     open_database,
+    retention_option,
     site_config_option,
     uploads_option,
 )
@@ -22,14 +23,9 @@ from .options import (
 @click.option("--once", is_flag=True, help="Process what is due, then stop.")
 @click.option("--batch", default=50, show_default=True, help="Rows claimed at a time.")
 @uploads_option
-@click.option(
+@retention_option(
     "--draft-retention-days",
-    envvar="GUICHET_DRAFT_RETENTION_DAYS",
-    default=30,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Anonymous drafts idle for longer are deleted with their files "
-    "(env GUICHET_DRAFT_RETENTION_DAYS).",
+    help="Anonymous drafts idle for longer are deleted with their files",
 )
 def worker(
     database: str,
@@ -82,12 +78,7 @@ def worker(
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option(
-    "--site",
-    envvar="GUICHET_SITE",
-    type=click.Path(exists=True, dir_okay=False),
-    help="The site config (env GUICHET_SITE).",
-)
+@site_config_option
 @click.option(
     "--procedures",
     envvar="GUICHET_PROCEDURES",
