@@ -166,6 +166,55 @@ def test_core_packages_do_not_import_flask(package):
     assert result.stdout.strip() == "[]"
 
 
+def imported_test_modules(source: str, package: str) -> set[str]:
+    """The ``test_*`` modules that ``source``, a module of ``package`` (``tests.factory``…),
+    imports, relative imports resolved."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            parts = package.split(".")
+            base = ".".join(parts[: len(parts) - node.level + 1]) if node.level else ""
+            base = ".".join(part for part in (base, node.module or "") if part)
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        found.update(name for name in names if name.rpartition(".")[2].startswith("test_"))
+    return found
+
+
+def test_no_test_module_imports_another():
+    """What several test modules share lives in ``conftest.py`` or in a plainly named helper
+    module (``tests/factory/route_access.py``, ``tests/renderers/pages.py``…), never in a
+    ``test_*`` module."""
+    found = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        package = ".".join(path.relative_to(ROOT).parent.parts)
+        imports = imported_test_modules(path.read_text(encoding="utf-8"), package)
+        if imports:
+            found[str(path.relative_to(ROOT))] = sorted(imports)
+    assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("line", "module"),
+    [
+        ("from .test_access import ACCESS", "tests.factory.test_access"),
+        ("from . import test_access", "tests.factory.test_access"),
+        ("from ..renderers.test_renderers import Document", "tests.renderers.test_renderers"),
+        ("from tests.factory import test_cli", "tests.factory.test_cli"),
+        ("import tests.engine.test_engine_cases", "tests.engine.test_engine_cases"),
+    ],
+)
+def test_an_import_of_a_test_module_is_seen(line, module):
+    assert module in imported_test_modules(line, "tests.factory")
+
+
+def test_helper_modules_are_not_test_modules():
+    assert imported_test_modules("from .route_access import ACCESS", "tests.factory") == set()
+
+
 def test_definitions_does_not_import_the_database():
     code = (
         "import sys, importlib, pkgutil, definitions\n"
