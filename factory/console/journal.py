@@ -17,6 +17,7 @@ from ..accounts import (
     find_account,
 )
 from ..helpers import int_arg
+from ..paging import keyset_page
 from ..services import db
 from . import views
 from .views import admin_required, bp
@@ -43,12 +44,9 @@ def audit_log():
         else:
             found = find_account(session, account)
             query = query.where(AuditEvent.account_id == (found.id if found else -1))
-    after = int_arg("after")
-    if after is not None:  # keyset pagination: newest first, then older ids
-        query = query.where(AuditEvent.id < after)
-    rows = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(views.PAGE_SIZE + 1)))
-    more = len(rows) > views.PAGE_SIZE
-    rows = rows[: views.PAGE_SIZE]
+    # newest first, then older ids
+    page = keyset_page(session, query, AuditEvent.id, int_arg("after"), size=views.PAGE_SIZE)
+    rows = page.rows
     emails = dict(
         session.execute(
             sa.select(Account.id, Account.email).where(
@@ -60,7 +58,6 @@ def audit_log():
         "console/audit.html",
         rows=rows,
         emails=emails,
-        more=more,
-        next_after=rows[-1].id if rows else None,
+        next_after=page.next_after,
         filters=filters,
     )
