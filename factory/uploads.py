@@ -36,7 +36,7 @@ from renderers.fields.files import kept_ids
 from renderers.file_names import download_name
 
 from .errors import Messages, attempt
-from .helpers import int_arg
+from .params import int_arg
 from .services import db, services
 
 
@@ -88,7 +88,7 @@ def over_limits(case: Case, form, answers: dict[str, Any], *, draft: bool = True
     answers no longer hold). Each gets a French error; nothing is stored."""
     from renderers.i18n import format_size
 
-    from .helpers import current_language
+    from .language import current_language
     from .translations import form_translations
 
     config = current_app.config

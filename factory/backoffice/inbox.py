@@ -24,8 +24,9 @@ from engine.models import (
 
 from ..access import remember_draft, staff_required
 from ..audit import audit
-from ..helpers import int_arg, parse_int, text
+from ..language import text
 from ..paging import keyset_page
+from ..params import int_arg, parse_int
 from ..services import db, services
 from ..wording import state_label
 
@@ -154,7 +155,7 @@ CHANNELS = ("counter", "phone", "mail")
 def on_behalf():
     """Filing a procedure for a citizen who came to the counter, phoned or wrote."""
     from ..accounts import find_account
-    from ..helpers import visible_pages
+    from ..answers import visible_pages
 
     state = services()
     session = db()

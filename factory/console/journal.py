@@ -16,8 +16,8 @@ from engine.models import (
 from ..accounts import (
     find_account,
 )
-from ..helpers import int_arg
 from ..paging import keyset_page
+from ..params import int_arg
 from ..services import db
 from . import views
 from .views import admin_required, bp
