@@ -27,7 +27,7 @@ from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, InvalidValues, NotFound, Refused
 from .models import Account, Case, CaseEvent, ProcedureVersion, ReferenceCounter
-from .notifications import notify_action, notify_receipt, rendered, send
+from .notifications import notify_action, notify_receipt, safely_rendered, send
 from .workflow import Actor, CompiledProcedure, may_act
 
 
@@ -437,7 +437,9 @@ def run_actions(
     for action in actions:
         names = context(runtime, compiled, case, now, transition_values)
         if action.kind == "notify" and action.target == "citizen" and held is not None:
-            held.append(rendered(runtime, action, names)[1])
+            texts = safely_rendered(session, runtime, case, action, names, now)
+            if texts is not None:
+                held.append(texts[1])
         elif action.kind == "notify":
             notify_action(session, runtime, compiled, case, action, names, now)
         elif action.kind == "send":

@@ -8,23 +8,34 @@ hands the case to a connector as one JSON event (a CloudEvents-style envelope).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from jinja2.exceptions import TemplateError
 from sqlalchemy.orm import Session
 
 from definitions.model import Action
 
 from . import texts
+from .audit import record
 from .catalogue import Runtime
 from .models import Account, Attachment, Case, Membership, Notification
 from .outbox import enqueue
 from .workflow import CompiledProcedure
 
 EVENT_SOURCE = "guichet"
+#: What rendering a checked text may still raise at run time, on the case's own values: a
+#: bound of the sandbox broken (``SecurityError``, a ``TemplateError``), or an operation the
+#: values do not allow (``{{ nom + 1 }}`` on a text).
+RENDERING_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, RecursionError)
+#: The audit log's action for a ``notify`` whose text could not be rendered.
+NOTIFICATION_FAILED = "notification_failed"
+
+logger = logging.getLogger(__name__)
 
 
 def citizen_email(session: Session, compiled: CompiledProcedure, case: Case) -> str | None:
@@ -83,6 +94,36 @@ def rendered(runtime: Runtime, action: Action, names: dict[str, Any]) -> tuple[s
     return subject, body
 
 
+def safely_rendered(
+    session: Session,
+    runtime: Runtime,
+    case: Case,
+    action: Action,
+    names: dict[str, Any],
+    now: dt.datetime,
+) -> tuple[str | None, str] | None:
+    """The texts of a ``notify`` action, or None when they cannot be rendered on this
+    case's values (one that would build more than the sandbox allows): then the text is
+    not sent, the failure and its reason go to the audit log, on the case, and what the
+    case was doing (a submission, a transition) goes on."""
+    try:
+        return rendered(runtime, action, names)
+    except RENDERING_ERRORS as error:
+        reason = f"{type(error).__name__}: {error}"
+        logger.warning(
+            "case %s: a notification to %s is not sent: %s", case.id, action.target, reason
+        )
+        record(
+            session,
+            None,
+            NOTIFICATION_FAILED,
+            now,
+            case=case,
+            detail={"target": action.target, "state": case.state, "reason": reason},
+        )
+        return None
+
+
 def notify_action(
     session: Session,
     runtime: Runtime,
@@ -94,7 +135,10 @@ def notify_action(
 ) -> None:
     """A ``notify`` action of the workflow: its subject and body rendered with ``names``
     in the site's language, told to the action's target (the citizen or the agents)."""
-    subject, body = rendered(runtime, action, names)
+    texts = safely_rendered(session, runtime, case, action, names, now)
+    if texts is None:
+        return
+    subject, body = texts
     notify_text(session, runtime, compiled, case, action.target, now, subject=subject, body=body)
 
 

@@ -2,8 +2,8 @@
 
 Each side is a sub-package registering its blueprints with their own templates (``portal``,
 ``backoffice``, ``console``, ``auth``); none imports another. What several need lives in the
-modules beside this one (``access``, ``errors``, ``helpers``, ``services``...); the command
-line (``cli``) uses the application and is never imported by it.
+modules beside this one (``access``, ``errors``, ``language``, ``params``, ``services``...);
+the command line (``cli``) uses the application and is never imported by it.
 
 ``create_app()`` reads defaults, then ``GUICHET_*`` environment variables, then the site
 config; a test config replaces the last two. Nothing is created at import time.
@@ -41,11 +41,12 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
 
     renderers.registry.load_entry_points()  # plug-in field types, and their widgets
 
-    from . import extensions, helpers, services, wording
+    from . import extensions, params, services, templating, wording
 
     extensions.init_app(app)
     services.init_app(app)
-    helpers.init_app(app)
+    params.init_app(app)
+    templating.init_app(app)
     wording.init_app(app)
 
     from jinja2 import ChoiceLoader, PackageLoader

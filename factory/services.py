@@ -156,3 +156,9 @@ def start_worker(app: Flask, state: Services) -> None:
     )
     app.extensions["guichet.worker"] = start_thread(worker)
     log.info("the worker runs in the server")
+
+
+def today():
+    """Today in the authority's time zone, by the application's clock."""
+    state = services()
+    return state.runtime.calendar.today(state.clock.now())

@@ -6,7 +6,7 @@ from functools import cache
 
 import renderers
 
-from .helpers import current_language
+from .language import current_language
 
 
 @cache

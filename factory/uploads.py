@@ -2,7 +2,7 @@
 
 Files live in ``UPLOAD_FOLDER`` (outside the web root) under their attachment id (a random
 UUID), never under a name the citizen chose; the ``filename`` of an attachment is the name
-it is downloaded under, made by :func:`renderers.fields.files.download_name` from the
+it is downloaded under, made by :func:`renderers.file_names.download_name` from the
 original stem and the DETECTED type. A file field holds at most ``MAX_FILES_PER_FIELD``
 files; a draft at most ``MAX_FILES_PER_DRAFT`` files and ``MAX_BYTES_PER_DRAFT`` bytes.
 
@@ -32,10 +32,11 @@ from engine.attachments import FileChanges, add_attachment, remove_attachments
 from engine.errors import EngineError
 from engine.models import Attachment, Case
 from engine.workflow import Actor
-from renderers.fields.files import download_name, kept_ids
+from renderers.fields.files import kept_ids
+from renderers.file_names import download_name
 
 from .errors import Messages, attempt
-from .helpers import int_arg
+from .params import int_arg
 from .services import db, services
 
 
@@ -87,7 +88,7 @@ def over_limits(case: Case, form, answers: dict[str, Any], *, draft: bool = True
     answers no longer hold). Each gets a French error; nothing is stored."""
     from renderers.i18n import format_size
 
-    from .helpers import current_language
+    from .language import current_language
     from .translations import form_translations
 
     config = current_app.config

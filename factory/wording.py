@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from .helpers import text
+from .language import text
 from .services import services
 
 #: What agents read in a case's history (events, actors, timers) and for its channel.

@@ -111,19 +111,18 @@ from pathlib import Path as _Path
 
 from .conditions import to_client
 from .errors import DuplicateFieldType, RendererError, UnknownFieldType
+from .form_classes import page_form, transition_form
 from .forms import (
-    ACTION,
     DefinitionForm,
     GroupAction,
     PageForm,
     TransitionForm,
     answers_from,
     form_data_from,
-    page_form,
-    transition_form,
 )
 from .i18n import catalog_path, load_translations
 from .registry import Registry, default_registry, registry
+from .views import ACTION
 
 #: Where the templates and the static files are, for apps that do not use PackageLoader.
 TEMPLATES_FOLDER = _Path(__file__).parent / "templates"

@@ -1,7 +1,9 @@
-"""WTForms forms for a procedure's pages and for transitions' forms.
+"""The WTForms forms of a procedure's pages and of transitions' forms: what they hold,
+how they judge conditions, validate, and give answers back.
 
-:func:`page_form` and :func:`transition_form` build one form class per (procedure version,
-page or transition, language) and cache it. An instance is made per request::
+:func:`renderers.form_classes.page_form` and :func:`~renderers.form_classes.transition_form`
+build the classes; :mod:`renderers.form_views` makes what templates read. An instance is
+made per request::
 
     PageForm = page_form(procedure, page, language="fr")
     form = PageForm(request_data_or_None, answers=draft, today=today, translations=t)
@@ -17,8 +19,6 @@ hidden fields are neither validated nor returned.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,12 +26,11 @@ from typing import Any
 from definitions.answers import expression_context
 from definitions.model import Field, Page, Procedure, Transition
 
-from .conditions import names_read, to_client, to_json
 from .fields.base import FieldType, SubForm, clear_errors, condition_holds
+from .form_views import field_views
+from .formdata import named_only
 from .i18n import N_
-from .registry import Registry
-from .registry import registry as default_registry
-from .views import ACTION, ErrorItem, FieldView, ItemView, Visibility
+from .views import ACTION, ErrorItem, FieldView
 
 #: What WTForms' and Flask-WTF's CSRF fields say, translated by the form's translations
 #: when the app turns CSRF on.
@@ -109,7 +108,7 @@ class DefinitionForm(SubForm):
             meta["translations"] = translations
         posted = formdata is not None
         if posted:
-            formdata = _named_only(formdata)
+            formdata = named_only(formdata)
         if data is None:
             data = self.initial_data(posted)
         super().__init__(formdata, prefix=prefix, data=data, meta=meta)
@@ -254,7 +253,7 @@ class DefinitionForm(SubForm):
     def field_views(self) -> list[FieldView]:
         """One view per field, in order (``info`` included), for ``render_fields``."""
         if self._views is None:
-            self._views = [self._view(name, kind) for name, kind in self.kinds.items()]
+            self._views = field_views(self)
         return self._views
 
     def error_items(self) -> list[ErrorItem]:
@@ -266,74 +265,6 @@ class DefinitionForm(SubForm):
         for view in self.field_views:
             found += view.error_items()
         return found
-
-    def _client_inputs(self) -> dict[str, tuple[str, str]]:
-        return {
-            name: (self._fields[name].name, kind.type)
-            for name, kind in self.stored_kinds().items()
-            if kind.client_readable
-        }
-
-    def _visibility(self, field: Field, inputs, local: set[str], shown, outer: bool = False):
-        """How the condition of ``field`` shows in HTML. ``local`` are the names whose
-        inputs are on this page: a condition that reads none of them is judged by the
-        server once and for all; one that does goes to the browser (conditions.js), or,
-        when the browser cannot evaluate it, leaves the field shown so that it can be
-        filled (an ``info`` text, which has nothing to fill, follows the server)."""
-        if field.visible_if is None:
-            return Visibility(conditional=outer)
-        if not names_read(field.visible_if) & local:
-            return Visibility(hidden=not shown(), conditional=True)
-        tree = to_client(field.visible_if, inputs, self.client_constants())
-        if tree is None and field.type == "info":
-            return Visibility(hidden=not shown(), conditional=True)
-        return Visibility(condition=to_json(tree), conditional=True)
-
-    def _view(self, name: str, kind: FieldType) -> FieldView:
-        inputs = self._client_inputs()
-        visibility = self._visibility(
-            kind.field, inputs, set(self.kinds), lambda: self.visible(name)
-        )
-        field = self._fields.get(name)
-        view_id = field.id if field is not None else f"{self._prefix}{name}"
-        if kind.type != "group":
-            return FieldView(self, kind, field, id=view_id, visibility=visibility)
-        view = FieldView(self, kind, field, id=view_id, visibility=visibility)
-        view.items = [
-            self._item_view(view, kind, entry, index, inputs, visibility.conditional)
-            for index, entry in enumerate(field.entries)
-        ]
-        return view
-
-    def _item_view(self, group_view, kind, entry, index, page_inputs, conditional) -> ItemView:
-        item_form = entry.form
-        legend = kind.legend(index, self.gettext)
-        inputs = dict(page_inputs)
-        for sub_name, sub_kind in item_form.kinds.items():
-            if sub_kind.client_readable:
-                inputs[sub_name] = (item_form[sub_name].name, sub_kind.type)
-        local = set(self.kinds) | {sub.id for sub in kind.field.fields}
-        views = []
-        for sub_name, sub_kind in kind.sub_kinds().items():
-            sub_input = item_form._fields.get(sub_name)
-            visibility = self._visibility(
-                sub_kind.field,
-                inputs,
-                local,
-                lambda sub_name=sub_name: item_form.visible(sub_name),
-                outer=conditional,
-            )
-            views.append(
-                FieldView(
-                    self,
-                    sub_kind,
-                    sub_input,
-                    id=sub_input.id if sub_input is not None else f"{entry.id}-{sub_name}",
-                    visibility=visibility,
-                    label_prefix=f"{legend} – ",
-                )
-            )
-        return ItemView(group_view, index, entry.id, legend, views)
 
 
 class PageForm(DefinitionForm):
@@ -363,148 +294,6 @@ class TransitionForm(DefinitionForm):
         return base | expression_context(
             self.definitions, own, today=self.today, now=self.now, case=base.get("case")
         )
-
-
-# -- building and caching the classes -----------------------------------------------------
-
-CACHE_SIZE = 512
-_cache: OrderedDict[tuple, type[DefinitionForm]] = OrderedDict()
-_lock = threading.Lock()
-
-
-def _cached(key: tuple, build) -> type[DefinitionForm]:
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    built = build()
-    with _lock:
-        built = _cache.setdefault(key, built)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return built
-
-
-def _version_key(procedure: Procedure) -> tuple:
-    # a published version is immutable; the hash guards files edited under one version
-    return (procedure.slug, procedure.version, procedure.source_hash or id(procedure))
-
-
-def _build(base, name, procedure, fields, language, registry, **attributes):
-    kinds = {field.id: registry.bind(field, language=language) for field in fields}
-    unbound = [(fid, kind.build()) for fid, kind in kinds.items() if kind.stores_value]
-    return base.with_fields(
-        name,
-        unbound,
-        procedure=procedure,
-        definitions=tuple(fields),
-        kinds=kinds,
-        definition_language=language,
-        **attributes,
-    )
-
-
-def page_form(
-    procedure: Procedure,
-    page: Page | str,
-    *,
-    language: str = "fr",
-    today: dt.date | None = None,
-    registry: Registry | None = None,
-) -> type[PageForm]:
-    """The form class of ``page`` (a Page or its id), built once per procedure version,
-    page and language. With ``today``, a subclass whose instances default to it."""
-    registry = registry or default_registry
-    if isinstance(page, str):
-        page = next(p for p in procedure.form.pages if p.id == page)
-    key = ("page", *_version_key(procedure), page.id, language, id(registry))
-    cls = _cached(
-        key,
-        lambda: _build(
-            PageForm,
-            f"PageForm[{procedure.slug}:{page.id}]",
-            procedure,
-            page.fields,
-            language,
-            registry,
-            page=page,
-            title=page.title.get(language),
-        ),
-    )
-    return _with_today(cls, today)
-
-
-def transition_form(
-    procedure: Procedure,
-    transition: Transition | str,
-    *,
-    language: str = "fr",
-    today: dt.date | None = None,
-    registry: Registry | None = None,
-) -> type[TransitionForm]:
-    """The form class of ``transition`` (a Transition or its id), citizens' and agents'."""
-    registry = registry or default_registry
-    if isinstance(transition, str):
-        transition = procedure.workflow.transition(transition)
-    key = ("transition", *_version_key(procedure), transition.id, language, id(registry))
-    label = transition.label.get(language) if transition.label else transition.id
-    cls = _cached(
-        key,
-        lambda: _build(
-            TransitionForm,
-            f"TransitionForm[{procedure.slug}:{transition.id}]",
-            procedure,
-            transition.form,
-            language,
-            registry,
-            transition=transition,
-            title=label,
-        ),
-    )
-    return _with_today(cls, today)
-
-
-def _with_today(cls, today):
-    if today is None:
-        return cls
-    return type(cls.__name__, (cls,), {"default_today": today})
-
-
-def _named_only(formdata):
-    """The posted data without its nameless parts: a malformed multipart body (a part whose
-    name breaks its header) gives them a ``None`` key, on which WTForms' lists fail."""
-    keys = list(formdata.keys()) if hasattr(formdata, "keys") else []
-    if all(isinstance(key, str) for key in keys):
-        return formdata
-    if hasattr(formdata, "getlist"):
-        return _Named(formdata, [key for key in keys if isinstance(key, str)])
-    return {key: value for key, value in formdata.items() if isinstance(key, str)}
-
-
-class _Named:
-    """A multi-valued form data (``getlist``), reduced to some of its keys."""
-
-    def __init__(self, formdata, keys: list[str]):
-        self._formdata = formdata
-        self._keys = keys
-
-    def __iter__(self):
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __contains__(self, key) -> bool:
-        return isinstance(key, str) and key in self._formdata
-
-    def keys(self) -> list[str]:
-        return list(self._keys)
-
-    def getlist(self, key) -> list:
-        return self._formdata.getlist(key) if key in self else []
-
-    def get(self, key, default=None):
-        return self._formdata.get(key, default) if key in self else default
 
 
 def answers_from(form: DefinitionForm) -> dict[str, Any]:

@@ -28,8 +28,12 @@ ALLOWED = {
 #: Packages that never import a web framework.
 NO_FLASK = ("definitions", "engine")
 WEB_FRAMEWORK = ("flask", "flask_babel", "flask_login", "flask_wtf", "flask_limiter", "werkzeug")
-#: The command line: the web layer never imports it.
+#: The command line (a package of ``factory``, not a blueprint): the web layer never imports it.
 CLI = "factory.cli"
+
+
+def in_cli(name: str) -> bool:
+    return name == CLI or name.startswith(CLI + ".")
 
 
 def module_name(path: Path) -> str:
@@ -73,6 +77,8 @@ def modules() -> list[Path]:
 def blueprint_of(name: str) -> str | None:
     """The factory sub-package (blueprint) a module belongs to, if any."""
     parts = name.split(".")
+    if in_cli(name):
+        return None
     if len(parts) >= 2 and parts[0] == "factory" and (ROOT / "factory" / parts[1]).is_dir():
         if (ROOT / "factory" / parts[1] / "__init__.py").is_file():
             return parts[1]
@@ -89,13 +95,13 @@ def broken_rules(name: str, imports: set[str]) -> list[str]:
             broken.append(f"{name} imports {target}: {package} may not import {top}")
         if package in NO_FLASK and top in WEB_FRAMEWORK:
             broken.append(f"{name} imports {target}: {package} never imports the web layer")
-        if package == "factory" and name != CLI and (target == CLI or target.startswith(CLI + ".")):
+        if package == "factory" and not in_cli(name) and in_cli(target):
             broken.append(f"{name} imports {target}: the web layer never imports the CLI")
         if package == "factory" and top == "factory":
             mine, theirs = blueprint_of(name), blueprint_of(target)
             if theirs is not None and mine is not None and mine != theirs:
                 broken.append(f"{name} imports {target}: a blueprint never imports a sibling")
-            if theirs is not None and mine is None and name not in ("factory", CLI):
+            if theirs is not None and mine is None and name != "factory" and not in_cli(name):
                 broken.append(
                     f"{name} imports {target}: what blueprints share lives below them, "
                     "and never imports one of them"
@@ -112,6 +118,7 @@ def test_the_sources_are_all_read():
     names = {module_name(path) for path in modules()}
     assert {"factory.portal.filing", "factory.backoffice.inbox", "factory.access"} <= names
     assert {blueprint_of(n) for n in names} >= {"portal", "backoffice", "console", "auth"}
+    assert "factory.cli.procedures" in names and blueprint_of("factory.cli.procedures") is None
 
 
 @pytest.mark.parametrize(
@@ -127,6 +134,7 @@ def test_the_sources_are_all_read():
         ("factory.console.views", {"factory.backoffice"}, "never imports a sibling"),
         ("factory.services", {"factory.cli"}, "the web layer never imports the CLI"),
         ("factory.auth.views", {"factory.cli"}, "the web layer never imports the CLI"),
+        ("factory.errors", {"factory.cli.options"}, "the web layer never imports the CLI"),
         ("factory.access", {"factory.portal.space"}, "what blueprints share lives below them"),
     ],
 )
@@ -156,6 +164,55 @@ def test_core_packages_do_not_import_flask(package):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def imported_test_modules(source: str, package: str) -> set[str]:
+    """The ``test_*`` modules that ``source``, a module of ``package`` (``tests.factory``…),
+    imports, relative imports resolved."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            parts = package.split(".")
+            base = ".".join(parts[: len(parts) - node.level + 1]) if node.level else ""
+            base = ".".join(part for part in (base, node.module or "") if part)
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        found.update(name for name in names if name.rpartition(".")[2].startswith("test_"))
+    return found
+
+
+def test_no_test_module_imports_another():
+    """What several test modules share lives in ``conftest.py`` or in a plainly named helper
+    module (``tests/factory/route_access.py``, ``tests/renderers/pages.py``…), never in a
+    ``test_*`` module."""
+    found = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        package = ".".join(path.relative_to(ROOT).parent.parts)
+        imports = imported_test_modules(path.read_text(encoding="utf-8"), package)
+        if imports:
+            found[str(path.relative_to(ROOT))] = sorted(imports)
+    assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("line", "module"),
+    [
+        ("from .test_access import ACCESS", "tests.factory.test_access"),
+        ("from . import test_access", "tests.factory.test_access"),
+        ("from ..renderers.test_renderers import Document", "tests.renderers.test_renderers"),
+        ("from tests.factory import test_cli", "tests.factory.test_cli"),
+        ("import tests.engine.test_engine_cases", "tests.engine.test_engine_cases"),
+    ],
+)
+def test_an_import_of_a_test_module_is_seen(line, module):
+    assert module in imported_test_modules(line, "tests.factory")
+
+
+def test_helper_modules_are_not_test_modules():
+    assert imported_test_modules("from .route_access import ACCESS", "tests.factory") == set()
 
 
 def test_definitions_does_not_import_the_database():

@@ -84,7 +84,7 @@ def sign_in(account) -> None:
 
 def safe_next(target: str | None) -> str:
     """Only local paths: never redirect to another site after signing in."""
-    from ..helpers import local_path
+    from ..params import local_path
 
     if local_path(target):
         return target

@@ -32,10 +32,12 @@ from engine.workflow import may_act
 
 from .. import uploads
 from ..access import staff_case, staff_required
+from ..answers import answer_rows
 from ..audit import audit
-from ..display import answer_rows
+from ..downloads import download
 from ..errors import attempt
-from ..helpers import current_language, download, int_arg, text
+from ..language import current_language, text
+from ..params import int_arg
 from ..services import db, services
 from ..translations import form_translations
 from ..wording import state_label

@@ -34,7 +34,7 @@ from engine.models import Account, Case, ProcedureVersion, Rollup
 from engine.rollups import MARKER
 
 from ..access import staff_required
-from ..helpers import text
+from ..language import text
 from ..services import db, services
 from ..wording import state_label
 

@@ -24,7 +24,9 @@ from engine.models import (
 
 from ..access import remember_draft, staff_required
 from ..audit import audit
-from ..helpers import int_arg, parse_int, text
+from ..language import text
+from ..paging import keyset_page
+from ..params import int_arg, parse_int
 from ..services import db, services
 from ..wording import state_label
 
@@ -123,13 +125,10 @@ def inbox():
     if search:
         query = query.where(search_condition(search))
     oldest_first = args.get("sort") == "oldest"
-    after = int_arg("after")
-    if after is not None:  # keyset pagination on the id, in the chosen order
-        query = query.where(Case.id > after if oldest_first else Case.id < after)
-    order = Case.id.asc() if oldest_first else Case.id.desc()
-    rows = list(session.scalars(query.order_by(order).limit(PAGE_SIZE + 1)))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    page = keyset_page(  # on the id, in the chosen order
+        session, query, Case.id, int_arg("after"), size=PAGE_SIZE, ascending=oldest_first
+    )
+    rows = page.rows
     catalogue = services().runtime.catalogue
     labels = {}
     for row in rows:
@@ -142,8 +141,7 @@ def inbox():
         labels=labels,
         counters=counters,
         counted_at=counted_at,
-        more=more,
-        next_after=rows[-1].id if rows else None,
+        next_after=page.next_after,
         filters=filters,
         procedures=[v.slug for v in catalogue.published(session)],
     )
@@ -157,7 +155,7 @@ CHANNELS = ("counter", "phone", "mail")
 def on_behalf():
     """Filing a procedure for a citizen who came to the counter, phoned or wrote."""
     from ..accounts import find_account
-    from ..helpers import visible_pages
+    from ..answers import visible_pages
 
     state = services()
     session = db()

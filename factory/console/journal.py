@@ -22,7 +22,9 @@ from engine.models import (
 from ..accounts import (
     find_account,
 )
-from ..helpers import int_arg, text
+from ..language import text
+from ..paging import keyset_page
+from ..params import int_arg
 from ..services import db, services
 from ..wording import account_kind, department_name, staff_word
 from . import views
@@ -54,12 +56,9 @@ def audit_log():
         else:
             found = find_account(session, account)
             query = query.where(AuditEvent.account_id == (found.id if found else -1))
-    after = int_arg("after")
-    if after is not None:  # keyset pagination: newest first, then older ids
-        query = query.where(AuditEvent.id < after)
-    rows = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(views.PAGE_SIZE + 1)))
-    more = len(rows) > views.PAGE_SIZE
-    rows = rows[: views.PAGE_SIZE]
+    # newest first, then older ids
+    page = keyset_page(session, query, AuditEvent.id, int_arg("after"), size=views.PAGE_SIZE)
+    rows = page.rows
     mentioned = {r.account_id for r in rows if r.account_id}
     for row in rows:
         for key in ("account", "assignee"):
@@ -81,8 +80,7 @@ def audit_log():
         emails=emails,
         references={key: case.reference or _("draft") for key, case in cases.items()},
         details={row.id: _details(session, row, cases.get(row.case_id), emails) for row in rows},
-        more=more,
-        next_after=rows[-1].id if rows else None,
+        next_after=page.next_after,
         filters=filters,
     )
 

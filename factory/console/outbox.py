@@ -19,7 +19,7 @@ from engine.models import (
 from engine.outbox import replay
 
 from ..audit import audit
-from ..helpers import int_arg
+from ..params import int_arg
 from ..services import db, services
 from .views import admin_required, bp
 

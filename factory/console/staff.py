@@ -29,7 +29,7 @@ from ..accounts import (
     password_problem,
 )
 from ..audit import audit
-from ..helpers import text
+from ..language import text
 from ..services import db, services
 from ..wording import account_kind
 from .views import admin_required, bp

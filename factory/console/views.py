@@ -38,7 +38,7 @@ from engine.models import (
 )
 
 from ..audit import audit
-from ..helpers import current_language, text
+from ..language import current_language, text
 from ..services import db, services
 from ..translations import form_translations
 from ..wording import department_names, state_label

@@ -24,7 +24,8 @@ from ..access import (
     own_case,
     tracked_case,
 )
-from ..helpers import current_language, today
+from ..language import current_language
+from ..services import today
 from ..translations import form_translations
 from .filing import bp, compiled_of
 

@@ -2,11 +2,53 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import unicodedata
+from dataclasses import dataclass
 
-from ..helpers import catalogue_entries
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+
+from ..language import text
+from ..services import db, services
 
 bp = Blueprint("portal", __name__, template_folder="templates")
+
+
+@dataclass
+class Entry:
+    slug: str
+    title: str
+    summary: str
+    category: str
+    minutes: int | None
+    login: str
+
+
+def _fold(value: str) -> str:
+    """Lower case without accents, for searching."""
+    return "".join(
+        c for c in unicodedata.normalize("NFD", value.casefold()) if unicodedata.category(c) != "Mn"
+    )
+
+
+def catalogue_entries(query: str = "") -> list[Entry]:
+    state = services()
+    session = db()
+    entries = []
+    for row in state.runtime.catalogue.published(session):
+        procedure = state.runtime.catalogue.compiled(session, row.id).procedure
+        entry = Entry(
+            procedure.slug,
+            text(procedure.title),
+            text(procedure.summary),
+            text(procedure.category) or _("Other procedures"),
+            procedure.estimated_minutes,
+            procedure.login,
+        )
+        haystack = _fold(" ".join([entry.title, entry.summary, entry.category]))
+        if all(word in haystack for word in _fold(query).split()):
+            entries.append(entry)
+    return sorted(entries, key=lambda e: (_fold(e.category), _fold(e.title)))
 
 
 @bp.route("/")

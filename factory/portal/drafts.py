@@ -40,8 +40,9 @@ from ..access import (
     remember_draft,
     session_drafts,
 )
+from ..answers import visible_pages
 from ..extensions import limiter
-from ..helpers import text, visible_pages
+from ..language import text
 from ..services import db, services
 from .filing import bp, compiled_of
 

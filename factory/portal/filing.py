@@ -39,9 +39,10 @@ from ..access import (
     may_fill,
     remember_draft,
 )
+from ..answers import visible_pages
 from ..extensions import limiter
-from ..helpers import current_language, today, visible_pages
-from ..services import db, services
+from ..language import current_language
+from ..services import db, services, today
 from ..translations import form_translations
 
 bp = Blueprint("filing", __name__, template_folder="templates")
@@ -252,7 +253,7 @@ def review(case_id: int):
 def _render_review(procedure, case, errors=None):
     from definitions.answers import expression_context
 
-    from ..display import answer_rows
+    from ..answers import answer_rows
 
     pages = visible_pages(procedure, case.answers)
     errors = list(dict((e.field, e) for e in errors or []).values())  # one line per field

@@ -19,9 +19,10 @@ from engine.models import Account, Case, CaseEvent, Message, Notification, Remin
 from engine.workflow import Actor
 
 from ..access import citizen_actor, own_case, tracked_case
+from ..downloads import download
 from ..errors import attempt
 from ..extensions import limiter
-from ..helpers import download, parse_int
+from ..params import parse_int
 from ..services import db, services
 from ..wording import state_label
 
@@ -49,7 +50,7 @@ def requests():
 
 def case_view(case: Case) -> dict:
     """What the templates show of a case: titles and labels in the current language."""
-    from ..helpers import text
+    from ..language import text
 
     state = services()
     compiled = state.runtime.catalogue.compiled(db(), case.version_id)

@@ -18,7 +18,7 @@ from engine.catalogue import Runtime
 from engine.models import OutboxMessage
 from engine.worker import Worker
 
-from .test_connectors import SECRET, WebhookReceiver, site_with
+from .receivers import SECRET, WebhookReceiver, site_with
 
 LATER = dt.timedelta(hours=2)  # past any backoff of the first attempts
 

@@ -7,14 +7,12 @@ import datetime as dt
 import email
 import json
 import os
-import socket
 import threading
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, replace
 from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import EntryPoint
 
 import pytest
@@ -27,25 +25,17 @@ from connectors.registry import GROUP, ConnectorRegistry, RegistryError, load_ty
 from connectors.testing import RecordingConnector
 from connectors.webhook import WebhookConnector, signature, verify
 from definitions.folders import load_site_file
-from definitions.model import Text
-from definitions.site import ConnectorConfig, Secret, Site
+from definitions.site import Secret
 from engine.outbox import Delivery, DeliveryFailed
 
 from ..conftest import missing_service
+from .receivers import SECRET, WebhookReceiver, free_port, site_with
 
 SENDER = "Mairie de Valbois-sur-Loire <ne-pas-repondre@valbois-sur-loire.fr>"
-SECRET = "test-webhook-secret"
 AMQP_URL = os.environ.get("GUICHET_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on (now)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def envelope(event_id: str | None = None, **data) -> dict:
@@ -86,21 +76,6 @@ def notification(to: list[str], subject: str, text: str, event_id: str | None = 
         "procedure": "acte-naissance",
     }
     return Delivery(event_id or str(uuid.uuid4()), "mail", "notify", "citizen", payload, 1)
-
-
-def site_with(**connectors: dict) -> Site:
-    """A small site config whose connectors are given as {name: {type: ..., settings...}}."""
-    return Site(
-        authority=Text({"fr": "Ville de Valbois-sur-Loire"}),
-        languages=("fr",),
-        departments={},
-        connectors={
-            name: ConnectorConfig(
-                name, settings["type"], {k: v for k, v in settings.items() if k != "type"}
-            )
-            for name, settings in connectors.items()
-        },
-    )
 
 
 # -- a real SMTP server -----------------------------------------------------------------------
@@ -482,125 +457,6 @@ def test_the_folder_mode_reports_an_unwritable_folder(tmp_path):
     with pytest.raises(DeliveryFailed) as failed:
         connector.deliver(notification(["lea.martin@example.org"], "Reçu", "Bonjour"))
     assert "cannot write" in str(failed.value)
-
-
-# -- a real webhook receiver ------------------------------------------------------------------
-
-
-class WebhookReceiver:
-    """A department's HTTP endpoint. It checks every request like a careful receiver would
-    (signature, timestamp, idempotency key) and answers as it is told:
-    ``mode`` = ok (200) | fail (``fail_status``) | reject (400 + ``answer``) | hang."""
-
-    def __init__(self, secret: str = SECRET, port: int | None = None):
-        self.secret = secret
-        self.port = port or free_port()
-        self.mode = "ok"
-        self.fail_status = 503
-        self.answer = "le champ « reference » est obligatoire"
-        self.requests: list[dict] = []  # every request seen: headers, body, verified
-        self.accepted: Counter = Counter()  # event id -> times answered 2xx
-        self.problems: list[str] = []  # what a careful receiver would refuse
-        self.lock = threading.Lock()
-        self.release = threading.Event()
-        self.server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/guichet/demandes"
-
-    def start(self) -> WebhookReceiver:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, like most receivers
-            disable_nagle_algorithm = True  # headers and body go in two writes
-
-            def setup(self):
-                super().setup()
-                with receiver.lock:
-                    receiver.connections.add(self.connection)
-
-            def finish(self):
-                with receiver.lock:
-                    receiver.connections.discard(self.connection)
-                super().finish()
-
-            def do_POST(self):  # noqa: N802
-                receiver.handle(self)
-
-            def log_message(self, *args):
-                pass
-
-        self.connections: set[socket.socket] = set()
-        self.release.clear()
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.release.set()
-            self.server.shutdown()
-            self.server.server_close()
-            with self.lock:  # kept-alive connections go down with the server
-                for connection in self.connections:
-                    try:
-                        connection.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-            self.thread.join(5)
-            self.server = None
-
-    def handle(self, request: BaseHTTPRequestHandler) -> None:
-        body = request.rfile.read(int(request.headers.get("Content-Length", 0)))
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        timestamp = headers.get("x-guichet-timestamp", "")
-        verified = verify(self.secret, timestamp, body, headers.get("x-guichet-signature", ""))
-        key = headers.get("idempotency-key")
-        problems = []
-        if not verified:
-            problems.append("bad signature")
-        try:
-            event_id = json.loads(body)["id"]
-        except (ValueError, KeyError, TypeError):
-            event_id = None
-            problems.append("the body is not an event")
-        if key is None or key != event_id or headers.get("x-guichet-event-id") != event_id:
-            problems.append(f"idempotency key {key!r} is not the event id {event_id!r}")
-        if headers.get("content-type") != "application/json":
-            problems.append(f"content type {headers.get('content-type')!r}")
-        mode = self.mode
-        with self.lock:
-            self.requests.append(
-                {"headers": headers, "body": body, "verified": verified, "mode": mode}
-            )
-            self.problems += problems
-        if problems:
-            status, answer = 401, "; ".join(problems)
-        elif mode == "ok":
-            status, answer = 200, "ok"
-            with self.lock:
-                self.accepted[key] += 1
-        elif mode == "fail":
-            status, answer = self.fail_status, "service indisponible"
-        elif mode == "reject":
-            status, answer = 400, self.answer
-        else:  # hang
-            self.release.wait(10)
-            status, answer = 504, "too late"
-        data = answer.encode("utf-8")
-        try:
-            request.send_response(status)
-            request.send_header("Content-Type", "text/plain; charset=utf-8")
-            request.send_header("Content-Length", str(len(data)))
-            request.end_headers()
-            request.wfile.write(data)
-        except OSError:
-            pass  # the client gave up (timeout)
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 A citizen never reaches another's case, draft, document or page (404); an agent never
 reaches a case of a department they do not belong to (404); only administrators reach the
 console; visitors are sent to sign in where an account is needed. The routes come from
-``app.url_map``: a route with no line in ``ACCESS`` fails the test, so that a new route says
-who may use it the day it is added. A refused POST changes nothing in the database.
+``app.url_map``: a route with no line in ``ACCESS`` (``route_access.py``) fails the test, so
+that a new route says who may use it the day it is added. A refused POST changes nothing in
+the database.
 """
 
 from __future__ import annotations
@@ -14,109 +15,8 @@ import sqlalchemy as sa
 
 from engine.models import Case, InternalNote, Message
 
+from .route_access import ACCESS, AWAY, GET_OK, LOGIN, OK, UNTOUCHED
 from .route_world import ACTORS, POSTS, STATE_CHANGING, World, changed_tables, routes
-
-OK = "ok"  # what the route answers when it works (200, or its own codes below)
-LOGIN = "login"  # 302 to the sign-in page
-AWAY = "away"  # 302 elsewhere: a signed-in person goes where they work
-HIDDEN = frozenset({404})
-FORBIDDEN = frozenset({403})
-#: OK, but a case outside the actor's departments is left untouched
-UNTOUCHED = "untouched"
-
-
-def access(*outcomes) -> dict:
-    """One outcome per actor, in the order of ACTORS."""
-    return dict(zip(ACTORS, outcomes, strict=True))
-
-
-#: citizen_a owns the cases, the draft and their documents; the cases belong to etat-civil,
-#: the department of the agent and the supervisor; the other agent works in voirie.
-EVERYONE = access(OK, OK, OK, OK, OK, OK, OK)
-SIGNED_OUT = access(OK, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
-#: a forged e-mail token opens nothing
-NOBODY = access(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN)
-#: the tracking link is the key: whoever holds it reaches the case
-LINK_HOLDERS = EVERYONE
-SIGNED_IN = access(LOGIN, OK, OK, OK, OK, OK, OK)
-CITIZENS = access(LOGIN, OK, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN)
-OWNER = access(HIDDEN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN)
-OWNER_SIGN_IN = access(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN)
-#: starting a procedure is for citizens and visitors; staff file on behalf instead
-FILERS = access(OK, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
-STAFF = access(LOGIN, HIDDEN, HIDDEN, OK, OK, OK, OK)
-STAFF_CASE = access(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, OK, HIDDEN)
-STAFF_BULK = access(LOGIN, HIDDEN, HIDDEN, OK, UNTOUCHED, OK, UNTOUCHED)
-ADMIN = access(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK)
-
-#: route name: (who may GET it, who may POST it); None: the route does not take the method
-ACCESS = {
-    "portal.catalogue": (EVERYONE, None),
-    "portal.accessibility": (EVERYONE, None),
-    "portal.privacy": (EVERYONE, None),
-    "auth.login": (SIGNED_OUT, EVERYONE),
-    "auth.logout": (None, EVERYONE),
-    "auth.password": (SIGNED_IN, SIGNED_IN),
-    "auth.signup": (EVERYONE, EVERYONE),
-    "auth.forgot": (EVERYONE, EVERYONE),
-    "auth.confirm": (NOBODY, None),
-    # GET with a forged token; POST with a real one (the link is the key)
-    "auth.reset": (NOBODY, LINK_HOLDERS),
-    "filing.start": (EVERYONE, None),
-    "filing.begin": (None, FILERS),
-    "filing.resume": (OWNER, None),
-    "filing.resume_link": (NOBODY, None),
-    "filing.page": (OWNER, OWNER),
-    "filing.review": (OWNER, None),
-    "filing.delete_draft": (OWNER, OWNER),
-    "filing.submit": (None, OWNER),
-    "filing.receipt": (OWNER, None),
-    "filing.citizen_action": (OWNER, OWNER),
-    "filing.citizen_action_token": (LINK_HOLDERS, LINK_HOLDERS),
-    "space.requests": (CITIZENS, None),
-    "space.notifications": (CITIZENS, None),
-    "space.profile": (SIGNED_IN, SIGNED_IN),
-    "space.case": (OWNER_SIGN_IN, None),
-    "space.attachment": (OWNER, None),
-    "space.message": (None, OWNER),
-    "space.reminder": (None, OWNER),
-    "space.satisfaction": (None, OWNER),
-    "space.tracking": (LINK_HOLDERS, None),
-    "space.attachment_token": (LINK_HOLDERS, None),
-    "space.message_token": (None, LINK_HOLDERS),
-    "space.reminder_token": (None, LINK_HOLDERS),
-    "space.satisfaction_token": (None, LINK_HOLDERS),
-    "backoffice.inbox": (STAFF, None),
-    "backoffice.case": (STAFF_CASE, None),
-    "backoffice.attachment": (STAFF_CASE, None),
-    "backoffice.transition": (STAFF_CASE, STAFF_CASE),
-    "backoffice.note": (None, STAFF_CASE),
-    "backoffice.message": (None, STAFF_CASE),
-    "backoffice.assign": (None, STAFF_CASE),
-    "backoffice.on_behalf": (STAFF, STAFF),
-    "backoffice.bulk": (None, STAFF_BULK),
-    "dashboards.index": (STAFF, None),
-    "dashboards.dashboard": (STAFF, None),
-    "dashboards.export": (STAFF, None),
-    "console.index": (ADMIN, None),
-    "console.procedures": (ADMIN, None),
-    "console.procedure": (ADMIN, None),
-    "console.new_version": (ADMIN, ADMIN),
-    "console.withdraw": (None, ADMIN),
-    "console.restore": (None, ADMIN),
-    "console.outbox": (ADMIN, None),
-    "console.replay_dead": (None, ADMIN),
-    "console.audit_log": (ADMIN, None),
-    "console.users": (ADMIN, None),
-    "console.new_user": (ADMIN, ADMIN),
-    "console.user": (ADMIN, ADMIN),
-    "console.activation": (None, ADMIN),
-}
-#: what a GET answers when it works, when it is not 200
-GET_OK = {
-    "console.index": {302},  # the index opens the procedures
-    "filing.resume": {302},  # the draft opens at its page
-}
 
 
 def expected(route, actor: str, method: str) -> tuple[set[int], str | None, bool]:

@@ -174,7 +174,7 @@ EVIL_NEXT = [
 
 
 def test_the_next_check_accepts_local_paths_only():
-    from factory.helpers import local_path
+    from factory.params import local_path
 
     for target in EVIL_NEXT:
         assert local_path(target) is None, repr(target)

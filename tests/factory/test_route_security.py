@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 
+from .route_access import ACCESS, OK
 from .route_world import (
     ACTORS,
     HOSTILE_FILES,
@@ -23,7 +24,6 @@ from .route_world import (
     changed_tables,
     routes,
 )
-from .test_access import ACCESS, OK
 
 #: Routes that serve a file, and what kind of file.
 UPLOAD, EXPORT = "upload", "export"

@@ -18,7 +18,8 @@ from engine.clock import FrozenClock
 from engine.drafts import purge_abandoned
 from engine.models import Attachment, Case
 from renderers import page_form
-from renderers.fields.files import download_name, inspect
+from renderers.file_content import inspect
+from renderers.file_names import download_name
 from renderers.i18n import load_translations
 
 from .portal_helpers import PDF, PNG, csrf, make_app

@@ -17,7 +17,7 @@ from definitions.procedures import load_procedure, read_procedure
 from renderers import page_form
 
 from ..conftest import EXAMPLES, missing_service
-from .test_renderers import PROCEDURE, Document, formdata
+from .pages import PROCEDURE, Document, formdata
 
 NODE = shutil.which("node")
 SCRIPT = Path(__file__).resolve().parent.parent.parent / "renderers/static/renderers/conditions.js"

@@ -9,8 +9,8 @@ import pytest
 
 from factory.console import diagram
 
-from ..conftest import missing_service
-from .test_console import admin, check, people, source_of  # noqa: F401 - fixtures
+from ...conftest import missing_service
+from .world import check, source_of
 
 
 def preview(app, admin):  # noqa: F811

@@ -11,52 +11,13 @@ import sqlalchemy as sa
 from engine.models import Account, AuditEvent, Case, OutboxMessage, ProcedureVersion
 from engine.outbox import enqueue
 
-from .portal_helpers import PASSWORD, csrf, sign_in, start
-
-PEOPLE = {
-    "citoyen@example.org": "citizen",
-    "agent@example.org": "agent",
-    "chef@example.org": "supervisor",
-    "admin@example.org": "administrator",
-}
-
-
-@pytest.fixture
-def people():
-    """a@example.org (who files ``filed``) and one person of each kind."""
-    return {
-        "a@example.org": ("citizen", ()),
-        **{
-            email: (kind, ("etat-civil",) if kind in ("agent", "supervisor") else ())
-            for email, kind in PEOPLE.items()
-        },
-    }
-
-
-@pytest.fixture
-def admin(app):
-    client = app.test_client()
-    sign_in(client, "admin@example.org")
-    return client
-
-
-def session_of(app):
-    return app.extensions["guichet"].sessions()
+from ..portal_helpers import PASSWORD, csrf, sign_in, start
+from .world import NEW_VERSION, PEOPLE, check, session_of, source_of
 
 
 def actions(app) -> list[str]:
     with session_of(app) as session:
         return list(session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
-
-
-def source_of(app, slug: str) -> str:
-    with session_of(app) as session:
-        return session.scalars(
-            sa.select(ProcedureVersion.source).where(ProcedureVersion.slug == slug)
-        ).one()
-
-
-NEW_VERSION = "/console/procedures/acte-naissance/nouvelle-version"
 
 
 def test_only_administrators_reach_the_console(app):
@@ -357,10 +318,6 @@ def test_a_new_version_can_be_uploaded_as_a_file(app, admin):
     )
     assert response.status_code == 422
     assert f'href="#line-{faulty}">{faulty}:' in response.get_data(as_text=True)
-
-
-def check(admin, source: str):
-    return admin.post(NEW_VERSION, data={"csrf_token": csrf(admin, NEW_VERSION), "source": source})
 
 
 def test_deep_nesting_is_shown_at_its_line_not_a_server_error(app, admin):

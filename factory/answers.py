@@ -1,4 +1,5 @@
-"""Answers shown as the citizen gave them: on the review page and to agents."""
+"""Answers: the pages they make visible to a filer, and how they read for people (on the
+review page and to agents), as the citizen gave them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from flask_babel import gettext as _
 
 from definitions import fieldtypes
 from definitions import texts as definition_texts
-from definitions.model import Field
+from definitions.model import Field, Page, Procedure
 
-from .helpers import current_language
+from .language import current_language
+from .services import today
 
 
 def display(field: Field, value: Any, attachments: dict[str, str] | None = None) -> str:
@@ -71,3 +73,11 @@ def answer_rows(fields, answers: dict, procedure=None) -> list[tuple[Field, str,
             ]
         rows.append((field, display(field, value, names), items))
     return rows
+
+
+def visible_pages(procedure: Procedure, answers: dict) -> list[Page]:
+    """The pages of ``procedure`` a filer sees, given the answers so far."""
+    from definitions.answers import expression_context
+
+    context = expression_context(procedure.fields, answers, today=today())
+    return [p for p in procedure.form.pages if p.when is None or p.when.holds(context)]

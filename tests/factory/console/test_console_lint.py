@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from .test_console import admin, check, people, source_of  # noqa: F401 - fixtures
+from .world import check, source_of
 
 
 def test_warnings_are_shown_in_french_beside_the_preview_and_the_problems(app, admin):  # noqa: F811

@@ -1,0 +1,106 @@
+"""Upkeep of the database: ``db upgrade``, ``drafts purge``, ``outbox list`` and ``replay``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import database_option, open_database, retention_option, uploads_option
+
+
+@click.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+@database_option
+def db_upgrade(database: str) -> None:
+    """Create or migrate the database to the newest schema."""
+    open_database(database).dispose()
+    click.echo("The database is up to date.")
+
+
+@click.group()
+def drafts() -> None:
+    """Drafts of requests not submitted yet."""
+
+
+@drafts.command("purge")
+@database_option
+@uploads_option
+@retention_option("--days", help="Delete anonymous drafts idle for longer than this")
+def drafts_purge(database: str, uploads: str, days: int) -> None:
+    """Delete abandoned anonymous drafts, with their files, now."""
+    from engine import drafts as engine_drafts
+    from engine.clock import Clock
+    from engine.db import make_session_factory
+
+    engine = open_database(database)
+    sessions = make_session_factory(engine)
+    total = files = 0
+    try:
+        while True:
+            with sessions() as session, session.begin():
+                purged = engine_drafts.purge_abandoned(session, Clock(), days=days)
+            files += engine_drafts.remove_files(Path(uploads), purged.attachments)
+            total += len(purged.cases)
+            if len(purged.cases) < engine_drafts.BATCH:
+                break
+    finally:
+        engine.dispose()
+    click.echo(f"{total} abandoned draft{'s' if total != 1 else ''} deleted, {files} file(s).")
+
+
+@click.group()
+def outbox() -> None:
+    """Deliveries that are pending, failed or dead."""
+
+
+@outbox.command("list")
+@database_option
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "delivering", "delivered", "dead"]),
+    default="dead",
+    show_default=True,
+)
+@click.option("--connector", help="Only this connector.")
+def outbox_list(database: str, status: str, connector: str | None) -> None:
+    """List deliveries (dead letters by default), with their last error."""
+    import sqlalchemy as sa
+
+    from engine.db import make_session_factory
+    from engine.models import OutboxMessage
+
+    engine = open_database(database)
+    with make_session_factory(engine)() as session:
+        query = sa.select(OutboxMessage).where(OutboxMessage.status == status)
+        if connector:
+            query = query.where(OutboxMessage.connector == connector)
+        for row in session.scalars(query.order_by(OutboxMessage.id)):
+            click.echo(
+                f"{row.id}\t{row.connector}\t{row.kind}\t{row.event_id}\t"
+                f"attempts={row.attempts}\t{row.last_error or ''}"
+            )
+    engine.dispose()
+
+
+@outbox.command("replay")
+@database_option
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
+def outbox_replay(database: str, ids: tuple[int, ...], replay_all: bool) -> None:
+    """Put dead letters back in the queue."""
+    from engine.clock import Clock
+    from engine.db import make_session_factory
+    from engine.outbox import replay
+
+    if not ids and not replay_all:
+        raise click.UsageError("name the deliveries to replay, or use --all")
+    engine = open_database(database)
+    with make_session_factory(engine)() as session, session.begin():
+        count = replay(session, None if replay_all else list(ids), Clock().now())
+    engine.dispose()
+    click.echo(f"{count} deliveries are queued again.")

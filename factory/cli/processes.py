@@ -1,0 +1,122 @@
+"""The long-running processes: ``serve`` (the web application, the worker as a thread) and
+``worker`` (timers and deliveries, on its own)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import (
+    database_option,
+    load_runtime,
+    open_database,
+    retention_option,
+    site_config_option,
+    uploads_option,
+)
+
+
+@click.command()
+@database_option
+@site_config_option
+@click.option("--once", is_flag=True, help="Process what is due, then stop.")
+@click.option("--batch", default=50, show_default=True, help="Rows claimed at a time.")
+@uploads_option
+@retention_option(
+    "--draft-retention-days",
+    help="Anonymous drafts idle for longer are deleted with their files",
+)
+def worker(
+    database: str,
+    site: str | None,
+    once: bool,
+    batch: int,
+    uploads: str,
+    draft_retention_days: int,
+) -> None:
+    """Fire due timers and deliver the outbox through the site's connectors."""
+    import logging
+    import signal
+    import threading
+
+    from connectors.registry import ConnectorRegistry, RegistryError
+    from engine.db import make_session_factory
+    from engine.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    runtime = load_runtime(site)
+    try:
+        registry = ConnectorRegistry(runtime.site, storage=Path(uploads))
+    except RegistryError as error:
+        raise click.ClickException(str(error)) from error
+    engine = open_database(database)
+    the_worker = Worker(
+        runtime,
+        make_session_factory(engine),
+        registry.deliver,
+        batch=batch,
+        draft_retention_days=draft_retention_days,
+        uploads=Path(uploads),
+    )
+    try:
+        if once:
+            while the_worker.run_once():
+                pass
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        click.echo("The worker is running (Ctrl+C stops it).", err=True)
+        the_worker.run(stop)
+    finally:
+        registry.close()
+        engine.dispose()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@site_config_option
+@click.option(
+    "--procedures",
+    envvar="GUICHET_PROCEDURES",
+    type=click.Path(exists=True, file_okay=False),
+    help="Publish the procedures of this folder at start (env GUICHET_PROCEDURES).",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    envvar="GUICHET_DEMO_ACCOUNTS",
+    help="Create demo accounts (citizen, agent, supervisor, administrator).",
+)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(
+    host: str, port: int, site: str | None, procedures: str | None, demo: bool, threads: int
+) -> None:
+    """Run Guichet: the web application, with the worker as a thread (the embedded default)."""
+    import logging
+
+    from waitress import serve as waitress_serve
+
+    from .. import create_app
+    from ..accounts import DEMO_PASSWORD
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    overrides = {"SITE": site, "PROCEDURES": procedures, "DEMO_ACCOUNTS": demo}
+    app = create_app(overrides={k: v for k, v in overrides.items() if v})
+    url = f"http://{host}:{port}/"
+    click.echo(f"\nGuichet runs at {url}")
+    if demo:
+        click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+        for email, kind in (
+            ("citoyen@demo.guichet.fr", "citizen"),
+            ("agent@demo.guichet.fr", "agent"),
+            ("responsable@demo.guichet.fr", "supervisor"),
+            ("admin@demo.guichet.fr", "administrator"),
+        ):
+            click.echo(f"  {kind:<14} {email}")
+    click.echo("Ctrl+C stops it.\n")
+    waitress_serve(app, host=host, port=port, threads=threads)
