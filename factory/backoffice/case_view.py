@@ -82,6 +82,14 @@ def value_lines(item: Field, value: Any, names: dict[str, str]) -> list[str]:
         return [f"{formats.number(value, language)} {unit}".strip()]
     if item.type == "phone":
         return [formats.phone(value, item.region or "FR")]
+    if item.type in ("siret", "iban") and isinstance(value, str):
+        from stdnum import iban
+        from stdnum.fr import siret
+
+        try:  # grouped as on the papers: 812 345 676 00017, FR76 3000 3025 …
+            return [(siret if item.type == "siret" else iban).format(value)]
+        except ValueError:
+            return [value]
     if item.type == "address" and isinstance(value, dict):
         return formats.address_lines(value, language) or [display(item, value)]
     return [display(item, value, names)]

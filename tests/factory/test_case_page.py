@@ -103,9 +103,7 @@ def test_the_timeline_names_who_acted_and_marks_what_is_unread(app, filed):
 
     state = app.extensions["guichet"]
     with state.sessions() as session:
-        counts = timeline.unread_counts(
-            session, ids["ec@example.org"], [case_id, 999_999]
-        )
+        counts = timeline.unread_counts(session, ids["ec@example.org"], [case_id, 999_999])
     assert counts == {case_id: timeline.Unread(messages=1, reminders=1)}
 
     shown = page_text(agent.get(page))
@@ -137,9 +135,7 @@ def test_the_summary_answers_and_actions(app, examples):
     with app.extensions["guichet"].sessions() as session, session.begin():
         from engine.models import Membership
 
-        account = session.scalars(
-            sa.select(Account).where(Account.email == "ec@example.org")
-        ).one()
+        account = session.scalars(sa.select(Account).where(Account.email == "ec@example.org")).one()
         session.add(Membership(account_id=account.id, department="enfance"))
     response = agent.get(f"/agents/dossiers/{case_id}")
     assert response.status_code == 200
@@ -167,9 +163,7 @@ def test_amounts_read_as_amounts(app, examples):
     with state.sessions() as session, session.begin():
         from engine.models import Membership
 
-        account = session.scalars(
-            sa.select(Account).where(Account.email == "ec@example.org")
-        ).one()
+        account = session.scalars(sa.select(Account).where(Account.email == "ec@example.org")).one()
         session.add(Membership(account_id=account.id, department=department))
     agent = app.test_client()
     sign_in(agent, "ec@example.org")
@@ -189,7 +183,9 @@ def test_the_citizen_reads_what_the_agent_asked(app, filed):
     assert "En attente de vos précisions" in form  # where the action leads
     assert "Message à l'usager" in form or "Message à l&#39;usager" in form
     asked = "Merci de joindre la copie du livret de famille."
-    assert agent.post(url, data={"csrf_token": csrf(agent, url), "message": asked}).status_code == 302
+    assert (
+        agent.post(url, data={"csrf_token": csrf(agent, url), "message": asked}).status_code == 302
+    )
     action = citizen.get(f"/mes-demandes/{case_id}/actions/apporter_precisions")
     assert action.status_code == 200
     assert asked in action.get_data(as_text=True)
