@@ -24,6 +24,7 @@ from ..extensions import limiter
 from ..helpers import download, parse_int
 from ..services import db, services
 from ..wording import state_label
+from .actions import what_was_asked
 
 bp = Blueprint("space", __name__, template_folder="templates")
 
@@ -114,6 +115,7 @@ def _detail(case: Case, token: str | None = None):
         reminders=reminders,
         rated=rated,
         actions=actions,
+        asked=what_was_asked(case, view["compiled"]) if actions else [],
         token=token,
         state_label=functools.partial(state_label, workflow),
         files=files,
