@@ -383,7 +383,12 @@ def add_event(
         kind=kind,
         actor_kind=actor.kind,
         actor_id=actor.account_id,
-        actor_department=next(iter(sorted(actor.departments)), None),
+        # the department the actor acts for: the case's when theirs (a member of several)
+        actor_department=(
+            case.department
+            if case.department in actor.departments
+            else next(iter(sorted(actor.departments)), None)
+        ),
         **fields,
     )
     session.add(event)

@@ -333,6 +333,25 @@ class InternalNote(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class CaseRead(Base):
+    """How far one member of staff has read a case: the last event, message, internal note
+    and reminder they saw (ids only grow, so what comes after is unread)."""
+
+    __tablename__ = "case_reads"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_up_to: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    event_id: Mapped[int] = mapped_column(default=0)
+    message_id: Mapped[int] = mapped_column(default=0)
+    note_id: Mapped[int] = mapped_column(default=0)
+    reminder_id: Mapped[int] = mapped_column(default=0)
+
+
 class AuditEvent(Base):
     """Who did what to which case, when; staff reading a case is recorded too."""
 

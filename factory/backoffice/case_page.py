@@ -6,8 +6,6 @@ Staff only see the cases of their departments: any other case is a 404, as for c
 
 from __future__ import annotations
 
-import functools
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,24 +13,20 @@ from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
 import renderers
-from engine import cases, exchanges
+from engine import cases, exchanges, timeline
 from engine.errors import Conflict, InvalidValues, Refused
 from engine.models import (
     Account,
     Attachment,
     Case,
-    CaseEvent,
     InternalNote,
     Membership,
-    Message,
-    Reminder,
     Timer,
 )
 from engine.workflow import may_act
 
 from .. import uploads
 from ..access import staff_case, staff_required
-from ..answers import answer_rows
 from ..audit import audit
 from ..downloads import download
 from ..errors import attempt
@@ -41,6 +35,7 @@ from ..params import int_arg
 from ..services import db, services
 from ..translations import form_translations
 from ..wording import state_label
+from . import case_view
 from .inbox import bp
 
 
@@ -55,14 +50,15 @@ def of_case(model, case_id: int, *where, order=None) -> list:
 def case(case_id: int):
     session = db()
     item = staff_case(case_id)
-    compiled = services().runtime.catalogue.compiled(session, item.version_id)
+    state = services()
+    catalogue = state.runtime.catalogue
+    compiled = catalogue.compiled(session, item.version_id)
     procedure = compiled.procedure
-    audit("read", item)
-    session.commit()
     workflow = procedure.workflow
     who = current_user.actor
+    now = state.clock.now()
     transitions = [
-        workflow.transition(t)
+        case_view.action(procedure, workflow.transition(t))
         for t in compiled.triggers(item.state)
         if not item.closed_at
         and may_act(
@@ -73,9 +69,19 @@ def case(case_id: int):
             tracking_token=item.tracking_token,
         )
     ]
-    sections = [
-        (page, answer_rows(page.fields, item.answers, procedure)) for page in procedure.form.pages
-    ]
+    # what is unread is read before this visit marks everything read
+    entries = timeline.timeline(session, item, current_user.id)
+    timeline.mark_read(session, current_user.id, item, now)
+    audit("read", item)
+    session.commit()
+    files = {
+        piece.id: piece
+        for piece in session.scalars(
+            sa.select(Attachment)
+            .where(Attachment.case_id == item.id)
+            .order_by(Attachment.created_at)
+        )
+    }
     others = []
     if item.owner_id is not None:
         others = list(
@@ -94,29 +100,49 @@ def case(case_id: int):
         """The 360° view: every other case of the citizen, across procedures; only those of
         the agent's departments can be opened."""
         other_procedure = catalogue.compiled(session, other.version_id).procedure
-        site = services().runtime.site
-        department = site.departments.get(other.department) if site else None
         return {
             "case": other,
             "title": text(other_procedure.title),
             "state": state_label(other_procedure.workflow, other.state),
             "open": other.department in current_user.departments,
-            "department": text(department.name) if department else other.department,
+            "department": case_view.department_name(other.department),
+            "filed": case_view.day(other.submitted_at),
         }
 
-    catalogue = services().runtime.catalogue
+    people = {
+        account.id: account
+        for account in session.scalars(
+            sa.select(Account).where(Account.id.in_({item.owner_id, item.assignee_id} - {None}))
+        )
+    }
+    lines = case_view.timeline_lines(entries, procedure)
     return render_template(
         "backoffice/case.html",
         case=item,
         procedure=procedure,
-        sections=sections,
+        requester=people.get(item.owner_id),
+        assignee=people.get(item.assignee_id),
+        department=case_view.department_name(item.department),
+        state=state_label(workflow, item.state),
+        filed=case_view.moment(item.submitted_at),
+        clock=case_view.due(item.clock_expires_at, now) if item.clock_expires_at else None,
+        paused=case_view.day(item.clock_paused_at) if item.clock_paused_at else None,
+        sections=case_view.answer_sections(procedure, item.answers, files),
+        files=list(files.values()),
         transitions=transitions,
-        events=of_case(CaseEvent, item.id),
-        notes=of_case(InternalNote, item.id),
-        messages=of_case(Message, item.id),
-        reminders=of_case(Reminder, item.id),
-        timers=of_case(Timer, item.id, Timer.status == "pending", order=Timer.due_at),
-        files=list(session.scalars(sa.select(Attachment).where(Attachment.case_id == item.id))),
+        timeline=lines,
+        unread=sum(1 for line in lines if line.unread),
+        timers=[
+            (
+                timer,
+                case_view.due(timer.due_at, now),
+                text(workflow.transition(timer.transition).label)
+                if timer.transition and compiled.transition(timer.transition)
+                else "",
+            )
+            for timer in of_case(Timer, item.id, Timer.status == "pending", order=Timer.due_at)
+            if timer.kind != "clock_expiry"  # the legal deadline, shown above
+        ],
         colleagues=list(
             session.scalars(
                 sa.select(Account)
@@ -126,8 +152,8 @@ def case(case_id: int):
             )
         ),
         others=[summary(other) for other in others],
-        state_label=functools.partial(state_label, workflow),
-        transition_label=lambda t: text(workflow.transition(t).label) or t,
+        moment=case_view.moment,
+        day=case_view.day,
     )
 
 
@@ -174,7 +200,13 @@ def transition(case_id: int, transition_id: str):
         if not isinstance(refused, InvalidValues):
             return back
     return render_template(
-        "backoffice/transition.html", case=item, step=step, form=form, procedure=compiled.procedure
+        "backoffice/transition.html",
+        case=item,
+        step=step,
+        form=form,
+        procedure=compiled.procedure,
+        action=case_view.action(compiled.procedure, step),
+        state=state_label(compiled.procedure.workflow, item.state),
     ), (422 if request.method == "POST" and form.error_items() else 200)
 
 

@@ -16,6 +16,7 @@ from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
 import renderers
+from engine import timeline
 from engine.errors import Conflict, Refused
 from engine.workflow import Actor
 
@@ -24,12 +25,29 @@ from ..access import (
     own_case,
     tracked_case,
 )
-from ..language import current_language
-from ..services import today
+from ..answers import display
+from ..language import current_language, text
+from ..services import db, today
 from ..translations import form_translations
 from .filing import bp, compiled_of
 
 # -- what the authority asks of the citizen ------------------------------------------------------
+
+
+def what_was_asked(case, compiled) -> list[tuple[str, str]]:
+    """(label, answer) of the form the department filled when it asked the citizen for
+    something (documents, details): the citizen reads it again where they answer."""
+    event = timeline.what_was_asked(db(), case)
+    if event is None:
+        return []
+    step = compiled.transition(event.transition)
+    fields = step.form if step is not None else ()
+    return [
+        (text(field.label) or field.id, display(field, event.values[field.id]))
+        for field in fields
+        if event.values.get(field.id) not in (None, "", [])
+    ]
+
 
 
 @bp.route("/mes-demandes/<int:case_id>/actions/<transition_id>", methods=["GET", "POST"])
@@ -81,4 +99,5 @@ def citizen_action(transition_id: str, case_id: int | None = None, token: str | 
         transition=transition,
         form=form,
         back=back,
+        asked=what_was_asked(case, compiled),
     ), (422 if request.method == "POST" and form.error_items() else 200)

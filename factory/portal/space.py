@@ -25,6 +25,7 @@ from ..extensions import limiter
 from ..params import parse_int
 from ..services import db, services
 from ..wording import state_label
+from .actions import what_was_asked
 
 bp = Blueprint("space", __name__, template_folder="templates")
 
@@ -115,6 +116,7 @@ def _detail(case: Case, token: str | None = None):
         reminders=reminders,
         rated=rated,
         actions=actions,
+        asked=what_was_asked(case, view["compiled"]) if actions else [],
         token=token,
         state_label=functools.partial(state_label, workflow),
         files=files,
