@@ -197,6 +197,15 @@ def db_upgrade(database: str) -> None:
     help="Anonymous drafts idle for longer are deleted with their files "
     "(env GUICHET_DRAFT_RETENTION_DAYS).",
 )
+@click.option(
+    "--rollup-every",
+    envvar="GUICHET_ROLLUP_EVERY_SECONDS",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds between two refreshes of the dashboards' statistics "
+    "(env GUICHET_ROLLUP_EVERY_SECONDS).",
+)
 def worker(
     database: str,
     site: str | None,
@@ -204,8 +213,10 @@ def worker(
     batch: int,
     uploads: str,
     draft_retention_days: int,
+    rollup_every: int,
 ) -> None:
     """Fire due timers and deliver the outbox through the site's connectors."""
+    import datetime as dt
     import logging
     import signal
     import threading
@@ -228,6 +239,7 @@ def worker(
         registry.deliver,
         batch=batch,
         draft_retention_days=draft_retention_days,
+        rollup_every=dt.timedelta(seconds=rollup_every),
         uploads=Path(uploads),
     )
     try:
