@@ -288,6 +288,9 @@ def _filters() -> tuple[str | None, list[str], str | None]:
 
 
 def _download(body, mimetype: str, name: str) -> Response:
+    # the rows have their own session: the request's ends here, not when the last byte
+    # is sent (on SQLite a transaction holds the write lock)
+    db().close()
     return Response(
         stream_with_context(body),
         mimetype=mimetype,
