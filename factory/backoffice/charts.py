@@ -34,15 +34,21 @@ class Chart:
         return bar_chart(self)
 
 
-def bar_chart(chart: Chart, width: int = 720, bar: int = 22, gap: int = 8) -> Markup:
-    """A horizontal bar chart that scales to its box (``viewBox``), labels on the left."""
-    label_width, value_width = 250, 150
-    room = width - label_width - value_width
+#: about the width of one character of the charts' text, in SVG units
+CHARACTER = 8
+
+
+def bar_chart(chart: Chart, room: int = 320, bar: int = 24, gap: int = 8) -> Markup:
+    """A horizontal bar chart that scales to its box (``viewBox``): the labels on the left,
+    as wide as the longest, then ``room`` for the bars, then the values."""
+    label_width = max((len(b.label) for b in chart.bars), default=0) * CHARACTER + 16
+    value_width = max((len(b.shown) for b in chart.bars), default=0) * CHARACTER + 16
+    width = label_width + room + value_width
     highest = max((b.value for b in chart.bars), default=0) or 1
     height = max(len(chart.bars), 1) * (bar + gap) + gap
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {width} {height}" preserveAspectRatio="xMinYMin meet" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'aria-labelledby="{chart.id}-title {chart.id}-desc">',
         f'<title id="{chart.id}-title">{escape(chart.title)}</title>',
         f'<desc id="{chart.id}-desc">{escape(chart.description)}</desc>',

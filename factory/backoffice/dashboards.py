@@ -190,11 +190,15 @@ def charts(figures: Figures, about: Procedure, prefix: str) -> list[Chart]:
         Chart(
             f"{prefix}satisfaction",
             _("Satisfaction"),
-            _(
-                "%(count)s ratings by the requesters, %(average)s on average; how many gave "
-                "each rating from 1 to 5.",
-                count=number(figures.rated),
-                average=rating(figures.satisfaction),
+            (
+                _(
+                    "%(count)s ratings by the requesters, %(average)s on average; how many "
+                    "gave each rating from 1 to 5.",
+                    count=number(figures.rated),
+                    average=rating(figures.satisfaction),
+                )
+                if figures.rated
+                else _("No requester has rated the service yet.")
             ),
             [
                 Bar(rating(r), n, number(n))
