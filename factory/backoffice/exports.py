@@ -178,6 +178,7 @@ def xlsx_chunks(
     """An XLSX workbook written row by row (write-only mode), then read back in chunks."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
@@ -197,7 +198,8 @@ def xlsx_chunks(
             if isinstance(value, Decimal):
                 value = float(value)
             if isinstance(value, str):
-                cells.append(_safe(value))
+                # control characters a workbook cannot hold (a citizen may paste them)
+                cells.append(_safe(ILLEGAL_CHARACTERS_RE.sub("", value)))
             elif isinstance(value, dt.date):
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = MOMENT_FORMAT if isinstance(value, dt.datetime) else DAY_FORMAT

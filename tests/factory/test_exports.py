@@ -164,9 +164,13 @@ def test_groups_give_their_item_count_and_items_joined_and_amounts_stay_numbers(
     price = field_columns([bike.fields["prix_achat"]], "fr", WORDS)[0]
     assert price.kind == "amount" and price.header == "Prix d'achat TTC (€)"
     assert float(price.value({"answers": {"prix_achat": 1250.5}})) == 1250.5
-    body = b"".join(xlsx_chunks([price], iter([{"answers": {"prix_achat": 1250.5}}])))
+    name = Column("Nom", lambda r: r["nom"])
+    body = b"".join(
+        xlsx_chunks([price, name], iter([{"answers": {"prix_achat": 1250.5}, "nom": "Lé\x0ba"}]))
+    )
     sheet, rows = read_xlsx(body)
-    assert rows[1] == [1250.5] and "€" in sheet.cell(row=2, column=1).number_format
+    assert rows[1] == [1250.5, "Léa"]  # a control character a workbook cannot hold is dropped
+    assert "€" in sheet.cell(row=2, column=1).number_format
 
 
 def _insert(sessions, version_id: int, number: int, start: int) -> None:
