@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .clock import Calendar
-from .models import Case, Rollup, Satisfaction, Timer
+from .models import Case, CaseEvent, Rollup, Satisfaction, Timer
 
 #: (procedure, department) of the refresh marker
 MARKER = ("", "")
@@ -28,6 +28,7 @@ WEEKS = 12
 CLOSED_WINDOW = dt.timedelta(days=90)
 EXPIRY_HORIZONS = (7, 30)
 OVERDUE_KINDS = ("fire", "clock_expiry")
+HOUR = 3600.0
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -39,6 +40,37 @@ def percentile(values: list[float], fraction: float) -> float | None:
     position = (len(ordered) - 1) * fraction
     low, high = math.floor(position), math.ceil(position)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def percentile_of_counts(counts: dict[str, int], fraction: float) -> float | None:
+    """:func:`percentile` of the values a histogram ``{value: how many}`` stands for (the
+    keys as text, as JSON keeps them)."""
+    pairs = sorted((float(value), number) for value, number in counts.items() if number > 0)
+    total = sum(number for _value, number in pairs)
+    if not total:
+        return None
+    position = (total - 1) * fraction
+    low, high = math.floor(position), math.ceil(position)
+
+    def at(rank: int) -> float:
+        seen = 0
+        for value, number in pairs:
+            seen += number
+            if rank < seen:
+                return value
+        return pairs[-1][0]
+
+    below, above = at(low), at(high)
+    return below + (above - below) * (position - low)
+
+
+def _hours(delta: dt.timedelta) -> str:
+    """A duration as the histogram key of its whole number of hours."""
+    return str(max(0, round(delta.total_seconds() / HOUR)))
+
+
+def _count(histogram: dict[str, int], key: str) -> None:
+    histogram[key] = histogram.get(key, 0) + 1
 
 
 def _week_starts(today: dt.date) -> list[dt.date]:
@@ -59,7 +91,13 @@ def _empty(weeks: list[dt.date]) -> dict[str, Any]:
         "open_by_state": {},
         "open": 0,
         "processing_days": {"closed": 0, "median": None, "p90": None},
+        # histograms {whole hours: how many}: filing to closing (closed in the window), the
+        # stays in each state that ended in the window, the stays going on in open cases
+        "processing_hours": {},
+        "state_hours": {},
+        "waiting_hours": {},
         "overdue": 0,
+        "expired": 0,
         "expiring": {str(days): 0 for days in EXPIRY_HORIZONS},
         "satisfaction": {"count": 0, "average": None, "ratings": {str(r): 0 for r in range(1, 6)}},
     }
@@ -118,12 +156,17 @@ def compute(
         durations[(procedure, department)].append(
             (closed_at - submitted_at).total_seconds() / 86400
         )
+        _count(
+            figures[(procedure, department)]["processing_hours"], _hours(closed_at - submitted_at)
+        )
     for pair, values in durations.items():
         figures[pair]["processing_days"] = {
             "closed": len(values),
             "median": round(percentile(values, 0.5), 2),
             "p90": round(percentile(values, 0.9), 2),
         }
+
+    _time_in_states(session, now, figures, open_)
 
     overdue = sa.select(Timer.case_id).where(
         Timer.status == "pending", Timer.kind.in_(OVERDUE_KINDS), Timer.due_at < now
@@ -132,6 +175,13 @@ def compute(
         sa.select(*key, sa.func.count()).where(open_, Case.id.in_(overdue)).group_by(*key)
     ):
         figures[(procedure, department)]["overdue"] = number
+
+    for procedure, department, number in session.execute(
+        sa.select(*key, sa.func.count())
+        .where(open_, Case.clock_paused_at.is_(None), Case.clock_expires_at < now)
+        .group_by(*key)
+    ):
+        figures[(procedure, department)]["expired"] = number
 
     for days in EXPIRY_HORIZONS:
         for procedure, department, number in session.execute(
@@ -161,6 +211,63 @@ def compute(
             total = sum(int(r) * n for r, n in ratings.items())
             data["satisfaction"]["average"] = round(total / count, 2)
     return dict(figures)
+
+
+def _time_in_states(
+    session: Session, now: dt.datetime, figures: dict[tuple[str, str], Any], open_
+) -> None:
+    """How long cases stay in each state: each stay that ended in the window (from the
+    event that entered the state to the one that left it), and each stay going on."""
+    changes = (
+        sa.select(
+            CaseEvent.case_id,
+            CaseEvent.from_state,
+            CaseEvent.at,
+            sa.func.lag(CaseEvent.at, type_=CaseEvent.at.type)
+            .over(partition_by=CaseEvent.case_id, order_by=CaseEvent.id)
+            .label("entered_at"),
+        )
+        .where(
+            sa.or_(
+                CaseEvent.kind == "submitted",
+                sa.and_(CaseEvent.kind == "transition", CaseEvent.from_state != CaseEvent.to_state),
+            ),
+            CaseEvent.case_id.in_(
+                sa.select(Case.id).where(
+                    Case.submitted_at.is_not(None),
+                    sa.or_(Case.closed_at.is_(None), Case.closed_at >= now - CLOSED_WINDOW),
+                )
+            ),
+        )
+        .subquery()
+    )
+    for procedure, department, state, left_at, entered_at in session.execute(
+        sa.select(
+            Case.procedure,
+            Case.department,
+            changes.c.from_state,
+            changes.c.at,
+            changes.c.entered_at,
+        )
+        .join(Case, Case.id == changes.c.case_id)
+        .where(
+            Case.department.is_not(None),
+            changes.c.from_state.is_not(None),
+            changes.c.entered_at.is_not(None),
+            changes.c.at >= now - CLOSED_WINDOW,
+            changes.c.at <= now,
+        )
+        .execution_options(yield_per=1000)
+    ):
+        stays = figures[(procedure, department)]["state_hours"].setdefault(state, {})
+        _count(stays, _hours(left_at - entered_at))
+    for procedure, department, state, entered_at in session.execute(
+        sa.select(Case.procedure, Case.department, Case.state, Case.state_entered_at)
+        .where(open_, Case.state.is_not(None), Case.state_entered_at.is_not(None))
+        .execution_options(yield_per=1000)
+    ):
+        waiting = figures[(procedure, department)]["waiting_hours"].setdefault(state, {})
+        _count(waiting, _hours(now - entered_at))
 
 
 def refresh(session: Session, now: dt.datetime, calendar: Calendar | None = None) -> int:

@@ -45,7 +45,7 @@ class Worker:
         max_attempts: int = 8,
         retry_after: dt.timedelta = dt.timedelta(seconds=30),
         max_retry_after: dt.timedelta = dt.timedelta(hours=1),
-        rollup_every: dt.timedelta | None = dt.timedelta(minutes=5),
+        rollup_every: dt.timedelta | None = dt.timedelta(minutes=1),
         draft_retention_days: int | None = None,
         purge_every: dt.timedelta = dt.timedelta(hours=1),
         uploads: Storage | Path | None = None,

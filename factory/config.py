@@ -25,6 +25,9 @@ class Defaults:
     #: Anonymous drafts idle for longer are deleted with their files (by the worker, and
     #: by ``guichet drafts purge``).
     DRAFT_RETENTION_DAYS = 30
+    #: How often the worker recomputes the dashboards' statistics (seconds; at most one
+    #: worker at a time), so that they are never more than a minute behind the cases.
+    ROLLUP_EVERY_SECONDS = 60
     #: The largest procedure source the console checks (bytes); a larger one is refused.
     CONSOLE_MAX_SOURCE_BYTES = 1024 * 1024
     #: Run the worker as a thread of the server (the embedded default).

@@ -3,6 +3,8 @@ first language as fallback), a checker's problems, the authority's name, days an
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import get_locale
 
 from definitions import texts as definition_texts
@@ -30,3 +32,10 @@ def text(value, language: str | None = None) -> str:
 def authority_name() -> str:
     site = services().runtime.site
     return text(site.authority) if site else "Guichet"
+
+
+def fold(value: str) -> str:
+    """Lower case without accents, for searching and for sorting names."""
+    return "".join(
+        c for c in unicodedata.normalize("NFD", value.casefold()) if unicodedata.category(c) != "Mn"
+    )

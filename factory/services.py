@@ -7,6 +7,7 @@ session (:func:`db`), closed at the end of the request; views commit in one plac
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import os
 from dataclasses import dataclass
@@ -152,6 +153,7 @@ def start_worker(app: Flask, state: Services) -> None:
         registry.deliver,
         clock=state.clock,
         draft_retention_days=app.config.get("DRAFT_RETENTION_DAYS"),
+        rollup_every=dt.timedelta(seconds=app.config.get("ROLLUP_EVERY_SECONDS", 60)),
         uploads=state.storage,
     )
     app.extensions["guichet.worker"] = start_thread(worker)

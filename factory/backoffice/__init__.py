@@ -1,9 +1,9 @@
 """The agents' side: the inbox, the case page, bulk actions, filing on behalf of a citizen,
-the dashboards and the CSV export."""
+the dashboards and the exports (XLSX, CSV)."""
 
 from __future__ import annotations
 
 # case_page adds its views to inbox.bp
-from . import case_page, dashboards, inbox  # noqa: F401
+from . import case_page, dashboards, exports, inbox  # noqa: F401
 
-blueprints = (inbox.bp, dashboards.bp)
+blueprints = (inbox.bp, dashboards.bp, exports.bp)

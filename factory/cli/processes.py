@@ -27,6 +27,15 @@ from .options import (
     "--draft-retention-days",
     help="Anonymous drafts idle for longer are deleted with their files",
 )
+@click.option(
+    "--rollup-every",
+    envvar="GUICHET_ROLLUP_EVERY_SECONDS",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds between two refreshes of the dashboards' statistics "
+    "(env GUICHET_ROLLUP_EVERY_SECONDS).",
+)
 def worker(
     database: str,
     site: str | None,
@@ -34,8 +43,10 @@ def worker(
     batch: int,
     uploads: str,
     draft_retention_days: int,
+    rollup_every: int,
 ) -> None:
     """Fire due timers and deliver the outbox through the site's connectors."""
+    import datetime as dt
     import logging
     import signal
     import threading
@@ -58,6 +69,7 @@ def worker(
         registry.deliver,
         batch=batch,
         draft_retention_days=draft_retention_days,
+        rollup_every=dt.timedelta(seconds=rollup_every),
         uploads=Path(uploads),
     )
     try:

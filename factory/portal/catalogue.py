@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from ..language import text
+from ..language import fold, text
 from ..services import db, services
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -22,13 +21,6 @@ class Entry:
     category: str
     minutes: int | None
     login: str
-
-
-def _fold(value: str) -> str:
-    """Lower case without accents, for searching."""
-    return "".join(
-        c for c in unicodedata.normalize("NFD", value.casefold()) if unicodedata.category(c) != "Mn"
-    )
 
 
 def catalogue_entries(query: str = "") -> list[Entry]:
@@ -45,10 +37,10 @@ def catalogue_entries(query: str = "") -> list[Entry]:
             procedure.estimated_minutes,
             procedure.login,
         )
-        haystack = _fold(" ".join([entry.title, entry.summary, entry.category]))
-        if all(word in haystack for word in _fold(query).split()):
+        haystack = fold(" ".join([entry.title, entry.summary, entry.category]))
+        if all(word in haystack for word in fold(query).split()):
             entries.append(entry)
-    return sorted(entries, key=lambda e: (_fold(e.category), _fold(e.title)))
+    return sorted(entries, key=lambda e: (fold(e.category), fold(e.title)))
 
 
 @bp.route("/")

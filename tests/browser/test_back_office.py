@@ -66,3 +66,36 @@ def test_console_pages(open_page, texts, audit):
     expect(page.locator(".lint-warnings")).to_contain_text("lint/vague-label")
     audit.check(page, "a version previewed with warnings")
     audit.assert_clean()
+
+
+def test_dashboards_for_a_supervisor_and_an_agent(examples, open_page, texts, audit, live_server):
+    """The overview and a procedure's dashboard with figures in them (the worker's refresh
+    run here), for the supervisor who sees every department and for an agent."""
+    import datetime as dt
+
+    from engine import rollups
+
+    citizen = open_page()
+    sign_in(citizen, texts)
+    example = examples["acte-naissance"]
+    file_procedure(citizen, example, example.answers, texts)
+    state = live_server.app.extensions["guichet"]
+    with state.sessions() as session, session.begin():
+        # a day later: the request has waited a day in "Reçue"
+        later = state.clock.now() + dt.timedelta(days=1)
+        rollups.refresh(session, later, state.runtime.calendar)
+
+    for email in ("responsable@demo.guichet.fr", "agent@demo.guichet.fr"):
+        page = open_page()
+        sign_in_as(page, texts, email)
+        page.goto("/agents/tableaux-de-bord/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Tableaux de bord")
+        board = page.get_by_role("link", name="Demande d'acte de naissance", exact=True)
+        expect(board).to_be_visible()
+        expect(page.locator("main")).to_contain_text("semaine du")
+        audit.check(page, f"the overview ({email})")
+        board.click()
+        expect(page.get_by_role("heading", name="Où les demandes attendent")).to_be_visible()
+        expect(page.locator("tr.highlight")).to_contain_text("Reçue")
+        audit.check(page, f"a procedure's dashboard ({email})")
+    audit.assert_clean()

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from engine import cases, exchanges, rollups
+from engine.figures import combine
 from engine.models import Case, Rollup, Timer
 from engine.worker import Worker
 from engine.workflow import Actor
@@ -144,7 +145,9 @@ def test_the_worker_refreshes_at_most_every_interval(sessions, runtime, publishe
     clock.advance(dt.timedelta(minutes=4))
     assert worker.refresh_rollups() is False
     # another worker, sharing the database, does not recompute either
-    other = Worker(runtime, sessions, RecordingConnector(), clock=clock)
+    other = Worker(
+        runtime, sessions, RecordingConnector(), clock=clock, rollup_every=dt.timedelta(minutes=5)
+    )
     other.run_once()
     skipped = rows(sessions)
     assert skipped[rollups.MARKER].computed_at == first[rollups.MARKER].computed_at
@@ -164,3 +167,73 @@ def test_a_worker_without_interval_never_refreshes(sessions, runtime, published,
     assert rows(sessions) == {}
     with sessions() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Timer)) > 0
+
+
+def test_time_in_each_state_and_processing_percentiles(sessions, runtime, published, clock):
+    """Known cases at known moments: the stays in each state, the processing time, and the
+    state where cases wait the longest."""
+    t0 = clock.now()
+    day = dt.timedelta(days=1)
+    with sessions() as session, session.begin():
+        asked = file(session, runtime, published, clock)
+        delivered = file(session, runtime, published, clock)
+        clock.set(t0 + day)
+        waiting = file(session, runtime, published, clock)
+        clock.set(t0 + 2 * day)  # 2 days in "recue"
+        cases.fire(
+            session, runtime, asked, "demander_precisions", ETAT_CIVIL, clock,
+            values={"message": "Précisez la date."},
+        )  # fmt: skip
+        clock.set(t0 + 4 * day)  # 4 days in "recue"
+        cases.fire(session, runtime, delivered, "delivrer", ETAT_CIVIL, clock)
+        clock.set(t0 + 5 * day)  # 3 days waiting for the citizen
+        citizen = Actor("citizen", tracking_token=asked.tracking_token)
+        cases.fire(
+            session, runtime, asked, "apporter_precisions", citizen, clock,
+            values={"reponse": "Le 3 mars."},
+        )  # fmt: skip
+        clock.set(t0 + 6 * day)  # 1 day in "en_traitement"
+        cases.fire(session, runtime, asked, "delivrer", ETAT_CIVIL, clock)
+        assert waiting.state == "recue"
+    now = t0 + 10 * day  # the third case has been waiting in "recue" for 9 days
+    with sessions() as session, session.begin():
+        rollups.refresh(session, now, runtime.calendar)
+    data = rows(sessions)[("acte-naissance", "etat-civil")].data
+    assert data["processing_hours"] == {"144": 1, "96": 1}
+    assert data["state_hours"] == {
+        "recue": {"48": 1, "96": 1},
+        "attente_usager": {"72": 1},
+        "en_traitement": {"24": 1},
+    }
+    assert data["waiting_hours"] == {"recue": {"216": 1}}
+    assert data["expired"] == 0
+
+    figures = combine([data], order=["recue", "en_traitement", "attente_usager"])
+    assert (figures.closed, figures.median_days, figures.p90_days) == (2, 5.0, 5.8)
+    assert [s.state for s in figures.states] == ["recue", "en_traitement", "attente_usager"]
+    recue = figures.states[0]
+    assert (recue.stays, recue.median_days, recue.p90_days) == (2, 3.0, 3.8)
+    assert (recue.waiting, recue.waiting_median_days) == (1, 9.0)
+    # 48 + 96 + 216 of the 456 hours cases spent in a state
+    assert recue.share == pytest.approx(360 / 456, abs=1e-4)
+    assert figures.bottleneck is recue
+    assert [s.bottleneck for s in figures.states] == [True, False, False]
+    assert figures.filed == 3 and figures.open == 1
+
+    # two departments add up: counts are summed, percentiles taken over both histograms
+    other = dict(data, processing_hours={"240": 2}, open=4, overdue=2, expired=1)
+    both = combine([data, other])
+    assert both.closed == 4 and both.open == 5 and both.expired == 1 and both.overdue == 2
+    assert both.median_days == 8.0  # 4, 6, 10, 10 days
+    assert both.filed == 6
+
+
+def test_expired_legal_clocks_are_counted(sessions, runtime, published, clock):
+    with sessions() as session, session.begin():
+        case = file(session, runtime, published, clock, "occupation-domaine-public")
+        expires = case.clock_expires_at
+    with sessions() as session, session.begin():
+        rollups.refresh(session, expires + dt.timedelta(hours=1), runtime.calendar)
+    data = rows(sessions)[("occupation-domaine-public", "domaine-public")].data
+    assert data["expired"] == 1
+    assert combine([data]).expired == 1

@@ -31,13 +31,14 @@ FILES = {
     "space.attachment": UPLOAD,
     "space.attachment_token": UPLOAD,
     "backoffice.attachment": UPLOAD,
-    "dashboards.export": EXPORT,
+    "exports.csv": EXPORT,
+    "exports.xlsx": EXPORT,
 }
 #: What a download may be sent as: nothing a browser would render as a page, an image
 #: with scripts, or run.
 SAFE_TYPES = {
     UPLOAD: {"application/octet-stream", "application/pdf", "image/png", "image/jpeg"},
-    EXPORT: {"text/csv"},
+    EXPORT: {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 }
 #: The public pages a visitor who is not signed in may keep in a cache; everything else is
 #: personal, or for staff.
