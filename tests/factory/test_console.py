@@ -135,7 +135,7 @@ def test_a_broken_yaml_shows_its_problems_by_line_and_publishes_nothing(app, adm
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert f'href="#line-{faulty}">{faulty}:' in page
+    assert f'href="#line-{faulty}" data-line="{faulty}">{faulty}:' in page
     assert f'id="line-{faulty}" value="{faulty}" class="faulty"' in page
     assert "Publish version" not in page
     invalid = admin.post(
@@ -350,7 +350,7 @@ def test_a_new_version_can_be_uploaded_as_a_file(app, admin):
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert f'href="#line-{faulty}">{faulty}:' in response.get_data(as_text=True)
+    assert f'href="#line-{faulty}" data-line="{faulty}">{faulty}:' in response.get_data(as_text=True)
 
 
 def check(admin, source: str):
@@ -367,7 +367,7 @@ def test_deep_nesting_is_shown_at_its_line_not_a_server_error(app, admin):
         response = check(admin, deep)
         assert response.status_code == 422
         page = response.get_data(as_text=True)
-        assert f'href="#line-{line}">{line}:{7 + MAX_DEPTH}: les listes et les' in page
+        assert f'href="#line-{line}" data-line="{line}">{line}:{7 + MAX_DEPTH}: les listes et les' in page
         assert f"plus de {MAX_DEPTH} niveaux ici" in page
 
 
