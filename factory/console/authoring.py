@@ -273,7 +273,9 @@ def duplicate(slug: str):
 def procedure_schema():
     """The procedure JSON Schema (with the registry's field types), for the editor's
     completion and help."""
-    return jsonify(schema("procedure"))
+    response = jsonify(schema("procedure"))
+    response.headers["Content-Disposition"] = "attachment; filename=procedure.schema.json"
+    return response
 
 
 @bp.route("/verifier", methods=["POST"])
