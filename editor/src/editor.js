@@ -286,6 +286,7 @@ function start(textarea) {
     bracketMatching(),
     highlightActiveLine(),
     highlightSelectionMatches(),
+    EditorView.cspNonce.of(data.styleNonce || ""),
     EditorState.tabSize.of(2),
     indentUnit.of("  "),
     yaml(),

@@ -9,9 +9,20 @@ bundled by ``scripts/build-editor.sh``) only enhances the form's textarea.
 from __future__ import annotations
 
 import re
+import secrets
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -24,6 +35,7 @@ from engine.models import ProcedureVersion
 
 from ..audit import audit
 from ..helpers import text
+from ..security import CONTENT_SECURITY_POLICY
 from ..services import db, services
 from . import listing
 from .views import _latest, _preview, _too_large, admin_required, bp, check_source
@@ -150,11 +162,20 @@ def _posted_source() -> tuple[str, int]:
 
 
 def _page(status: int = 200, **context):
+    """The editor's page. CodeMirror writes its styles in a ``<style>`` element: the page's
+    policy admits the one that carries this answer's nonce, and no other inline style."""
     context.setdefault("panel", _site_panel())
     context.setdefault("problems", [])
     name = context.get("name", "procedure.yaml")
     context["excerpts"] = listing.excerpts(context.get("source", ""), context["problems"], name)
-    return render_template("console/edit.html", **context), status
+    nonce = secrets.token_urlsafe(18)
+    response = make_response(
+        render_template("console/edit.html", style_nonce=nonce, **context), status
+    )
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", f"style-src 'self' 'nonce-{nonce}'"
+    )
+    return response
 
 
 def _check_and_publish(*, slug: str | None, workflows: dict, name: str, page: dict, done):
@@ -298,7 +319,7 @@ def check_api():
         workflows, name = _known_workflows(), "procedure.yaml"
     source = source.replace("\r\n", "\n")
     size = len(source.encode("utf-8", errors="replace"))
-    _, problems, _shown = judge(source, size, name, workflows, slug=wanted)
+    problems = judge(source, size, name, workflows, slug=wanted)[1]
     count = len(problems)
     summary = (
         ngettext("%(num)d problem", "%(num)d problems", count) if count else _("No problem found")

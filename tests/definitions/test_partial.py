@@ -81,7 +81,8 @@ def test_a_broken_workflow_still_lets_the_form_and_the_reference_be_checked():
         .replace("{seq:06d}", "{numero}")
         .replace(
             "          label: Nom\n",
-            "          label: Nom\n        - id: nom\n          type: email\n          label: Courriel\n",
+            "          label: Nom\n"
+            "        - id: nom\n          type: email\n          label: Courriel\n",
         )
     )
     found = problems(source)

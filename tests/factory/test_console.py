@@ -350,7 +350,8 @@ def test_a_new_version_can_be_uploaded_as_a_file(app, admin):
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert f'href="#line-{faulty}" data-line="{faulty}">{faulty}:' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert f'href="#line-{faulty}" data-line="{faulty}">{faulty}:' in page
 
 
 def check(admin, source: str):
@@ -367,7 +368,8 @@ def test_deep_nesting_is_shown_at_its_line_not_a_server_error(app, admin):
         response = check(admin, deep)
         assert response.status_code == 422
         page = response.get_data(as_text=True)
-        assert f'href="#line-{line}" data-line="{line}">{line}:{7 + MAX_DEPTH}: les listes et les' in page
+        link = f'href="#line-{line}" data-line="{line}">{line}:{7 + MAX_DEPTH}'
+        assert f"{link}: les listes et les" in page
         assert f"plus de {MAX_DEPTH} niveaux ici" in page
 
 
