@@ -102,7 +102,7 @@ function schemaHover(schema, text) {
     const [, indent, dashes] = /^(\s*)((?:-\s+)*)/.exec(line.text);
     const { path, written } = context(view.state, line.number, info.contentCol, dashColumns(indent, dashes));
     const full = [...path, info.key];
-    const nodes = nodesAt(schema.root, full);
+    const nodes = nodesAt(schema.root, full, written);
     if (!nodes.length) return null;
     const description = nodes.map((node) => describe(schema.root, node)).find(Boolean) || "";
     const values = valuesAt(schema.root, full, written);
@@ -237,6 +237,23 @@ const highlight = HighlightStyle.define([
   { tag: [tags.meta, tags.labelName, tags.typeName, tags.keyword], class: "tok-meta" },
 ]);
 
+// Typing over a selection: Chrome's own editing would keep the replaced tokens' styles in
+// style="" attributes, which the page's policy refuses (and CodeMirror redraws anyway).
+const typeOverSelection = EditorView.domEventHandlers({
+  beforeinput(event, view) {
+    if (event.inputType !== "insertText" || !event.data || view.composing) return false;
+    if (view.state.selection.ranges.every((range) => range.empty)) return false;
+    event.preventDefault();
+    view.dispatch(
+      view.state.update(view.state.replaceSelection(event.data), {
+        userEvent: "input.type",
+        scrollIntoView: true,
+      }),
+    );
+    return true;
+  },
+});
+
 function goToLine(view, number) {
   const line = view.state.doc.line(Math.min(Math.max(number, 1), view.state.doc.lines));
   view.dispatch({
@@ -267,6 +284,7 @@ function start(textarea) {
       .then((response) => (response.ok ? response.json() : null))
       .then((root) => {
         schema.root = root;
+        textarea.dataset.schemaReady = String(Boolean(root));
       })
       .catch(() => {});
   }
@@ -294,11 +312,13 @@ function start(textarea) {
     autocompletion({ override: [schemaCompletion(schema, text)] }),
     schemaHover(schema, text),
     problemsField(text.error),
+    typeOverSelection,
     keymap.of([indentWithTab, ...completionKeymap, ...defaultKeymap, ...historyKeymap, ...searchKeymap]),
     EditorView.contentAttributes.of({
       "aria-labelledby": label ? label.id : "",
       ...(described ? { "aria-describedby": described } : {}),
       spellcheck: "false",
+      tabindex: "0", // tabbable, as its scrolling box must hold (axe: scrollable-region-focusable)
       autocapitalize: "off",
       autocorrect: "off",
     }),

@@ -18,26 +18,19 @@ export function alternatives(root, node, values = {}, depth = 0) {
   if (node.$ref) more({ $ref: node.$ref });
   for (const key of ["anyOf", "oneOf", "allOf"]) (node[key] || []).forEach(more);
   if (node.if) {
-    const condition = node.if.properties || {};
-    const known = Object.entries(condition).every(([k, v]) => v.const === undefined || k in values);
-    const holds = Object.entries(condition).every(
-      ([k, v]) => v.const === undefined || String(values[k]) === String(v.const),
-    );
-    if (known && holds && node.then) more(node.then);
-    if (known && !holds && node.else) more(node.else);
-    if (!known) {
-      if (node.then && !hasConst(node.if)) more(node.then);
-      if (node.else) more(node.else);
-    }
+    // an `if` on constants (a field's `type`) picks its branch from the values written;
+    // any other condition, or a value not written yet, leaves both branches open
+    const consts = Object.entries(node.if.properties || {}).filter(([, v]) => v.const !== undefined);
+    const known = consts.length > 0 && consts.every(([k]) => k in values);
+    const holds = consts.every(([k, v]) => String(values[k]) === String(v.const));
+    if (node.then && (!known || holds)) more(node.then);
+    if (node.else && (!known || !holds)) more(node.else);
   }
   return out;
 }
 
-function hasConst(condition) {
-  return Object.values(condition.properties || {}).some((v) => v.const !== undefined);
-}
-
-/** The schema nodes at `path` (keys, "[]" for a list item). */
+/** The schema nodes at `path` (keys, "[]" for a list item); `values` are the keys written
+ * beside the last one. */
 export function nodesAt(root, path, values = {}) {
   let nodes = [root];
   path.forEach((step, index) => {

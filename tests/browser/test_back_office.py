@@ -49,6 +49,7 @@ def test_console_pages(open_page, texts, audit):
         ("/console/procedures", "procedures"),
         ("/console/procedures/acte-naissance", "a procedure"),
         ("/console/procedures/acte-naissance/nouvelle-version", "a new version"),
+        ("/console/procedures/nouvelle", "a new procedure"),
         ("/console/outbox", "the outbox"),
         ("/console/journal", "the audit log"),
         ("/console/utilisateurs", "users"),
