@@ -221,3 +221,9 @@ def test_the_site_departments_and_connectors_are_shown_beside_the_editor(app, ad
     for name, connector in site.connectors.items():
         assert f"<code>{name}</code> ({connector.type})" in panel
     assert site.departments and site.connectors
+
+
+def test_the_textarea_without_javascript_is_monospace_and_unwrapped():
+    css = (BUNDLE.parent / "console.css").read_text("utf-8")
+    rule = re.search(r"\.code-source \{([^}]*)\}", css).group(1)
+    assert "font-family: var(--font-code)" in rule and "white-space: pre;" in rule
