@@ -17,6 +17,7 @@ from .errors import Problem
 from .expressions import analyse
 from .loader import MAX_NODES, Document, load, load_file
 from .model import Field, Form, Page, Procedure
+from .partial import check_valid_parts
 from .reader import Reader, Scope
 from .schemas import structural_problems, suggestion
 from .texts import N_, Phrase
@@ -132,6 +133,7 @@ class ProcedureReader(Reader):
         structure = structural_problems(self.document, "procedure")
         if structure:
             self.problems += structure
+            check_valid_parts(self, data)  # all the problems at once
             return None
         self.check_top(data)
         form = self.form(data["form"])

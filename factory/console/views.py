@@ -9,7 +9,6 @@ in. Every action is written to the audit log.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import (
@@ -28,11 +27,8 @@ from flask_login import current_user
 
 import renderers
 from definitions.errors import Problem, capped
-from definitions.lint import lint_source
 from definitions.mermaid import mermaid
 from definitions.procedures import procedure_from_source
-from engine.catalogue import publish
-from engine.errors import PublishError
 from engine.models import (
     ProcedureVersion,
 )
@@ -126,13 +122,6 @@ def procedure(slug: str):
     )
 
 
-@dataclass
-class SourceLine:
-    number: int
-    text: str
-    problems: list[Problem]
-
-
 def check_source(source: str, workflows: dict[str, str], name: str):
     """Check a procedure's YAML against the site config and the given reusable workflows.
     Returns ``(procedure or None, problems)``."""
@@ -161,33 +150,6 @@ def _too_large(size: int, name: str) -> list[Problem]:
             ),
         )
     ]
-
-
-#: Past this many lines, the listing shows only the lines around problems.
-LISTED_LINES = 2_000
-CONTEXT_LINES = 3
-
-
-def _source_lines(source: str, problems: list[Problem], name: str) -> list[SourceLine]:
-    by_line: dict[int, list[Problem]] = {}
-    for problem in problems:
-        if problem.file == name:
-            by_line.setdefault(problem.line, []).append(problem)
-    lines = source.splitlines() or [""]
-    if len(lines) <= LISTED_LINES:
-        return [
-            SourceLine(number, line, by_line.get(number, []))
-            for number, line in enumerate(lines, start=1)
-        ]
-    shown = sorted(
-        {
-            number
-            for faulty in by_line
-            for number in range(faulty - CONTEXT_LINES, faulty + CONTEXT_LINES + 1)
-            if 1 <= number <= len(lines)
-        }
-    )
-    return [SourceLine(n, lines[n - 1], by_line.get(n, [])) for n in shown]
 
 
 def _preview(procedure):
@@ -222,93 +184,6 @@ def _preview(procedure):
             for t in workflow.transitions
         ],
     }
-
-
-@bp.route("/procedures/<slug>/nouvelle-version", methods=["GET", "POST"])
-@admin_required
-def new_version(slug: str):
-    latest = _latest(slug)
-    name = f"{slug}.yaml"
-    if request.method == "GET":
-        return render_template(
-            "console/new_version.html", slug=slug, latest=latest, source=latest.source
-        )
-    limit = current_app.config["CONSOLE_MAX_SOURCE_BYTES"]
-    source = request.form.get("source", "")
-    size = len(source.encode("utf-8", errors="replace"))
-    upload = request.files.get("source_file")
-    if upload is not None and upload.filename:
-        data = upload.stream.read(limit + 1)
-        size = len(data)
-        source = data.decode("utf-8", errors="replace")
-    source = source.replace("\r\n", "\n")
-    problems, warnings = _too_large(size, name), []
-    if problems:
-        procedure, source = None, source[:limit]  # shown back, never checked
-    else:
-        procedure, problems = check_source(source, latest.workflows or {}, name)
-        warnings = lint_source(source, name, max_nodes=MAX_VALUES)
-    if procedure is not None and procedure.slug != slug:
-        problems = [
-            Problem(
-                name,
-                1,
-                1,
-                _(
-                    "this page publishes versions of %(slug)s, not of %(other)s",
-                    slug=slug,
-                    other=procedure.slug,
-                ),
-            )
-        ]
-        procedure = None
-    session = db()
-    if procedure is None:
-        audit("procedure.check", procedure=slug, problems=len(problems))
-        session.commit()
-        return render_template(
-            "console/new_version.html",
-            slug=slug,
-            latest=latest,
-            source=source,
-            problems=problems,
-            warnings=warnings,
-            name=name,
-            lines=_source_lines(source, problems, name),
-        ), 422
-    if request.form.get("step") == "publish":
-        try:
-            row = publish(
-                session,
-                services().runtime,
-                source,
-                workflows=latest.workflows or {},
-                clock=services().clock,
-                published_by=current_user.id,
-                name=name,
-            )
-        except PublishError as error:
-            session.rollback()
-            audit("procedure.publish_refused", procedure=slug, version=procedure.version)
-            session.commit()
-            flash(str(error), "error")
-        else:
-            audit("procedure.publish", procedure=slug, version=row.version)
-            session.commit()
-            flash(_("Version %(version)d is published.", version=row.version), "success")
-            return redirect(url_for("console.procedure", slug=slug))
-    else:
-        audit("procedure.check", procedure=slug, problems=0)
-        session.commit()
-    return render_template(
-        "console/new_version.html",
-        slug=slug,
-        latest=latest,
-        source=source,
-        procedure=procedure,
-        preview=_preview(procedure),
-        warnings=warnings,
-    )
 
 
 def _set_withdrawn(slug: str, withdrawn: bool):

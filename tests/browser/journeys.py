@@ -511,3 +511,9 @@ def send_as_it_comes(page, filler: Filler, texts, check, name: str) -> None:
     expect(summary).to_be_focused()
     assert page.title().startswith(texts.ui("Error:")), f"{name}: {page.title()!r}"
     check(page, f"{name}, sent empty (errors)")
+
+
+def sign_in_as(page, texts, email: str) -> None:
+    """A member of staff, into the back office (every demo account has the demo citizen's
+    password)."""
+    sign_in(page, texts, email=email, then="/agents/")

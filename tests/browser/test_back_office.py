@@ -3,17 +3,12 @@ any page an agent or an administrator sees (and each reflows at 320 pixels)."""
 
 from __future__ import annotations
 
-from .journeys import file_procedure, sign_in
+from .journeys import file_procedure, sign_in, sign_in_as
 
 try:
     from playwright.sync_api import expect
 except ImportError:  # conftest.missing_requirement: every test is skipped, and says why
     expect = None
-
-
-def sign_in_as(page, texts, email: str) -> None:
-    """Every demo account has the demo citizen's password."""
-    sign_in(page, texts, email=email, then="/agents/")
 
 
 def test_agent_pages(examples, open_page, texts, audit):
@@ -49,6 +44,7 @@ def test_console_pages(open_page, texts, audit):
         ("/console/procedures", "procedures"),
         ("/console/procedures/acte-naissance", "a procedure"),
         ("/console/procedures/acte-naissance/nouvelle-version", "a new version"),
+        ("/console/procedures/nouvelle", "a new procedure"),
         ("/console/outbox", "the outbox"),
         ("/console/journal", "the audit log"),
         ("/console/utilisateurs", "users"),
@@ -60,8 +56,14 @@ def test_console_pages(open_page, texts, audit):
     page.get_by_role("button", name=texts.ui("Check and preview")).click()
     audit.check(page, "a version previewed")
     expect(page.locator("svg.workflow-diagram")).to_be_visible()
-    source = page.locator("#source").input_value()
-    page.locator("#source").fill(source.replace("label: Votre nom\n", "label: Divers\n", 1))
+    # the editor's text, changed through CodeMirror's own API (the textarea is hidden)
+    page.evaluate(
+        """() => {
+            const view = window.guichetEditor;
+            const text = view.state.doc.toString().replace("label: Votre nom\\n", "label: Divers\\n");
+            view.dispatch({changes: {from: 0, to: view.state.doc.length, insert: text}});
+        }"""
+    )
     page.get_by_role("button", name=texts.ui("Check and preview")).click()
     expect(page.locator(".lint-warnings")).to_contain_text("lint/vague-label")
     audit.check(page, "a version previewed with warnings")

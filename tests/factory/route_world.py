@@ -196,6 +196,14 @@ POSTS: dict[str, Post] = {
     "console.new_version": Post(
         "administrator", {"source": "procedure: acte-naissance\n", "step": "check"}, {422}
     ),
+    "console.new_procedure": Post(
+        "administrator", {"source": "procedure: une-autre\n", "step": "check"}, {422}
+    ),
+    # the copy is only shown, to be published later; the checker records nothing
+    "console.duplicate": Post("administrator", ok={200}, changes=False),
+    "console.check_api": Post(
+        "administrator", {"source": "procedure: une-autre\n"}, {200}, changes=False
+    ),
     "console.replay_dead": Post("administrator", {"message": "dead_message"}),
     "console.restore": Post("administrator"),
     "console.user": Post("administrator", {"departments": "voirie"}),

@@ -26,19 +26,21 @@ from .route_world import (
 )
 
 #: Routes that serve a file, and what kind of file.
-UPLOAD, EXPORT = "upload", "export"
+UPLOAD, EXPORT, SCHEMA = "upload", "export", "schema"
 FILES = {
     "space.attachment": UPLOAD,
     "space.attachment_token": UPLOAD,
     "backoffice.attachment": UPLOAD,
     "exports.csv": EXPORT,
     "exports.xlsx": EXPORT,
+    "console.procedure_schema": SCHEMA,  # what the console's editor completes from
 }
 #: What a download may be sent as: nothing a browser would render as a page, an image
 #: with scripts, or run.
 SAFE_TYPES = {
     UPLOAD: {"application/octet-stream", "application/pdf", "image/png", "image/jpeg"},
     EXPORT: {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    SCHEMA: {"application/json"},
 }
 #: The public pages a visitor who is not signed in may keep in a cache; everything else is
 #: personal, or for staff.

@@ -8,16 +8,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from engine.models import Account, AuditEvent, Case, OutboxMessage, ProcedureVersion
+from engine.models import Account, Case, OutboxMessage, ProcedureVersion
 from engine.outbox import enqueue
 
 from ..portal_helpers import PASSWORD, csrf, sign_in, start
-from .world import NEW_VERSION, PEOPLE, check, session_of, source_of
-
-
-def actions(app) -> list[str]:
-    with session_of(app) as session:
-        return list(session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+from .world import NEW_VERSION, PEOPLE, actions, check, session_of, source_of
 
 
 def test_only_administrators_reach_the_console(app):
@@ -96,7 +91,7 @@ def test_a_broken_yaml_shows_its_problems_by_line_and_publishes_nothing(app, adm
     )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert f'href="#line-{faulty}">{faulty}:' in page
+    assert f'href="#line-{faulty}" data-line="{faulty}">{faulty}:' in page
     assert f'id="line-{faulty}" value="{faulty}" class="faulty"' in page
     assert "Publish version" not in page
     invalid = admin.post(
@@ -317,7 +312,8 @@ def test_a_new_version_can_be_uploaded_as_a_file(app, admin):
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert f'href="#line-{faulty}">{faulty}:' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert f'href="#line-{faulty}" data-line="{faulty}">{faulty}:' in page
 
 
 def test_deep_nesting_is_shown_at_its_line_not_a_server_error(app, admin):
@@ -330,7 +326,8 @@ def test_deep_nesting_is_shown_at_its_line_not_a_server_error(app, admin):
         response = check(admin, deep)
         assert response.status_code == 422
         page = response.get_data(as_text=True)
-        assert f'href="#line-{line}">{line}:{7 + MAX_DEPTH}: les listes et les' in page
+        link = f'href="#line-{line}" data-line="{line}">{line}:{7 + MAX_DEPTH}'
+        assert f"{link}: les listes et les" in page
         assert f"plus de {MAX_DEPTH} niveaux ici" in page
 
 

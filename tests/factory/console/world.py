@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from engine.models import ProcedureVersion
+from engine.models import AuditEvent, ProcedureVersion
 
 from ..portal_helpers import csrf
 
@@ -19,6 +19,11 @@ PEOPLE = {
 
 def session_of(app):
     return app.extensions["guichet"].sessions()
+
+
+def actions(app) -> list[str]:
+    with session_of(app) as session:
+        return list(session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 def source_of(app, slug: str) -> str:
