@@ -127,8 +127,10 @@ def check_paths(
                 result.problems.append(
                     document.problem(
                         ("procedure",),
-                        f"procedure {procedure.slug!r} version {procedure.version} "
-                        f"is also defined in {seen[key]}",
+                        N_("procedure %(name)s version %(version)s is also defined in %(file)s"),
+                        name=repr(procedure.slug),
+                        version=procedure.version,
+                        file=seen[key],
                     )
                 )
                 continue

@@ -88,7 +88,9 @@ class WorkflowLibrary:
             return shared
         if not isinstance(document.data, dict):
             shared.problems.append(
-                document.problem((), "a workflow file is a mapping (initial, states, transitions…)")
+                document.problem(
+                    (), N_("a workflow file is a mapping (initial, states, transitions…)")
+                )
             )
             return shared
         shared.problems += structural_problems(document, "workflow")
@@ -99,13 +101,17 @@ class WorkflowLibrary:
             shared.problems.append(
                 document.problem(
                     ("workflow",),
-                    f"this file is workflows/{name}.yaml but names itself "
-                    f"{data['workflow']!r}; the file name is the workflow's name",
+                    N_(
+                        "this file is workflows/%(file)s.yaml but names itself %(name)s; the "
+                        "file name is the workflow's name"
+                    ),
+                    file=name,
+                    name=repr(data["workflow"]),
                 )
             )
         if not shared.problems and not {"states", "transitions"} <= set(data):
             shared.problems.append(
-                document.problem(base, "a workflow needs 'states' and 'transitions'")
+                document.problem(base, N_("a workflow needs 'states' and 'transitions'"))
             )
         if shared.problems:
             return shared
@@ -126,7 +132,7 @@ class ProcedureReader(Reader):
         data = self.document.data
         if not isinstance(data, dict):
             self.error(
-                (), "a procedure file is a mapping (procedure, version, title, form, workflow…)"
+                (), N_("a procedure file is a mapping (procedure, version, title, form, workflow…)")
             )
             return None
         structure = structural_problems(self.document, "procedure")
@@ -161,8 +167,9 @@ class ProcedureReader(Reader):
         if self.site is not None and data["department"] not in self.site.departments:
             self.error(
                 ("department",),
-                f"the department {data['department']!r} is not declared "
-                f"in the site config{suggestion(data['department'], self.site.departments)}",
+                N_("the department %(name)s is not declared in the site config%(hint)s"),
+                name=repr(data["department"]),
+                hint=suggestion(data["department"], self.site.departments),
             )
         if "reference" in data:
             self.check_reference(data["reference"], data["procedure"])
@@ -172,7 +179,11 @@ class ProcedureReader(Reader):
         try:
             parts = list(string.Formatter().parse(pattern))
         except ValueError as error:
-            self.error(("reference",), f"this reference pattern does not parse: {error}")
+            self.error(
+                ("reference",),
+                N_("this reference pattern does not parse: %(error)s"),
+                error=str(error),
+            )
             return
         names = [name for _, name, _, _ in parts if name is not None]
         for _, name, spec, conversion in parts:
@@ -181,17 +192,23 @@ class ProcedureReader(Reader):
             if name not in REFERENCE_NAMES:
                 self.error(
                     ("reference",),
-                    f"unknown part {{{name}}} in the reference{suggestion(name, REFERENCE_NAMES)}",
+                    N_("unknown part {%(name)s} in the reference%(hint)s"),
+                    name=name,
+                    hint=suggestion(name, REFERENCE_NAMES),
                 )
             elif conversion or (spec and not (name == "seq" and _is_int_spec(spec))):
                 self.error(
                     ("reference",),
-                    f"{{{name}:{spec}}} is not allowed: only {{seq}} takes "
-                    "a width, such as {seq:06d}",
+                    N_(
+                        "{%(name)s:%(spec)s} is not allowed: only {seq} takes a width, such "
+                        "as {seq:06d}"
+                    ),
+                    name=name,
+                    spec=spec,
                 )
         if "seq" not in names:
             self.error(
-                ("reference",), "the reference must contain {seq} (or {seq:06d}) to be unique"
+                ("reference",), N_("the reference must contain {seq} (or {seq:06d}) to be unique")
             )
         if len(self.problems) > found:
             return
@@ -199,8 +216,12 @@ class ProcedureReader(Reader):
         if len(longest) > REFERENCE_MAX_LENGTH:
             self.error(
                 ("reference",),
-                f"the references would be up to {len(longest)} characters long; "
-                f"they may have {REFERENCE_MAX_LENGTH} at most",
+                N_(
+                    "the references would be up to %(length)s characters long; they may have "
+                    "%(most)s at most"
+                ),
+                length=len(longest),
+                most=REFERENCE_MAX_LENGTH,
             )
 
     def form(self, data: dict) -> Form:
@@ -213,7 +234,9 @@ class ProcedureReader(Reader):
                 line = self.document.where(("form", "pages", seen_pages[page["id"]], "id"))[0]
                 self.error(
                     ("form", "pages", index, "id"),
-                    f"the page id {page['id']!r} is used twice (first at line {line})",
+                    N_("the page id %(id)s is used twice (first at line %(line)s)"),
+                    id=repr(page["id"]),
+                    line=line,
                 )
             seen_pages.setdefault(page["id"], index)
             bare.append(
@@ -270,14 +293,18 @@ class ProcedureReader(Reader):
                     if sub.id in fields:
                         self.error(
                             path,
-                            f"the field id {sub.id!r} is used twice (also a field of "
-                            "the form); give the group's field another id",
+                            N_(
+                                "the field id %(id)s is used twice (also a field of the form); "
+                                "give the group's field another id"
+                            ),
+                            id=repr(sub.id),
                         )
                     elif sub.id in owners and owners[sub.id] != field_.id:
                         self.error(
                             path,
-                            f"the field id {sub.id!r} is used twice (also in the "
-                            f"group {owners[sub.id]!r})",
+                            N_("the field id %(id)s is used twice (also in the group %(group)s)"),
+                            id=repr(sub.id),
+                            group=repr(owners[sub.id]),
                         )
                     owners.setdefault(sub.id, field_.id)
 
@@ -289,9 +316,11 @@ class ProcedureReader(Reader):
             for name in sorted(later & analyse(item["visible_if"]).names):
                 self.error(
                     (*path, "fields", index, "visible_if"),
-                    f"this condition reads "
-                    f"{name!r}, a field of a later page, which is not answered yet when "
-                    "this page is shown",
+                    N_(
+                        "this condition reads %(name)s, a field of a later page, which is not "
+                        "answered yet when this page is shown"
+                    ),
+                    name=repr(name),
                 )
 
     def check_page_condition(self, path, page: dict, later: set[str]) -> None:
@@ -301,12 +330,18 @@ class ProcedureReader(Reader):
             return
         own = {f["id"] for f in page["fields"]}
         for name in sorted(later & analyse(page["when"]).names):
-            where = "the same page" if name in own else "a later page"
-            self.error(
-                (*path, "when"),
-                f"the page's condition reads {name!r}, a field of {where}; "
-                "a page's 'when' may only read earlier answers",
+            msgid = (
+                N_(
+                    "the page's condition reads %(name)s, a field of the same page; a page's "
+                    "'when' may only read earlier answers"
+                )
+                if name in own
+                else N_(
+                    "the page's condition reads %(name)s, a field of a later page; a page's "
+                    "'when' may only read earlier answers"
+                )
             )
+            self.error((*path, "when"), msgid, name=repr(name))
 
     def workflow(self, data: dict, fields) -> Any:
         if "use" in data:
@@ -323,8 +358,10 @@ class ProcedureReader(Reader):
             known = self.library.names()
             self.error(
                 ("workflow", "use"),
-                f"there is no reusable workflow {name!r} "
-                f"(workflows/{name}.yaml){suggestion(name, known) if known else ''}",
+                N_("there is no reusable workflow %(name)s (workflows/%(file)s.yaml)%(hint)s"),
+                name=repr(name),
+                file=name,
+                hint=suggestion(name, known),
             )
             return None
         self.problems += shared.problems
@@ -335,29 +372,41 @@ class ProcedureReader(Reader):
         for role in sorted(needed - set(roles)):
             self.error(
                 ("workflow", "use"),
-                f"the workflow {name!r} needs the role {role!r}: map "
-                f"it to a department under 'roles'",
+                N_(
+                    "the workflow %(name)s needs the role %(role)s: map it to a department "
+                    "under 'roles'"
+                ),
+                name=repr(name),
+                role=repr(role),
             )
         for role, slug in roles.items():
             if role not in needed:
-                hint = suggestion(role, needed) if needed else "; it names no roles"
+                hint = suggestion(role, needed) if needed else Phrase(N_("; it names no roles"))
                 self.error(
                     ("workflow", "roles", role),
-                    f"the workflow {name!r} has no role {role!r}{hint}",
+                    N_("the workflow %(name)s has no role %(role)s%(hint)s"),
                     key=True,
+                    name=repr(name),
+                    role=repr(role),
+                    hint=hint,
                 )
             elif self.site is not None and slug not in self.site.departments:
                 self.error(
                     ("workflow", "roles", role),
-                    f"the department {slug!r} is not declared "
-                    f"in the site config{suggestion(slug, self.site.departments)}",
+                    N_("the department %(name)s is not declared in the site config%(hint)s"),
+                    name=repr(slug),
+                    hint=suggestion(slug, self.site.departments),
                 )
         for field_id in shared.required_fields:
             if field_id not in fields:
                 self.error(
                     ("workflow", "use"),
-                    f"the workflow {name!r} reads the field "
-                    f"{field_id!r}, which this procedure does not have",
+                    N_(
+                        "the workflow %(name)s reads the field %(field)s, which this procedure "
+                        "does not have"
+                    ),
+                    name=repr(name),
+                    field=repr(field_id),
                 )
         if not shared.reader.graph_ok or self.problems:
             return None

@@ -15,8 +15,8 @@ from .errors import Problem
 from .expressions import BUILTIN_NAMES, CASE_ATTRIBUTES, Expression, Template, analyse
 from .loader import Document
 from .model import Bounds, Field, LocalizedTemplate, Text
-from .schemas import a_or_an, describe, suggestion
-from .texts import Phrase
+from .schemas import a_field, describe, suggestion
+from .texts import N_, Phrase
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Reader:
         self.suffix = suffix  # e.g. " (in procedure 'x')" for a shared workflow
         self.problems: list[Problem] = []
 
-    def error(self, path, message: str, *, key: bool = False, **params) -> None:
+    def error(self, path, message: str, /, *, key: bool = False, **params) -> None:
         """A problem at ``path``: ``message`` is English, or a msgid filled with ``params``."""
         if self.suffix:
             params = {"message": Phrase(message, **params), "suffix": self.suffix}
@@ -76,12 +76,17 @@ class Reader:
             if language not in offered:
                 self.error(
                     (*path, language),
-                    f"the site does not offer the language {language!r}"
-                    f"{suggestion(language, offered)}",
+                    N_("the site does not offer the language %(language)s%(hint)s"),
                     key=True,
+                    language=repr(language),
+                    hint=suggestion(language, offered),
                 )
         if offered[0] not in value:
-            self.error(path, f"this text has no {offered[0]!r} version, the site's first language")
+            self.error(
+                path,
+                N_("this text has no %(language)s version, the site's first language"),
+                language=repr(offered[0]),
+            )
 
     # -- expressions ---------------------------------------------------------------------
 
@@ -108,29 +113,46 @@ class Reader:
         return LocalizedTemplate(MappingProxyType({k: Template(v) for k, v in items.items()}))
 
     def check_source(self, path, source: str, scope: Scope, *, template: bool) -> bool:
-        what = "text" if template else "expression"
+        this = this_source(template)
         analysis = analyse(source, template)
         before = len(self.problems)
         if analysis.error:
-            self.error(path, f"this {what} does not parse: {analysis.error}")
+            self.error(
+                path, N_("%(this)s does not parse: %(error)s"), this=this, error=analysis.error
+            )
             return False
         if analysis.refusal:
-            self.error(path, analysis.refusal)
+            self.error(path, "%(refusal)s", refusal=analysis.refusal)
             return False
         known = scope.names()
         for name in sorted(analysis.names):
             if name == "transition" and scope.transition is None:
                 self.error(
                     path,
-                    f"this {what} reads 'transition', which only the on_fire actions of a "
-                    "transition with a form can read",
+                    N_(
+                        "%(this)s reads 'transition', which only the on_fire actions of a "
+                        "transition with a form can read"
+                    ),
+                    this=this,
                 )
             elif name not in known:
-                self.error(path, f"unknown name {name!r} in this {what}{suggestion(name, known)}")
+                self.error(
+                    path,
+                    N_("unknown name %(name)s in %(this)s%(hint)s"),
+                    name=repr(name),
+                    this=this,
+                    hint=suggestion(name, known),
+                )
         for name, attributes in analysis.chains:
             if problem := self.chain_problem(scope, name, attributes):
                 message, hint = problem
-                self.error(path, f"{message} in this {what}{hint}")
+                self.error(
+                    path,
+                    N_("%(problem)s in %(this)s%(hint)s"),
+                    problem=message,
+                    this=this,
+                    hint=hint,
+                )
         return len(self.problems) == before
 
     def chain_problem(self, scope: Scope, name: str, attributes: tuple[str, ...]):
@@ -138,7 +160,10 @@ class Reader:
         first, rest = attributes[0], attributes[1:]
         if name == "case":
             if first not in CASE_ATTRIBUTES:
-                return f"unknown attribute {first!r} of case", suggestion(first, CASE_ATTRIBUTES)
+                return (
+                    Phrase(N_("unknown attribute %(name)s of case"), name=repr(first)),
+                    suggestion(first, CASE_ATTRIBUTES),
+                )
             kind = "datetime" if first in ("created_at", "submitted_at") else "text"
             return _value_problem(f"case.{first}", kind, rest)
         if name in ("today", "now"):
@@ -149,7 +174,11 @@ class Reader:
             target = scope.transition.get(first)
             if target is None:
                 return (
-                    f"the transition {scope.transition_id!r} has no form field {first!r}",
+                    Phrase(
+                        N_("the transition %(transition)s has no form field %(name)s"),
+                        transition=repr(scope.transition_id),
+                        name=repr(first),
+                    ),
                     suggestion(first, scope.transition),
                 )
             return _field_problem(f"transition.{first}", target, rest)
@@ -179,12 +208,14 @@ class Reader:
                 line = self.document.where((*seen[field_id], "id"))[0]
                 self.error(
                     (*item_path, "id"),
-                    f"the field id {field_id!r} is used twice (first at line {line})",
+                    N_("the field id %(id)s is used twice (first at line %(line)s)"),
+                    id=repr(field_id),
+                    line=line,
                 )
                 continue
             seen[field_id] = item_path
             if in_group and item["type"] == "group":
-                self.error((*item_path, "type"), "a group cannot hold another group")
+                self.error((*item_path, "type"), N_("a group cannot hold another group"))
                 continue
             result.append(self.bare_field(item_path, item))
         return result
@@ -248,50 +279,62 @@ class Reader:
             if low in data and high in data and _comparable(data[low], data[high]):
                 if data[low] > data[high]:
                     self.error(
-                        (*path, low), f"{low} ({data[low]}) is greater than {high} ({data[high]})"
+                        (*path, low),
+                        N_("%(low)s (%(low_value)s) is greater than %(high)s (%(high_value)s)"),
+                        low=low,
+                        low_value=data[low],
+                        high=high,
+                        high_value=data[high],
                     )
         if "pattern" in data:
             try:
                 re.compile(data["pattern"])
             except re.error as error:
                 self.error(
-                    (*path, "pattern"), f"this pattern is not a valid regular expression: {error}"
+                    (*path, "pattern"),
+                    N_("this pattern is not a valid regular expression: %(error)s"),
+                    error=str(error),
                 )
         if "pattern_message" in data and "pattern" not in data:
-            self.error((*path, "pattern_message"), "pattern_message needs a pattern", key=True)
+            self.error((*path, "pattern_message"), N_("pattern_message needs a pattern"), key=True)
         for mime in values.get("accept", ()):
             if not fieldtypes.is_mime_type(mime):
                 self.error(
                     (*path, "accept"),
-                    f"{mime!r} is not a MIME type such as application/pdf or image/jpeg",
+                    N_("%(mime)s is not a MIME type such as application/pdf or image/jpeg"),
+                    mime=repr(mime),
                 )
         if "autocomplete" in data and (
             why := fieldtypes.autocomplete_problem(data["autocomplete"])
         ):
             tokens = data["autocomplete"].split()
-            hint = ""
+            hint = Phrase()
             if tokens and tokens[-1] not in fieldtypes.AUTOCOMPLETE_TOKENS:
                 hint = suggestion(tokens[-1], fieldtypes.AUTOCOMPLETE_TOKENS)
-            self.error((*path, "autocomplete"), why + hint)
+            self.error((*path, "autocomplete"), "%(problem)s%(hint)s", problem=why, hint=hint)
         if "prefill" in data:
             source, _, key = data["prefill"].partition(".")
             known = fieldtypes.IDENTITY_CLAIMS if source == "identity" else fieldtypes.PROFILE_KEYS
             if key not in known:
                 self.error(
                     (*path, "prefill"),
-                    f"{source} has no {key!r} to prefill from{suggestion(key, known)}",
+                    N_("%(source)s has no %(name)s to prefill from%(hint)s"),
+                    source=source,
+                    name=repr(key),
+                    hint=suggestion(key, known),
                 )
 
-        def report(name: str, message: str, *, key: bool = False) -> None:
-            self.error((*path, name), message, key=key)
+        def report(setting: str, message: str, /, *, key: bool = False, **params) -> None:
+            self.error((*path, setting), message, key=key, **params)
 
         kind.check_settings(data, report)
         if "default" in data and kind.checks_default_shape:
             if not fits(Field(**{**values, "required": False}), data["default"]):
                 self.error(
                     (*path, "default"),
-                    f"the default ({describe(data['default'])}) does "
-                    f"not fit {a_or_an(data['type'])} field",
+                    N_("the default (%(value)s) does not fit %(field)s"),
+                    value=describe(data["default"]),
+                    field=a_field(data["type"]),
                 )
 
     def attach_expressions(self, path, data: dict, field_: Field, scope: Scope) -> Field:
@@ -301,7 +344,9 @@ class Reader:
             names = analyse(data["visible_if"]).names
             if field_.id in names:
                 self.error(
-                    (*path, "visible_if"), f"the field {field_.id!r} cannot depend on itself"
+                    (*path, "visible_if"),
+                    N_("the field %(id)s cannot depend on itself"),
+                    id=repr(field_.id),
                 )
             else:
                 changes["visible_if"] = self.expression(
@@ -321,6 +366,11 @@ class Reader:
 _FIELD_ATTRIBUTES = frozenset(Field.__dataclass_fields__)
 
 
+def this_source(template: bool) -> Phrase:
+    """ "this text" or "this expression", for messages about a source."""
+    return Phrase(N_("this text")) if template else Phrase(N_("this expression"))
+
+
 def fits(target: Field, value: Any) -> bool:
     """Whether ``value`` has the shape ``target`` stores (formats are judged later)."""
     schema = fieldtypes.value_schema(target)
@@ -338,10 +388,14 @@ def _value_problem(label: str, kind: str, attributes: tuple[str, ...]):
     if not attributes:
         return None
     allowed = _PARTS.get(kind)
+    name = repr(attributes[0])
     if allowed is None:
-        return f"{label!r} has no attribute {attributes[0]!r}", ""
+        return Phrase(N_("%(label)s has no attribute %(name)s"), label=repr(label), name=name), ""
     if attributes[0] not in allowed:
-        return f"{label!r} has no {attributes[0]!r}", suggestion(attributes[0], allowed)
+        return (
+            Phrase(N_("%(label)s has no %(name)s"), label=repr(label), name=name),
+            suggestion(attributes[0], allowed),
+        )
     return _value_problem(f"{label}.{attributes[0]}", "number", attributes[1:])
 
 
@@ -352,10 +406,15 @@ def _field_problem(label: str, target: Field, attributes: tuple[str, ...]):
         return _value_problem(label, "date", attributes)
     keys = fieldtypes.structured_keys(target.type)
     first = attributes[0]
+    field = a_field(target.type)
     if keys is None:
-        return f"{label!r} is {a_or_an(target.type)} field: it has no {first!r}", ""
+        msgid = N_("%(label)s is %(field)s: it has no %(name)s")
+        return Phrase(msgid, label=repr(label), field=field, name=repr(first)), ""
     if first not in keys:
-        return f"{a_or_an(target.type)} field has no {first!r}", suggestion(first, keys)
+        return (
+            Phrase(N_("%(field)s has no %(name)s"), field=field, name=repr(first)),
+            suggestion(first, keys),
+        )
     return _value_problem(f"{label}.{first}", "text", attributes[1:])
 
 

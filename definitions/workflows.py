@@ -16,8 +16,8 @@ from typing import Any
 
 from . import fieldtypes
 from .model import Action, Clock, Deadline, Field, RoutingRule, State, Transition, Workflow
-from .reader import Reader, Scope, a_or_an, fits
-from .schemas import describe, suggestion
+from .reader import Reader, Scope, fits
+from .schemas import a_field, describe, suggestion
 from .texts import N_, Phrase
 
 
@@ -41,7 +41,7 @@ class WorkflowReader:
         self.graph_ok: bool | None = None
 
     def error(
-        self, path, message: str, *, key: bool = False, reader: Reader | None = None, **params
+        self, path, message: str, /, *, key: bool = False, reader: Reader | None = None, **params
     ):
         (reader or self.reader).error((*self.base, *path), message, key=key, **params)
 
@@ -341,13 +341,14 @@ class WorkflowReader:
         else:
             self.check_slug(path, value)
 
-    def check_slug(self, path, slug: str, reader: Reader | None = None, what="") -> None:
+    def check_slug(self, path, slug: str, reader: Reader | None = None) -> None:
         site = self.reader.site
         if site is not None and slug not in site.departments:
             self.error(
                 path,
-                f"the department {slug!r}{what} is not declared in the site config"
-                f"{suggestion(slug, site.departments)}",
+                N_("the department %(name)s is not declared in the site config%(hint)s"),
+                name=repr(slug),
+                hint=suggestion(slug, site.departments),
                 reader=reader,
             )
 
@@ -447,15 +448,21 @@ class WorkflowReader:
         if key and (keys is None or key not in keys):
             self.error(
                 (*path, "by"),
-                f"{a_or_an(field.type)} field has no {key!r}{suggestion(key, keys or ())}",
+                N_("%(field)s has no %(name)s%(hint)s"),
+                field=a_field(field.type),
+                name=repr(key),
+                hint=suggestion(key, keys or ()),
                 reader=reader,
             )
         elif not key and not fieldtypes.registry[field.type].single_value:
             self.error(
                 (*path, "by"),
-                f"a routing rule needs a single value; {name!r} is a "
-                f"{field.type} field"
-                + (f" (route by {name}.postcode?)" if field.type == "address" else ""),
+                N_("a routing rule needs a single value; %(name)s is a %(type)s field%(hint)s"),
+                name=repr(name),
+                type=field.type,
+                hint=Phrase(N_(" (route by %(name)s.postcode?)"), name=name)
+                if field.type == "address"
+                else Phrase(),
                 reader=reader,
             )
         elif field.type == "choice":
@@ -517,8 +524,11 @@ class WorkflowReader:
             if len(kinds) > 1:
                 self.error(
                     where,
-                    f"an action does one thing, but this one has {' and '.join(kinds)}"
-                    ": write one action for each",
+                    N_(
+                        "an action does one thing, but this one has %(kinds)s: write one "
+                        "action for each"
+                    ),
+                    kinds=_and(kinds),
                     reader=reader,
                 )
                 continue
@@ -585,9 +595,20 @@ class WorkflowReader:
             elif not fits(field, value):
                 self.error(
                     (*path, key),
-                    f"{describe(value)} does not fit {key!r}, {a_or_an(field.type)} field",
+                    N_("%(value)s does not fit %(name)s, %(field)s"),
+                    value=describe(value),
+                    name=repr(key),
+                    field=a_field(field.type),
                     reader=reader,
                 )
+
+
+def _and(words: list[str]) -> Phrase:
+    """``notify and send``, ``notify and send and set``."""
+    phrase = Phrase("%(word)s", word=words[-1])
+    for word in reversed(words[:-1]):
+        phrase = Phrase(N_("%(first)s and %(rest)s"), first=word, rest=phrase)
+    return phrase
 
 
 def _roles_in(value: Any) -> set[str]:
