@@ -42,6 +42,8 @@ from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import _PassArg
 
+from .texts import N_, Count, Phrase
+
 #: What an expression may read of ``case``.
 CASE_ATTRIBUTES = frozenset(
     {"reference", "state", "procedure", "department", "created_at", "submitted_at"}
@@ -154,24 +156,60 @@ _SIZED = (str, list, tuple)
 _PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d*))?")
 
 
-def _unit(value: Any, count: int = 2) -> str:
-    unit = "character" if isinstance(value, str) else "item"
-    return unit if count == 1 else f"{unit}s"
+def this_source(template: bool) -> Phrase:
+    """ "this text" or "this expression", for messages about a source."""
+    return Phrase(N_("this text")) if template else Phrase(N_("this expression"))
 
 
-def _bound_length(what: str, value: Any, length: int) -> None:
+def _units(value: Any, count: int, *, plural: bool = False) -> Phrase:
+    """``count`` characters of a text, or items of a list (``plural``: even for one)."""
+    one = count == 1 and not plural
+    if isinstance(value, str):
+        msgid = N_("%(count)s character") if one else N_("%(count)s characters")
+    else:
+        msgid = N_("%(count)s item") if one else N_("%(count)s items")
+    return Phrase(msgid, count=Count(count))
+
+
+#: What the bounded operations are called in their messages.
+_THIS_ADDITION = Phrase(N_("this addition"))
+_THIS_MULTIPLICATION = Phrase(N_("this multiplication"))
+_THIS_PERCENT_WIDTH = Phrase(N_("this '%(sign)s' width or precision"), sign="%")
+_THIS_PERCENT = Phrase(N_("this '%(sign)s' formatting"), sign="%")
+_THIS_CONCAT = Phrase(N_("this '~'"))
+_THIS_REPLACE = Phrase(N_("this replace"))
+_THIS_JOIN = Phrase(N_("this join"))
+_THIS_SUM = Phrase(N_("this sum"))
+_THIS_TEXT = Phrase(N_("this text"))
+
+
+def _bound_length(what: Phrase, value: Any, length: int) -> None:
     if length > MAX_LENGTH:
         raise SecurityError(
-            f"{what} would build {length:,} {_unit(value)}; the most a text or an expression "
-            f"may build is {MAX_LENGTH:,}"
+            Phrase(
+                N_(
+                    "%(what)s would build %(count)s; the most a text or an expression may "
+                    "build is %(most)s"
+                ),
+                what=what,
+                count=_units(value, length, plural=True),
+                most=Count(MAX_LENGTH),
+            )
         )
 
 
-def _bound_bits(what: str, bits: float) -> None:
+def _bound_bits(what: Phrase, bits: float) -> None:
     if bits > MAX_INT_BITS:
         raise SecurityError(
-            f"{what} would build a number of about {int(bits):,} bits; the most a text or an "
-            f"expression may build is {MAX_INT_BITS:,} bits"
+            Phrase(
+                N_(
+                    "%(what)s would build a number of about %(bits)s bits; the most a text or "
+                    "an expression may build is %(most)s bits"
+                ),
+                what=what,
+                bits=Count(int(bits)),
+                most=Count(MAX_INT_BITS),
+            )
         )
 
 
@@ -184,29 +222,39 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
     if operator == "*":
         for sequence, times in ((left, right), (right, left)):
             if isinstance(sequence, _SIZED) and _is_int(times):
-                kind = "text" if isinstance(sequence, str) else "list"
-                size = f"{len(sequence):,} {_unit(sequence, len(sequence))}"
-                what = f"repeating a {kind} of {size} {times:,} times"
+                msgid = (
+                    N_("repeating a text of %(size)s %(times)s times")
+                    if isinstance(sequence, str)
+                    else N_("repeating a list of %(size)s %(times)s times")
+                )
+                size = _units(sequence, len(sequence))
+                what = Phrase(msgid, size=size, times=Count(times))
                 _bound_length(what, sequence, len(sequence) * max(times, 0))
                 return
         if _is_int(left) and _is_int(right):
-            _bound_bits("this multiplication", left.bit_length() + right.bit_length())
+            _bound_bits(_THIS_MULTIPLICATION, left.bit_length() + right.bit_length())
     elif operator == "**":
         if _is_int(left) and _is_int(right) and right > 0 and abs(left) > 1:
-            _bound_bits(f"raising to the power {right:,}", right * math.log2(abs(left)))
+            what = Phrase(N_("raising to the power %(power)s"), power=Count(right))
+            _bound_bits(what, right * math.log2(abs(left)))
     elif operator == "+":
         if isinstance(left, _SIZED) and isinstance(right, type(left)):
-            _bound_length("this addition", left, len(left) + len(right))
+            _bound_length(_THIS_ADDITION, left, len(left) + len(right))
     elif operator == "%" and isinstance(left, str):
         arguments = right if isinstance(right, tuple) else (right,)
         for width, precision in _PERCENT.findall(left):
             for number in (width, precision):
                 if number == "*":
-                    raise SecurityError("a '*' width or precision is not allowed after '%'")
+                    raise SecurityError(
+                        Phrase(
+                            N_("a '*' width or precision is not allowed after '%(sign)s'"),
+                            sign="%",
+                        )
+                    )
                 if number:
-                    _bound_length("this '%' width or precision", left, int(number))
+                    _bound_length(_THIS_PERCENT_WIDTH, left, int(number))
         _bound_length(
-            "this '%' formatting",
+            _THIS_PERCENT,
             left,
             len(left) + sum(len(a) if isinstance(a, str) else 0 for a in arguments),
         )
@@ -215,7 +263,7 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
 def _bounded_join(parts: Any) -> str:
     """``a ~ b ~ c``, refused if the result would be too long."""
     texts = [str(part) for part in parts]
-    _bound_length("this '~'", "", sum(map(len, texts)))
+    _bound_length(_THIS_CONCAT, "", sum(map(len, texts)))
     return "".join(texts)
 
 
@@ -225,7 +273,7 @@ def _replace(eval_ctx, value: Any, old: Any, new: Any, count: int | None = None)
     found = text.count(old) if old else len(text) + 1
     if count is not None and count >= 0:
         found = min(found, count)
-    _bound_length("this replace", "", len(text) + found * (len(new) - len(old)))
+    _bound_length(_THIS_REPLACE, "", len(text) + found * (len(new) - len(old)))
     return do_replace(eval_ctx, text, old, new, count)
 
 
@@ -235,7 +283,7 @@ def _join(environment, value: Any, d: Any = "", attribute: Any = None) -> str:
         value = map(make_attrgetter(environment, attribute), value)
     texts, separator = [str(item) for item in value], str(d)
     length = sum(map(len, texts)) + len(separator) * max(len(texts) - 1, 0)
-    _bound_length("this join", "", length)
+    _bound_length(_THIS_JOIN, "", length)
     return separator.join(texts)
 
 
@@ -246,7 +294,7 @@ def _sum(environment, iterable: Any, attribute: Any = None, start: Any = 0) -> A
     items = list(iterable)
     if isinstance(start, _SIZED):
         length = len(start) + sum(len(item) for item in items if isinstance(item, _SIZED))
-        _bound_length("this sum", start, length)
+        _bound_length(_THIS_SUM, start, length)
     return sum(items, start)
 
 
@@ -344,39 +392,47 @@ def _chain(node: nodes.Node) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
-def _refusal(tree: nodes.Node, what: str) -> str | None:
+def _refusal(tree: nodes.Node, this: Phrase) -> Phrase | None:
     for kind, label in _FORBIDDEN_BLOCKS.items():
         if any(True for _ in _find_all(tree, kind)):
-            return f"this {what} uses {label}, which is not allowed"
+            msgid = N_("%(this)s uses %(block)s, which is not allowed")
+            return Phrase(msgid, this=this, block=label)
     for call in _find_all(tree, nodes.Call):
         if isinstance(call.node, nodes.Name):
             if call.node.name not in HELPERS:
-                return (
-                    f"calling {call.node.name} is not allowed in this {what}; the only "
-                    "functions are age() and len()"
+                msgid = N_(
+                    "calling %(name)s is not allowed in %(this)s; the only functions are "
+                    "age() and len()"
                 )
+                return Phrase(msgid, name=call.node.name, this=this)
         else:
-            method = call.node.attr if isinstance(call.node, nodes.Getattr) else "a method"
-            return (
-                f"calling the method {method} is not allowed in this {what}; the only "
-                "functions are age() and len()"
+            method = (
+                call.node.attr if isinstance(call.node, nodes.Getattr) else Phrase(N_("a method"))
             )
+            msgid = N_(
+                "calling the method %(name)s is not allowed in %(this)s; the only functions "
+                "are age() and len()"
+            )
+            return Phrase(msgid, name=method, this=this)
     for node in _find_all(tree, nodes.Filter):
         if node.name not in FILTERS:
-            return f"unknown filter {node.name!r} in this {what}{_nearest(node.name, FILTERS)}"
+            msgid = N_("unknown filter %(name)s in %(this)s%(hint)s")
+            return Phrase(msgid, name=repr(node.name), this=this, hint=_nearest(node.name, FILTERS))
     for node in _find_all(tree, nodes.Test):
         if node.name not in TESTS:
-            return f"unknown test {node.name!r} in this {what}{_nearest(node.name, TESTS)}"
+            msgid = N_("unknown test %(name)s in %(this)s%(hint)s")
+            return Phrase(msgid, name=repr(node.name), this=this, hint=_nearest(node.name, TESTS))
     for node in _find_all(tree, (nodes.Getattr, nodes.Getitem)):
         attribute = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", "")
         if isinstance(attribute, str) and attribute.startswith("_"):
-            return f"names starting with '_' ({attribute!r}) are not allowed in this {what}"
+            msgid = N_("names starting with '_' (%(name)s) are not allowed in %(this)s")
+            return Phrase(msgid, name=repr(attribute), this=this)
     return None
 
 
-def _nearest(word: str, choices) -> str:
+def _nearest(word: str, choices) -> Phrase:
     match = difflib.get_close_matches(word, sorted(choices), n=1)
-    return f"; did you mean {match[0]!r}?" if match else ""
+    return Phrase(N_("; did you mean %(name)s?"), name=repr(match[0])) if match else Phrase()
 
 
 class _NotConstant(Exception):
@@ -448,7 +504,7 @@ def _fold(node: nodes.Node, known: dict[int, Any]) -> Any:
     raise _NotConstant
 
 
-def _too_large(tree: nodes.Node, what: str) -> str | None:
+def _too_large(tree: nodes.Node, this: Phrase) -> Phrase | None:
     """Why a constant part of ``tree`` would build too large a value, if it would."""
     known: dict[int, Any] = {}
     for node in _find_all(tree, (nodes.BinExpr, nodes.Concat, nodes.Filter)):
@@ -457,7 +513,9 @@ def _too_large(tree: nodes.Node, what: str) -> str | None:
         except _NotConstant:
             continue
         except SecurityError as error:
-            return f"this {what} builds too large a value: {error}"
+            reason = error.args[0] if error.args else str(error)
+            msgid = N_("%(this)s builds too large a value: %(reason)s")
+            return Phrase(msgid, this=this, reason=reason)
     return None
 
 
@@ -465,6 +523,7 @@ def _too_large(tree: nodes.Node, what: str) -> str | None:
 def analyse(source: str, template: bool = False) -> Analysis:
     """Parse ``source`` and say what it reads, or why it does not parse or is not allowed."""
     what = "text" if template else "expression"
+    this = this_source(template)
     try:
         if template:
             tree = _environment.parse(source)
@@ -473,20 +532,20 @@ def analyse(source: str, template: bool = False) -> Analysis:
             tree = parser.parse_expression()
             if not parser.stream.eos:
                 token = parser.stream.current
-                return Analysis(
-                    frozenset(), error=f"unexpected {token.value!r} after the expression"
-                )
+                msgid = N_("unexpected %(token)s after the expression")
+                return Analysis(frozenset(), error=Phrase(msgid, token=repr(token.value)))
     except TemplateSyntaxError as error:
-        message = (error.message or "this does not parse").replace(
-            "end of template", f"end of the {what}"
-        )
+        if not error.message:
+            return Analysis(frozenset(), error=Phrase(N_("this does not parse")))
+        # Jinja's own words, in English
+        message = error.message.replace("end of template", f"end of the {what}")
         message = message[:1].lower() + message[1:]
         return Analysis(frozenset(), error=message)
     except RecursionError:  # the parser recurses once per parenthesis (and more)
-        return Analysis(frozenset(), error=_too_deep(what))
+        return Analysis(frozenset(), error=_too_deep(this))
     if _depth(tree) > MAX_EXPRESSION_DEPTH + (2 if template else 0):
-        return Analysis(frozenset(), error=_too_deep(what))
-    refusal = _refusal(tree, what) or _too_large(tree, what)
+        return Analysis(frozenset(), error=_too_deep(this))
+    refusal = _refusal(tree, this) or _too_large(tree, this)
     if refusal:
         return Analysis(frozenset(), refusal=refusal)
     if template:
@@ -498,11 +557,12 @@ def analyse(source: str, template: bool = False) -> Analysis:
     return Analysis(names, tuple(dict.fromkeys(chains)))
 
 
-def _too_deep(what: str) -> str:
-    return (
-        f"the parts of this {what} nest more than {MAX_EXPRESSION_DEPTH} levels deep; "
-        "split it or write it more simply"
+def _too_deep(this: Phrase) -> Phrase:
+    msgid = N_(
+        "the parts of %(this)s nest more than %(depth)s levels deep; split it or write it "
+        "more simply"
     )
+    return Phrase(msgid, this=this, depth=MAX_EXPRESSION_DEPTH)
 
 
 @lru_cache(maxsize=8192)
@@ -547,7 +607,7 @@ class Template:
         pieces, length = [], 0
         for piece in _compiled_template(self.source).generate(**context):
             length += len(piece)
-            _bound_length("this text", "", length)
+            _bound_length(_THIS_TEXT, "", length)
             pieces.append(piece)
         return "".join(pieces)
 

@@ -12,7 +12,14 @@ from jsonschema import Draft202012Validator
 
 from . import fieldtypes
 from .errors import Problem
-from .expressions import BUILTIN_NAMES, CASE_ATTRIBUTES, Expression, Template, analyse
+from .expressions import (
+    BUILTIN_NAMES,
+    CASE_ATTRIBUTES,
+    Expression,
+    Template,
+    analyse,
+    this_source,
+)
 from .loader import Document
 from .model import Bounds, Field, LocalizedTemplate, Text
 from .schemas import a_field, describe, suggestion
@@ -364,11 +371,6 @@ class Reader:
 
 
 _FIELD_ATTRIBUTES = frozenset(Field.__dataclass_fields__)
-
-
-def this_source(template: bool) -> Phrase:
-    """ "this text" or "this expression", for messages about a source."""
-    return Phrase(N_("this text")) if template else Phrase(N_("this expression"))
 
 
 def fits(target: Field, value: Any) -> bool:
