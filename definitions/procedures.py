@@ -14,7 +14,7 @@ from typing import Any
 
 from .answers import compile_answers_schema
 from .errors import Problem
-from .expressions import analyse
+from .expression_checks import analyse
 from .loader import MAX_NODES, Document, load, load_file
 from .model import Field, Form, Page, Procedure
 from .reader import Reader, Scope

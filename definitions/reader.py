@@ -12,14 +12,8 @@ from jsonschema import Draft202012Validator
 
 from . import fieldtypes
 from .errors import Problem
-from .expressions import (
-    BUILTIN_NAMES,
-    CASE_ATTRIBUTES,
-    Expression,
-    Template,
-    analyse,
-    this_source,
-)
+from .expression_checks import analyse, this_source
+from .expressions import BUILTIN_NAMES, CASE_ATTRIBUTES, Expression, Template
 from .loader import Document
 from .model import Bounds, Field, LocalizedTemplate, Text
 from .schemas import a_field, describe, suggestion
