@@ -164,13 +164,7 @@ class ProcedureReader(Reader):
         return procedure
 
     def check_top(self, data: dict) -> None:
-        if self.site is not None and data["department"] not in self.site.departments:
-            self.error(
-                ("department",),
-                N_("the department %(name)s is not declared in the site config%(hint)s"),
-                name=repr(data["department"]),
-                hint=suggestion(data["department"], self.site.departments),
-            )
+        self.check_department(("department",), data["department"])
         if "reference" in data:
             self.check_reference(data["reference"], data["procedure"])
 
@@ -390,13 +384,8 @@ class ProcedureReader(Reader):
                     role=repr(role),
                     hint=hint,
                 )
-            elif self.site is not None and slug not in self.site.departments:
-                self.error(
-                    ("workflow", "roles", role),
-                    N_("the department %(name)s is not declared in the site config%(hint)s"),
-                    name=repr(slug),
-                    hint=suggestion(slug, self.site.departments),
-                )
+            else:
+                self.check_department(("workflow", "roles", role), slug)
         for field_id in shared.required_fields:
             if field_id not in fields:
                 self.error(

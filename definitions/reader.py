@@ -55,6 +55,16 @@ class Reader:
             message = "%(message)s%(suffix)s"
         self.problems.append(self.document.problem(tuple(path), message, key=key, **params))
 
+    def check_department(self, path, slug: str) -> None:
+        """A problem at ``path`` unless the site config declares the department ``slug``."""
+        if self.site is not None and slug not in self.site.departments:
+            self.error(
+                path,
+                N_("the department %(name)s is not declared in the site config%(hint)s"),
+                name=repr(slug),
+                hint=suggestion(slug, self.site.departments),
+            )
+
     # -- texts ---------------------------------------------------------------------------
 
     def text(self, path, value: Any) -> Text | None:

@@ -237,15 +237,6 @@ class ScenarioReader(Reader):
             expect=self.expectation((*path, "expect"), item.get("expect")),
         )
 
-    def check_department(self, path, slug: str) -> None:
-        if self.site is not None and slug not in self.site.departments:
-            self.error(
-                path,
-                N_("the department %(name)s is not declared in the site config%(hint)s"),
-                name=repr(slug),
-                hint=suggestion(slug, self.site.departments),
-            )
-
     def expectation(self, path, item: dict | None) -> Expectation | None:
         if item is None:
             return None

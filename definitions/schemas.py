@@ -25,7 +25,7 @@ from jsonschema.exceptions import ValidationError
 from . import fieldtypes
 from .errors import MAX_PROBLEMS, Problem
 from .loader import Document
-from .texts import N_, Msgid, Phrase
+from .texts import N_, Msgid, Phrase, joined
 
 KINDS = ("procedure", "workflow", "tests", "site")
 
@@ -290,10 +290,8 @@ class _Explainer:
                 )
         elif keyword == "type":
             expected = value if isinstance(value, list) else [value]
-            words = Phrase(_JSON_TYPES.get(expected[-1], "%(type)s"), type=expected[-1])
-            for kind in reversed(expected[:-1]):
-                first = Phrase(_JSON_TYPES.get(kind, "%(type)s"), type=kind)
-                words = Phrase(N_("%(first)s or %(rest)s"), first=first, rest=words)
+            kinds = [Phrase(_JSON_TYPES.get(kind, "%(type)s"), type=kind) for kind in expected]
+            words = joined(kinds, N_("%(first)s or %(rest)s"))
             self.add(
                 path, N_("expected %(what)s, got %(value)s"), what=words, value=describe(instance)
             )

@@ -18,7 +18,7 @@ from .loader import Document
 from .model import Text
 from .reader import Reader
 from .schemas import a_connector, structural_problems, suggestion
-from .texts import N_, Phrase
+from .texts import N_, joined
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 
@@ -187,9 +187,7 @@ def check_connector(
             reader.error(where, msgid, connector=a_connector(kind), what=repr(missing))
         elif error.validator == "anyOf" and not error.absolute_path:
             names = [repr(r["required"][0]) for r in error.validator_value]
-            options = Phrase("%(name)s", name=names[-1])
-            for name in reversed(names[:-1]):
-                options = Phrase(N_("%(first)s or %(rest)s"), first=name, rest=options)
+            options = joined(names, N_("%(first)s or %(rest)s"))
             reader.error(
                 where, N_("%(connector)s needs %(what)s"), connector=a_connector(kind), what=options
             )
@@ -214,11 +212,7 @@ def _resolve_secrets(reader: Reader, path, value: Any, environ) -> Any:
                 path, N_("env: must name an environment variable, e.g. env:REGISTRY_SECRET")
             )
         elif variable not in environ:
-            reader.error(
-                path, N_("the environment variable %(name)s is not set"), name=variable
-            )
+            reader.error(path, N_("the environment variable %(name)s is not set"), name=variable)
         else:
             return Secret(variable, environ[variable])
     return value
-
-

@@ -337,18 +337,7 @@ class WorkflowShape:
             if "default" in value:
                 self.check_department((*path, "default"), value["default"])
         else:
-            self.check_slug(path, value)
-
-    def check_slug(self, path, slug: str, reader: Reader | None = None) -> None:
-        site = self.reader.site
-        if site is not None and slug not in site.departments:
-            self.error(
-                path,
-                N_("the department %(name)s is not declared in the site config%(hint)s"),
-                name=repr(slug),
-                hint=suggestion(slug, site.departments),
-                reader=reader,
-            )
+            self.reader.check_department((*self.base, *path), value)
 
 
 def _roles_in(value: Any) -> set[str]:

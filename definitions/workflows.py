@@ -16,7 +16,7 @@ from . import fieldtypes
 from .model import Action, Clock, Deadline, Field, RoutingRule, State, Transition, Workflow
 from .reader import Reader, Scope, fits
 from .schemas import a_field, describe, suggestion
-from .texts import N_, Phrase
+from .texts import N_, Phrase, joined
 from .workflow_shape import WorkflowShape, as_list
 
 
@@ -197,7 +197,7 @@ class WorkflowReader(WorkflowShape):
                         "an action does one thing, but this one has %(kinds)s: write one "
                         "action for each"
                     ),
-                    kinds=_and(kinds),
+                    kinds=joined(kinds, N_("%(first)s and %(rest)s")),
                     reader=reader,
                 )
                 continue
@@ -270,11 +270,3 @@ class WorkflowReader(WorkflowShape):
                     field=a_field(field.type),
                     reader=reader,
                 )
-
-
-def _and(words: list[str]) -> Phrase:
-    """``notify and send``, ``notify and send and set``."""
-    phrase = Phrase("%(word)s", word=words[-1])
-    for word in reversed(words[:-1]):
-        phrase = Phrase(N_("%(first)s and %(rest)s"), first=word, rest=phrase)
-    return phrase
