@@ -9,10 +9,11 @@ from pathlib import Path
 from .errors import Problem, capped
 from .loader import load_file
 from .model import Procedure
-from .procedures import WorkflowLibrary, load_procedure
+from .procedures import load_procedure
 from .scenarios import TestSuite, read_tests
 from .site import Site, read_site
 from .texts import N_
+from .workflow_library import WorkflowLibrary
 
 SITE_NAMES = ("guichet.yaml", "guichet.yml")
 
