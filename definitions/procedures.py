@@ -16,8 +16,9 @@ from .answers import compile_answers_schema
 from .expression_checks import analyse
 from .loader import MAX_NODES, Document, load, load_file
 from .model import Field, Form, Page, Procedure
-from .reader import Reader, Scope
+from .reader import Reader
 from .schemas import structural_problems, suggestion
+from .scope import Scope
 from .texts import N_, Phrase
 from .workflow_library import WorkflowLibrary
 from .workflows import WorkflowReader

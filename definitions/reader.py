@@ -1,10 +1,11 @@
-"""What every reader of a Guichet file shares: positions, texts, expressions, fields."""
+"""What every reader of a Guichet file shares: problems at positions, texts, expressions
+checked against their scope (:mod:`definitions.scope`), fields and their settings."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -13,30 +14,12 @@ from jsonschema import Draft202012Validator
 from . import fieldtypes
 from .errors import Problem
 from .expression_checks import analyse, this_source
-from .expressions import BUILTIN_NAMES, CASE_ATTRIBUTES, Expression, Template
+from .expressions import Expression, Template
 from .loader import Document
 from .model import Bounds, Field, LocalizedTemplate, Text
 from .schemas import a_field, describe, suggestion
+from .scope import Scope
 from .texts import N_, Phrase
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The names an expression may read at one place of a file."""
-
-    fields: Mapping[str, Field]
-    locals: Mapping[str, Field] = field(default_factory=dict)  # sibling sub-fields of a group
-    transition: Mapping[str, Field] | None = None  # the transition's form, in its on_fire
-    transition_id: str | None = None
-
-    def field(self, name: str) -> Field | None:
-        return self.locals.get(name) or self.fields.get(name)
-
-    def names(self) -> set[str]:
-        names = set(self.fields) | set(self.locals) | BUILTIN_NAMES
-        if self.transition is not None:
-            names.add("transition")
-        return names
 
 
 class Reader:
@@ -155,7 +138,7 @@ class Reader:
                     hint=suggestion(name, known),
                 )
         for name, attributes in analysis.chains:
-            if problem := self.chain_problem(scope, name, attributes):
+            if problem := scope.chain_problem(name, attributes):
                 message, hint = problem
                 self.error(
                     path,
@@ -165,38 +148,6 @@ class Reader:
                     hint=hint,
                 )
         return len(self.problems) == before
-
-    def chain_problem(self, scope: Scope, name: str, attributes: tuple[str, ...]):
-        """Why reading ``name.a.b…`` would fail at run time, as (message, hint), or None."""
-        first, rest = attributes[0], attributes[1:]
-        if name == "case":
-            if first not in CASE_ATTRIBUTES:
-                return (
-                    Phrase(N_("unknown attribute %(name)s of case"), name=repr(first)),
-                    suggestion(first, CASE_ATTRIBUTES),
-                )
-            kind = "datetime" if first in ("created_at", "submitted_at") else "text"
-            return _value_problem(f"case.{first}", kind, rest)
-        if name in ("today", "now"):
-            return _value_problem(name, "date" if name == "today" else "datetime", attributes)
-        if name == "transition":
-            if scope.transition is None:
-                return None  # reported as a name
-            target = scope.transition.get(first)
-            if target is None:
-                return (
-                    Phrase(
-                        N_("the transition %(transition)s has no form field %(name)s"),
-                        transition=repr(scope.transition_id),
-                        name=repr(first),
-                    ),
-                    suggestion(first, scope.transition),
-                )
-            return _field_problem(f"transition.{first}", target, rest)
-        target = scope.field(name)
-        if target is None:
-            return None  # an unknown name, reported as such
-        return _field_problem(name, target, attributes)
 
     # -- fields --------------------------------------------------------------------------
 
@@ -382,46 +333,6 @@ def fits(target: Field, value: Any) -> bool:
     schema = fieldtypes.value_schema(target)
     schema.pop("pattern", None)
     return Draft202012Validator(schema).is_valid(value)
-
-
-_PARTS = {
-    "date": frozenset({"year", "month", "day"}),
-    "datetime": frozenset({"year", "month", "day", "hour", "minute"}),
-}
-
-
-def _value_problem(label: str, kind: str, attributes: tuple[str, ...]):
-    if not attributes:
-        return None
-    allowed = _PARTS.get(kind)
-    name = repr(attributes[0])
-    if allowed is None:
-        return Phrase(N_("%(label)s has no attribute %(name)s"), label=repr(label), name=name), ""
-    if attributes[0] not in allowed:
-        return (
-            Phrase(N_("%(label)s has no %(name)s"), label=repr(label), name=name),
-            suggestion(attributes[0], allowed),
-        )
-    return _value_problem(f"{label}.{attributes[0]}", "number", attributes[1:])
-
-
-def _field_problem(label: str, target: Field, attributes: tuple[str, ...]):
-    if not attributes:
-        return None
-    if target.type == "date":
-        return _value_problem(label, "date", attributes)
-    keys = fieldtypes.structured_keys(target.type)
-    first = attributes[0]
-    field = a_field(target.type)
-    if keys is None:
-        msgid = N_("%(label)s is %(field)s: it has no %(name)s")
-        return Phrase(msgid, label=repr(label), field=field, name=repr(first)), ""
-    if first not in keys:
-        return (
-            Phrase(N_("%(field)s has no %(name)s"), field=field, name=repr(first)),
-            suggestion(first, keys),
-        )
-    return _value_problem(f"{label}.{first}", "text", attributes[1:])
 
 
 def _comparable(a: Any, b: Any) -> bool:

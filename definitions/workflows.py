@@ -14,8 +14,9 @@ from typing import Any
 
 from . import fieldtypes
 from .model import Action, Clock, Deadline, Field, RoutingRule, State, Transition, Workflow
-from .reader import Reader, Scope, fits
+from .reader import Reader, fits
 from .schemas import a_field, describe, suggestion
+from .scope import Scope
 from .texts import N_, Phrase, joined
 from .workflow_shape import WorkflowShape, as_list
 
