@@ -33,7 +33,7 @@ MAX_EXPRESSION_DEPTH = 50
 
 
 def this_source(template: bool) -> Phrase:
-    """ "this text" or "this expression", for messages about a source."""
+    """The words "this text" or "this expression", for messages about a source."""
     return Phrase(N_("this text")) if template else Phrase(N_("this expression"))
 
 
