@@ -16,6 +16,7 @@ from stdnum.fr import siret as stdnum_siret
 from . import fieldtypes as ft
 from . import formats
 from .model import Field
+from .texts import N_
 
 _COUNT = {"$ref": "#/$defs/count"}
 _POSITIVE = {"$ref": "#/$defs/positive"}
@@ -86,7 +87,11 @@ class PhoneField(ft.FieldType):
 
     def check_settings(self, data, error):
         if "region" in data and data["region"] not in phonenumbers.SUPPORTED_REGIONS:
-            error("region", f"{data['region']!r} is not a country code known for phone numbers")
+            error(
+                "region",
+                N_("%(value)s is not a country code known for phone numbers"),
+                value=repr(data["region"]),
+            )
 
     def value_schema(self, field):
         return {"type": "string", "phoneRegion": field.region}
@@ -137,7 +142,7 @@ class DateField(_FormattedText):
     def check_settings(self, data, error):
         for key in ("min", "max"):
             if key in data and not is_date_bound(data[key]):
-                error(key, f"{data[key]!r} is not a real date")
+                error(key, N_("%(value)s is not a real date"), value=repr(data[key]))
         if "default" in data and not (
             isinstance(data["default"], str) and is_date_bound(data["default"])
         ):
@@ -145,8 +150,11 @@ class DateField(_FormattedText):
 
             error(
                 "default",
-                f"the default ({describe(data['default'])}) is not "
-                "a date (YYYY-MM-DD), 'today' or 'today+30d' / 'today-18y'",
+                N_(
+                    "the default (%(value)s) is not a date (YYYY-MM-DD), 'today' or "
+                    "'today+30d' / 'today-18y'"
+                ),
+                value=describe(data["default"]),
             )
 
     def value_schema(self, field):
@@ -173,8 +181,9 @@ class ChoiceField(ft.FieldType):
 
             error(
                 "default",
-                f"the default {data['default']!r} is not one of the "
-                f"options{suggestion(str(data['default']), data['options'])}",
+                N_("the default %(value)s is not one of the options%(hint)s"),
+                value=repr(data["default"]),
+                hint=suggestion(str(data["default"]), data["options"]),
             )
 
     def value_schema(self, field):
@@ -225,7 +234,7 @@ class FileField(ft.FieldType):
     name = "file"
     settings = {
         "accept": {
-            "description": "a MIME type or a list of MIME types",
+            "description": N_("a MIME type or a list of MIME types"),
             "anyOf": [
                 {"type": "string"},
                 {"type": "array", "minItems": 1, "items": {"type": "string"}},
@@ -321,8 +330,10 @@ class LocationField(ft.FieldType):
             if not (-90 <= b["south"] < b["north"] <= 90 and -180 <= b["west"] < b["east"] <= 180):
                 error(
                     "bounds",
-                    "bounds must have south < north (within -90..90) "
-                    "and west < east (within -180..180)",
+                    N_(
+                        "bounds must have south < north (within -90..90) and west < east "
+                        "(within -180..180)"
+                    ),
                 )
 
     def value_schema(self, field):
@@ -387,7 +398,12 @@ class InfoField(ft.FieldType):
     def check_settings(self, data, error):
         for key in ("required", "prefill", "default", "autocomplete"):
             if key in data:
-                error(key, f"an info field only shows text: it takes no {key!r}", key=True)
+                error(
+                    key,
+                    N_("an info field only shows text: it takes no %(name)s"),
+                    key=True,
+                    name=repr(key),
+                )
 
 
 def is_date_bound(value: Any) -> bool:

@@ -31,6 +31,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.fr import siret as stdnum_siret
 
 from .model import Field
+from .texts import N_, Phrase
 
 #: Claims a login identity (FranceConnect, OpenID Connect) may carry, for ``prefill``.
 IDENTITY_CLAIMS = frozenset(
@@ -88,17 +89,18 @@ def is_mime_type(value: str) -> bool:
     return bool(_MIME.match(value))
 
 
-def autocomplete_problem(value: str) -> str | None:
+def autocomplete_problem(value: str) -> Phrase | None:
     """Why an autocomplete attribute is not valid, or None."""
     tokens = value.split()
     if not tokens:
-        return "the autocomplete token is empty"
+        return Phrase(N_("the autocomplete token is empty"))
     *qualifiers, name = tokens
     for qualifier in qualifiers:
         if not (qualifier.startswith("section-") or qualifier in _AUTOCOMPLETE_PREFIXES):
-            return f"{qualifier!r} is not an autocomplete section or hint"
+            msgid = N_("%(name)s is not an autocomplete section or hint")
+            return Phrase(msgid, name=repr(qualifier))
     if name not in AUTOCOMPLETE_TOKENS:
-        return f"{name!r} is not an HTML autocomplete token"
+        return Phrase(N_("%(name)s is not an HTML autocomplete token"), name=repr(name))
     return None
 
 
@@ -224,7 +226,9 @@ class FieldType:
 
     def check_settings(self, data: Mapping[str, Any], error: Callable[..., None]) -> None:
         """Report what the schema cannot say about a field's settings:
-        ``error(key, message, key=True)`` points at a key, ``key=False`` at its value."""
+        ``error(key, message, key=True)`` points at a key, ``key=False`` at its value.
+        ``message`` is English, or a msgid marked with ``N_`` (:mod:`definitions.texts`)
+        followed by its values as keywords: ``error(key, N_("%(value)s is …"), value=…)``."""
 
     def value_schema(self, field: Field) -> dict[str, Any]:
         """The JSON Schema of the value a field of this type stores."""

@@ -9,10 +9,11 @@ from pathlib import Path
 from .errors import Problem, capped
 from .loader import load_file
 from .model import Procedure
-from .procedures import WorkflowLibrary, load_procedure
+from .procedures import load_procedure
 from .scenarios import TestSuite, read_tests
 from .site import Site, read_site
 from .texts import N_
+from .workflow_library import WorkflowLibrary
 
 SITE_NAMES = ("guichet.yaml", "guichet.yml")
 
@@ -127,8 +128,10 @@ def check_paths(
                 result.problems.append(
                     document.problem(
                         ("procedure",),
-                        f"procedure {procedure.slug!r} version {procedure.version} "
-                        f"is also defined in {seen[key]}",
+                        N_("procedure %(name)s version %(version)s is also defined in %(file)s"),
+                        name=repr(procedure.slug),
+                        version=procedure.version,
+                        file=seen[key],
                     )
                 )
                 continue

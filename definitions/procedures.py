@@ -7,115 +7,25 @@ import io
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from .answers import compile_answers_schema
-from .errors import Problem
-from .expressions import analyse
+from .expression_checks import analyse
 from .loader import MAX_NODES, Document, load, load_file
 from .model import Field, Form, Page, Procedure
 from .partial import check_valid_parts
-from .reader import Reader, Scope
+from .reader import Reader
 from .schemas import structural_problems, suggestion
+from .scope import Scope
 from .texts import N_, Phrase
+from .workflow_library import WorkflowLibrary
 from .workflows import WorkflowReader
 
 REFERENCE_NAMES = ("year", "seq", "procedure")
 REFERENCE_MAX_LENGTH = 100  # the cases' reference column
-
-
-@dataclass
-class SharedWorkflow:
-    """A reusable workflow file, read once and checked once."""
-
-    name: str
-    document: Document | None
-    problems: list[Problem]
-    reader: WorkflowReader | None = None
-    required_fields: tuple[str, ...] = ()
-
-
-@dataclass
-class WorkflowLibrary:
-    """The ``workflows/`` folder beside procedure files; files are read on first use."""
-
-    folder: Path | None
-    site: Any = None
-    sources: dict[str, str] | None = None  # name -> YAML text, instead of a folder
-    loaded: dict[str, SharedWorkflow] = field(default_factory=dict)
-
-    def names(self) -> list[str]:
-        if self.sources is not None:
-            return sorted(self.sources)
-        if self.folder is None or not self.folder.is_dir():
-            return []
-        return sorted(p.stem for p in self.folder.glob("*.yaml"))
-
-    def get(self, name: str) -> SharedWorkflow | None:
-        if name in self.loaded:
-            return self.loaded[name]
-        if self.sources is not None:
-            if name not in self.sources:
-                return None
-            document, problems = load(self.sources[name], f"workflows/{name}.yaml")
-        else:
-            path = self.folder / f"{name}.yaml" if self.folder else None
-            if path is None or not path.is_file():
-                return None
-            document, problems = load_file(path)
-        self.loaded[name] = shared = self.read(name, document, problems)
-        return shared
-
-    def all_sources(self) -> dict[str, str]:
-        """Every workflow's YAML text by name, to publish with the procedures."""
-        return {name: self.source(name) or "" for name in self.names()}
-
-    def source(self, name: str) -> str | None:
-        """The YAML text of a workflow, to publish it with the procedures that use it."""
-        if self.sources is not None:
-            return self.sources.get(name)
-        path = self.folder / f"{name}.yaml" if self.folder else None
-        if path is None or not path.is_file():
-            return None
-        with open(path, encoding="utf-8", errors="replace") as stream:  # loaded already
-            return stream.read()
-
-    def read(self, name: str, document: Document | None, problems: list) -> SharedWorkflow:
-        shared = SharedWorkflow(name, document, problems)
-        if document is None or problems:
-            return shared
-        if not isinstance(document.data, dict):
-            shared.problems.append(
-                document.problem((), "a workflow file is a mapping (initial, states, transitions…)")
-            )
-            return shared
-        shared.problems += structural_problems(document, "workflow")
-        data, base = document.data, ()
-        if isinstance(data.get("workflow"), dict):  # the whole workflow under a 'workflow' key
-            data, base = data["workflow"], ("workflow",)
-        elif isinstance(data.get("workflow"), str) and data["workflow"] != name:
-            shared.problems.append(
-                document.problem(
-                    ("workflow",),
-                    f"this file is workflows/{name}.yaml but names itself "
-                    f"{data['workflow']!r}; the file name is the workflow's name",
-                )
-            )
-        if not shared.problems and not {"states", "transitions"} <= set(data):
-            shared.problems.append(
-                document.problem(base, "a workflow needs 'states' and 'transitions'")
-            )
-        if shared.problems:
-            return shared
-        reader = Reader(document, self.site)
-        shared.reader = WorkflowReader(reader, base, data, reusable=True, name=name)
-        shared.reader.check_graph()
-        shared.required_fields = tuple(document.data.get("fields", ()))
-        shared.problems += reader.problems
-        return shared
 
 
 class ProcedureReader(Reader):
@@ -127,7 +37,7 @@ class ProcedureReader(Reader):
         data = self.document.data
         if not isinstance(data, dict):
             self.error(
-                (), "a procedure file is a mapping (procedure, version, title, form, workflow…)"
+                (), N_("a procedure file is a mapping (procedure, version, title, form, workflow…)")
             )
             return None
         structure = structural_problems(self.document, "procedure")
@@ -160,12 +70,7 @@ class ProcedureReader(Reader):
         return procedure
 
     def check_top(self, data: dict) -> None:
-        if self.site is not None and data["department"] not in self.site.departments:
-            self.error(
-                ("department",),
-                f"the department {data['department']!r} is not declared "
-                f"in the site config{suggestion(data['department'], self.site.departments)}",
-            )
+        self.check_department(("department",), data["department"])
         if "reference" in data:
             self.check_reference(data["reference"], data["procedure"])
 
@@ -174,7 +79,11 @@ class ProcedureReader(Reader):
         try:
             parts = list(string.Formatter().parse(pattern))
         except ValueError as error:
-            self.error(("reference",), f"this reference pattern does not parse: {error}")
+            self.error(
+                ("reference",),
+                N_("this reference pattern does not parse: %(error)s"),
+                error=str(error),
+            )
             return
         names = [name for _, name, _, _ in parts if name is not None]
         for _, name, spec, conversion in parts:
@@ -183,17 +92,23 @@ class ProcedureReader(Reader):
             if name not in REFERENCE_NAMES:
                 self.error(
                     ("reference",),
-                    f"unknown part {{{name}}} in the reference{suggestion(name, REFERENCE_NAMES)}",
+                    N_("unknown part {%(name)s} in the reference%(hint)s"),
+                    name=name,
+                    hint=suggestion(name, REFERENCE_NAMES),
                 )
             elif conversion or (spec and not (name == "seq" and _is_int_spec(spec))):
                 self.error(
                     ("reference",),
-                    f"{{{name}:{spec}}} is not allowed: only {{seq}} takes "
-                    "a width, such as {seq:06d}",
+                    N_(
+                        "{%(name)s:%(spec)s} is not allowed: only {seq} takes a width, such "
+                        "as {seq:06d}"
+                    ),
+                    name=name,
+                    spec=spec,
                 )
         if "seq" not in names:
             self.error(
-                ("reference",), "the reference must contain {seq} (or {seq:06d}) to be unique"
+                ("reference",), N_("the reference must contain {seq} (or {seq:06d}) to be unique")
             )
         if len(self.problems) > found:
             return
@@ -201,8 +116,12 @@ class ProcedureReader(Reader):
         if len(longest) > REFERENCE_MAX_LENGTH:
             self.error(
                 ("reference",),
-                f"the references would be up to {len(longest)} characters long; "
-                f"they may have {REFERENCE_MAX_LENGTH} at most",
+                N_(
+                    "the references would be up to %(length)s characters long; they may have "
+                    "%(most)s at most"
+                ),
+                length=len(longest),
+                most=REFERENCE_MAX_LENGTH,
             )
 
     def form(self, data: dict) -> Form:
@@ -215,7 +134,9 @@ class ProcedureReader(Reader):
                 line = self.document.where(("form", "pages", seen_pages[page["id"]], "id"))[0]
                 self.error(
                     ("form", "pages", index, "id"),
-                    f"the page id {page['id']!r} is used twice (first at line {line})",
+                    N_("the page id %(id)s is used twice (first at line %(line)s)"),
+                    id=repr(page["id"]),
+                    line=line,
                 )
             seen_pages.setdefault(page["id"], index)
             bare.append(
@@ -272,14 +193,18 @@ class ProcedureReader(Reader):
                     if sub.id in fields:
                         self.error(
                             path,
-                            f"the field id {sub.id!r} is used twice (also a field of "
-                            "the form); give the group's field another id",
+                            N_(
+                                "the field id %(id)s is used twice (also a field of the form); "
+                                "give the group's field another id"
+                            ),
+                            id=repr(sub.id),
                         )
                     elif sub.id in owners and owners[sub.id] != field_.id:
                         self.error(
                             path,
-                            f"the field id {sub.id!r} is used twice (also in the "
-                            f"group {owners[sub.id]!r})",
+                            N_("the field id %(id)s is used twice (also in the group %(group)s)"),
+                            id=repr(sub.id),
+                            group=repr(owners[sub.id]),
                         )
                     owners.setdefault(sub.id, field_.id)
 
@@ -291,9 +216,11 @@ class ProcedureReader(Reader):
             for name in sorted(later & analyse(item["visible_if"]).names):
                 self.error(
                     (*path, "fields", index, "visible_if"),
-                    f"this condition reads "
-                    f"{name!r}, a field of a later page, which is not answered yet when "
-                    "this page is shown",
+                    N_(
+                        "this condition reads %(name)s, a field of a later page, which is not "
+                        "answered yet when this page is shown"
+                    ),
+                    name=repr(name),
                 )
 
     def check_page_condition(self, path, page: dict, later: set[str]) -> None:
@@ -303,12 +230,18 @@ class ProcedureReader(Reader):
             return
         own = {f["id"] for f in page["fields"]}
         for name in sorted(later & analyse(page["when"]).names):
-            where = "the same page" if name in own else "a later page"
-            self.error(
-                (*path, "when"),
-                f"the page's condition reads {name!r}, a field of {where}; "
-                "a page's 'when' may only read earlier answers",
+            msgid = (
+                N_(
+                    "the page's condition reads %(name)s, a field of the same page; a page's "
+                    "'when' may only read earlier answers"
+                )
+                if name in own
+                else N_(
+                    "the page's condition reads %(name)s, a field of a later page; a page's "
+                    "'when' may only read earlier answers"
+                )
             )
+            self.error((*path, "when"), msgid, name=repr(name))
 
     def workflow(self, data: dict, fields) -> Any:
         if "use" in data:
@@ -325,8 +258,10 @@ class ProcedureReader(Reader):
             known = self.library.names()
             self.error(
                 ("workflow", "use"),
-                f"there is no reusable workflow {name!r} "
-                f"(workflows/{name}.yaml){suggestion(name, known) if known else ''}",
+                N_("there is no reusable workflow %(name)s (workflows/%(file)s.yaml)%(hint)s"),
+                name=repr(name),
+                file=name,
+                hint=suggestion(name, known),
             )
             return None
         self.problems += shared.problems
@@ -337,29 +272,36 @@ class ProcedureReader(Reader):
         for role in sorted(needed - set(roles)):
             self.error(
                 ("workflow", "use"),
-                f"the workflow {name!r} needs the role {role!r}: map "
-                f"it to a department under 'roles'",
+                N_(
+                    "the workflow %(name)s needs the role %(role)s: map it to a department "
+                    "under 'roles'"
+                ),
+                name=repr(name),
+                role=repr(role),
             )
         for role, slug in roles.items():
             if role not in needed:
-                hint = suggestion(role, needed) if needed else "; it names no roles"
+                hint = suggestion(role, needed) if needed else Phrase(N_("; it names no roles"))
                 self.error(
                     ("workflow", "roles", role),
-                    f"the workflow {name!r} has no role {role!r}{hint}",
+                    N_("the workflow %(name)s has no role %(role)s%(hint)s"),
                     key=True,
+                    name=repr(name),
+                    role=repr(role),
+                    hint=hint,
                 )
-            elif self.site is not None and slug not in self.site.departments:
-                self.error(
-                    ("workflow", "roles", role),
-                    f"the department {slug!r} is not declared "
-                    f"in the site config{suggestion(slug, self.site.departments)}",
-                )
+            else:
+                self.check_department(("workflow", "roles", role), slug)
         for field_id in shared.required_fields:
             if field_id not in fields:
                 self.error(
                     ("workflow", "use"),
-                    f"the workflow {name!r} reads the field "
-                    f"{field_id!r}, which this procedure does not have",
+                    N_(
+                        "the workflow %(name)s reads the field %(field)s, which this procedure "
+                        "does not have"
+                    ),
+                    name=repr(name),
+                    field=repr(field_id),
                 )
         if not shared.reader.graph_ok or self.problems:
             return None

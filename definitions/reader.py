@@ -1,10 +1,11 @@
-"""What every reader of a Guichet file shares: positions, texts, expressions, fields."""
+"""What every reader of a Guichet file shares: problems at positions, texts, expressions
+checked against their scope (:mod:`definitions.scope`), fields and their settings."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -12,30 +13,13 @@ from jsonschema import Draft202012Validator
 
 from . import fieldtypes
 from .errors import Problem
-from .expressions import BUILTIN_NAMES, CASE_ATTRIBUTES, Expression, Template, analyse
+from .expression_checks import analyse, this_source
+from .expressions import Expression, Template
 from .loader import Document
 from .model import Bounds, Field, LocalizedTemplate, Text
-from .schemas import a_or_an, describe, suggestion
-from .texts import Phrase
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The names an expression may read at one place of a file."""
-
-    fields: Mapping[str, Field]
-    locals: Mapping[str, Field] = field(default_factory=dict)  # sibling sub-fields of a group
-    transition: Mapping[str, Field] | None = None  # the transition's form, in its on_fire
-    transition_id: str | None = None
-
-    def field(self, name: str) -> Field | None:
-        return self.locals.get(name) or self.fields.get(name)
-
-    def names(self) -> set[str]:
-        names = set(self.fields) | set(self.locals) | BUILTIN_NAMES
-        if self.transition is not None:
-            names.add("transition")
-        return names
+from .schemas import a_field, describe, suggestion
+from .scope import Scope
+from .texts import N_, Phrase
 
 
 class Reader:
@@ -47,12 +31,22 @@ class Reader:
         self.suffix = suffix  # e.g. " (in procedure 'x')" for a shared workflow
         self.problems: list[Problem] = []
 
-    def error(self, path, message: str, *, key: bool = False, **params) -> None:
+    def error(self, path, message: str, /, *, key: bool = False, **params) -> None:
         """A problem at ``path``: ``message`` is English, or a msgid filled with ``params``."""
         if self.suffix:
             params = {"message": Phrase(message, **params), "suffix": self.suffix}
             message = "%(message)s%(suffix)s"
         self.problems.append(self.document.problem(tuple(path), message, key=key, **params))
+
+    def check_department(self, path, slug: str) -> None:
+        """A problem at ``path`` unless the site config declares the department ``slug``."""
+        if self.site is not None and slug not in self.site.departments:
+            self.error(
+                path,
+                N_("the department %(name)s is not declared in the site config%(hint)s"),
+                name=repr(slug),
+                hint=suggestion(slug, self.site.departments),
+            )
 
     # -- texts ---------------------------------------------------------------------------
 
@@ -76,12 +70,17 @@ class Reader:
             if language not in offered:
                 self.error(
                     (*path, language),
-                    f"the site does not offer the language {language!r}"
-                    f"{suggestion(language, offered)}",
+                    N_("the site does not offer the language %(language)s%(hint)s"),
                     key=True,
+                    language=repr(language),
+                    hint=suggestion(language, offered),
                 )
         if offered[0] not in value:
-            self.error(path, f"this text has no {offered[0]!r} version, the site's first language")
+            self.error(
+                path,
+                N_("this text has no %(language)s version, the site's first language"),
+                language=repr(offered[0]),
+            )
 
     # -- expressions ---------------------------------------------------------------------
 
@@ -108,55 +107,47 @@ class Reader:
         return LocalizedTemplate(MappingProxyType({k: Template(v) for k, v in items.items()}))
 
     def check_source(self, path, source: str, scope: Scope, *, template: bool) -> bool:
-        what = "text" if template else "expression"
+        this = this_source(template)
         analysis = analyse(source, template)
         before = len(self.problems)
         if analysis.error:
-            self.error(path, f"this {what} does not parse: {analysis.error}")
+            self.error(
+                path, N_("%(this)s does not parse: %(error)s"), this=this, error=analysis.error
+            )
             return False
         if analysis.refusal:
-            self.error(path, analysis.refusal)
+            self.error(path, "%(refusal)s", refusal=analysis.refusal)
             return False
         known = scope.names()
         for name in sorted(analysis.names):
             if name == "transition" and scope.transition is None:
                 self.error(
                     path,
-                    f"this {what} reads 'transition', which only the on_fire actions of a "
-                    "transition with a form can read",
+                    N_(
+                        "%(this)s reads 'transition', which only the on_fire actions of a "
+                        "transition with a form can read"
+                    ),
+                    this=this,
                 )
             elif name not in known:
-                self.error(path, f"unknown name {name!r} in this {what}{suggestion(name, known)}")
-        for name, attributes in analysis.chains:
-            if problem := self.chain_problem(scope, name, attributes):
-                message, hint = problem
-                self.error(path, f"{message} in this {what}{hint}")
-        return len(self.problems) == before
-
-    def chain_problem(self, scope: Scope, name: str, attributes: tuple[str, ...]):
-        """Why reading ``name.a.b…`` would fail at run time, as (message, hint), or None."""
-        first, rest = attributes[0], attributes[1:]
-        if name == "case":
-            if first not in CASE_ATTRIBUTES:
-                return f"unknown attribute {first!r} of case", suggestion(first, CASE_ATTRIBUTES)
-            kind = "datetime" if first in ("created_at", "submitted_at") else "text"
-            return _value_problem(f"case.{first}", kind, rest)
-        if name in ("today", "now"):
-            return _value_problem(name, "date" if name == "today" else "datetime", attributes)
-        if name == "transition":
-            if scope.transition is None:
-                return None  # reported as a name
-            target = scope.transition.get(first)
-            if target is None:
-                return (
-                    f"the transition {scope.transition_id!r} has no form field {first!r}",
-                    suggestion(first, scope.transition),
+                self.error(
+                    path,
+                    N_("unknown name %(name)s in %(this)s%(hint)s"),
+                    name=repr(name),
+                    this=this,
+                    hint=suggestion(name, known),
                 )
-            return _field_problem(f"transition.{first}", target, rest)
-        target = scope.field(name)
-        if target is None:
-            return None  # an unknown name, reported as such
-        return _field_problem(name, target, attributes)
+        for name, attributes in analysis.chains:
+            if problem := scope.chain_problem(name, attributes):
+                message, hint = problem
+                self.error(
+                    path,
+                    N_("%(problem)s in %(this)s%(hint)s"),
+                    problem=message,
+                    this=this,
+                    hint=hint,
+                )
+        return len(self.problems) == before
 
     # -- fields --------------------------------------------------------------------------
 
@@ -179,12 +170,14 @@ class Reader:
                 line = self.document.where((*seen[field_id], "id"))[0]
                 self.error(
                     (*item_path, "id"),
-                    f"the field id {field_id!r} is used twice (first at line {line})",
+                    N_("the field id %(id)s is used twice (first at line %(line)s)"),
+                    id=repr(field_id),
+                    line=line,
                 )
                 continue
             seen[field_id] = item_path
             if in_group and item["type"] == "group":
-                self.error((*item_path, "type"), "a group cannot hold another group")
+                self.error((*item_path, "type"), N_("a group cannot hold another group"))
                 continue
             result.append(self.bare_field(item_path, item))
         return result
@@ -248,50 +241,62 @@ class Reader:
             if low in data and high in data and _comparable(data[low], data[high]):
                 if data[low] > data[high]:
                     self.error(
-                        (*path, low), f"{low} ({data[low]}) is greater than {high} ({data[high]})"
+                        (*path, low),
+                        N_("%(low)s (%(low_value)s) is greater than %(high)s (%(high_value)s)"),
+                        low=low,
+                        low_value=data[low],
+                        high=high,
+                        high_value=data[high],
                     )
         if "pattern" in data:
             try:
                 re.compile(data["pattern"])
             except re.error as error:
                 self.error(
-                    (*path, "pattern"), f"this pattern is not a valid regular expression: {error}"
+                    (*path, "pattern"),
+                    N_("this pattern is not a valid regular expression: %(error)s"),
+                    error=str(error),
                 )
         if "pattern_message" in data and "pattern" not in data:
-            self.error((*path, "pattern_message"), "pattern_message needs a pattern", key=True)
+            self.error((*path, "pattern_message"), N_("pattern_message needs a pattern"), key=True)
         for mime in values.get("accept", ()):
             if not fieldtypes.is_mime_type(mime):
                 self.error(
                     (*path, "accept"),
-                    f"{mime!r} is not a MIME type such as application/pdf or image/jpeg",
+                    N_("%(mime)s is not a MIME type such as application/pdf or image/jpeg"),
+                    mime=repr(mime),
                 )
         if "autocomplete" in data and (
             why := fieldtypes.autocomplete_problem(data["autocomplete"])
         ):
             tokens = data["autocomplete"].split()
-            hint = ""
+            hint = Phrase()
             if tokens and tokens[-1] not in fieldtypes.AUTOCOMPLETE_TOKENS:
                 hint = suggestion(tokens[-1], fieldtypes.AUTOCOMPLETE_TOKENS)
-            self.error((*path, "autocomplete"), why + hint)
+            self.error((*path, "autocomplete"), "%(problem)s%(hint)s", problem=why, hint=hint)
         if "prefill" in data:
             source, _, key = data["prefill"].partition(".")
             known = fieldtypes.IDENTITY_CLAIMS if source == "identity" else fieldtypes.PROFILE_KEYS
             if key not in known:
                 self.error(
                     (*path, "prefill"),
-                    f"{source} has no {key!r} to prefill from{suggestion(key, known)}",
+                    N_("%(source)s has no %(name)s to prefill from%(hint)s"),
+                    source=source,
+                    name=repr(key),
+                    hint=suggestion(key, known),
                 )
 
-        def report(name: str, message: str, *, key: bool = False) -> None:
-            self.error((*path, name), message, key=key)
+        def report(setting: str, message: str, /, *, key: bool = False, **params) -> None:
+            self.error((*path, setting), message, key=key, **params)
 
         kind.check_settings(data, report)
         if "default" in data and kind.checks_default_shape:
             if not fits(Field(**{**values, "required": False}), data["default"]):
                 self.error(
                     (*path, "default"),
-                    f"the default ({describe(data['default'])}) does "
-                    f"not fit {a_or_an(data['type'])} field",
+                    N_("the default (%(value)s) does not fit %(field)s"),
+                    value=describe(data["default"]),
+                    field=a_field(data["type"]),
                 )
 
     def attach_expressions(self, path, data: dict, field_: Field, scope: Scope) -> Field:
@@ -301,7 +306,9 @@ class Reader:
             names = analyse(data["visible_if"]).names
             if field_.id in names:
                 self.error(
-                    (*path, "visible_if"), f"the field {field_.id!r} cannot depend on itself"
+                    (*path, "visible_if"),
+                    N_("the field %(id)s cannot depend on itself"),
+                    id=repr(field_.id),
                 )
             else:
                 changes["visible_if"] = self.expression(
@@ -326,37 +333,6 @@ def fits(target: Field, value: Any) -> bool:
     schema = fieldtypes.value_schema(target)
     schema.pop("pattern", None)
     return Draft202012Validator(schema).is_valid(value)
-
-
-_PARTS = {
-    "date": frozenset({"year", "month", "day"}),
-    "datetime": frozenset({"year", "month", "day", "hour", "minute"}),
-}
-
-
-def _value_problem(label: str, kind: str, attributes: tuple[str, ...]):
-    if not attributes:
-        return None
-    allowed = _PARTS.get(kind)
-    if allowed is None:
-        return f"{label!r} has no attribute {attributes[0]!r}", ""
-    if attributes[0] not in allowed:
-        return f"{label!r} has no {attributes[0]!r}", suggestion(attributes[0], allowed)
-    return _value_problem(f"{label}.{attributes[0]}", "number", attributes[1:])
-
-
-def _field_problem(label: str, target: Field, attributes: tuple[str, ...]):
-    if not attributes:
-        return None
-    if target.type == "date":
-        return _value_problem(label, "date", attributes)
-    keys = fieldtypes.structured_keys(target.type)
-    first = attributes[0]
-    if keys is None:
-        return f"{label!r} is {a_or_an(target.type)} field: it has no {first!r}", ""
-    if first not in keys:
-        return f"{a_or_an(target.type)} field has no {first!r}", suggestion(first, keys)
-    return _value_problem(f"{label}.{first}", "text", attributes[1:])
 
 
 def _comparable(a: Any, b: Any) -> bool:

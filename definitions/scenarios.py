@@ -18,6 +18,7 @@ from .loader import Document
 from .model import Procedure, empty_mapping
 from .reader import Reader
 from .schemas import structural_problems, suggestion
+from .texts import N_, Phrase
 
 _RELATIVE_DATE = re.compile(r"^today(?:[+-]\d+[dwmy])?$")
 
@@ -94,7 +95,7 @@ class ScenarioReader(Reader):
     def read(self) -> TestSuite | None:
         data = self.document.data
         if not isinstance(data, dict):
-            self.error((), "a tests file is a mapping with 'answers' and 'scenarios'")
+            self.error((), N_("a tests file is a mapping with 'answers' and 'scenarios'"))
             return None
         self.problems += structural_problems(self.document, "tests")
         if self.problems:
@@ -115,8 +116,11 @@ class ScenarioReader(Reader):
             if field is None:
                 self.error(
                     (*path, key),
-                    f"{key!r} is not a field of {self.procedure.slug!r}{suggestion(key, fields)}",
+                    N_("%(name)s is not a field of %(procedure)s%(hint)s"),
                     key=True,
+                    name=repr(key),
+                    procedure=repr(self.procedure.slug),
+                    hint=suggestion(key, fields),
                 )
             elif field.type == "group" and isinstance(value, list):
                 subs = {f.id for f in field.fields}
@@ -125,9 +129,11 @@ class ScenarioReader(Reader):
                         if sub not in subs:
                             self.error(
                                 (*path, key, position, sub),
-                                f"{sub!r} is not a field of "
-                                f"the group {key!r}{suggestion(sub, subs)}",
+                                N_("%(name)s is not a field of the group %(group)s%(hint)s"),
                                 key=True,
+                                name=repr(sub),
+                                group=repr(key),
+                                hint=suggestion(sub, subs),
                             )
 
     def scenario(self, path, item: dict, shared: dict) -> Scenario:
@@ -137,14 +143,18 @@ class ScenarioReader(Reader):
             if name not in self.procedure.fields:
                 self.error(
                     (*path, "expect_errors", position),
-                    f"{name!r} is not a field of "
-                    f"{self.procedure.slug!r}{suggestion(name, self.procedure.fields)}",
+                    N_("%(name)s is not a field of %(procedure)s%(hint)s"),
+                    name=repr(name),
+                    procedure=repr(self.procedure.slug),
+                    hint=suggestion(name, self.procedure.fields),
                 )
         if "expect_errors" in item and ("steps" in item or "expect" in item):
             self.error(
                 (*path, "expect_errors"),
-                "a scenario that expects errors stops at the "
-                "submission: it cannot have steps or expect a state",
+                N_(
+                    "a scenario that expects errors stops at the submission: it cannot have "
+                    "steps or expect a state"
+                ),
             )
         steps = tuple(
             self.step((*path, "steps", i), s) for i, s in enumerate(item.get("steps", ()))
@@ -160,12 +170,19 @@ class ScenarioReader(Reader):
     def step(self, path, item: dict) -> Step:
         workflow = self.procedure.workflow
         if ("fire" in item) == ("wait" in item):
-            self.error(path, "a step either fires a transition ('fire') or lets time pass ('wait')")
+            self.error(
+                path, N_("a step either fires a transition ('fire') or lets time pass ('wait')")
+            )
             return Step()
         if "wait" in item:
             for key in ("as", "with", "expect_refused"):
                 if key in item:
-                    self.error((*path, key), f"{key!r} goes with 'fire', not with 'wait'", key=True)
+                    self.error(
+                        (*path, key),
+                        N_("%(name)s goes with 'fire', not with 'wait'"),
+                        key=True,
+                        name=repr(key),
+                    )
             return Step(
                 wait=Duration.parse(item["wait"]),
                 expect=self.expectation((*path, "expect"), item.get("expect")),
@@ -176,8 +193,10 @@ class ScenarioReader(Reader):
         if transition is None:
             self.error(
                 (*path, "fire"),
-                f"{tid!r} is not a transition of {self.procedure.slug!r}"
-                f"{suggestion(tid, transitions)}",
+                N_("%(name)s is not a transition of %(procedure)s%(hint)s"),
+                name=repr(tid),
+                procedure=repr(self.procedure.slug),
+                hint=suggestion(tid, transitions),
             )
             return Step()
         actor = item.get("as")
@@ -190,18 +209,24 @@ class ScenarioReader(Reader):
             if transition.actor == "timer" and not item.get("expect_refused"):
                 self.error(
                     (*path, "fire"),
-                    f"{tid!r} is fired by a timer: let time pass with 'wait' instead",
+                    N_("%(name)s is fired by a timer: let time pass with 'wait' instead"),
+                    name=repr(tid),
                 )
             actor = transition.actor if transition.actor != "timer" else "agent"
             actor_department = transition.actor_department
         form = {f.id for f in transition.form}
         for key in item.get("with", {}):
             if key not in form:
-                hint = suggestion(key, form) if form else "; this transition has no form"
+                hint = (
+                    suggestion(key, form) if form else Phrase(N_("; this transition has no form"))
+                )
                 self.error(
                     (*path, "with", key),
-                    f"{key!r} is not a field of the form of {tid!r}{hint}",
+                    N_("%(name)s is not a field of the form of %(transition)s%(hint)s"),
                     key=True,
+                    name=repr(key),
+                    transition=repr(tid),
+                    hint=hint,
                 )
         return Step(
             fire=tid,
@@ -212,14 +237,6 @@ class ScenarioReader(Reader):
             expect=self.expectation((*path, "expect"), item.get("expect")),
         )
 
-    def check_department(self, path, slug: str) -> None:
-        if self.site is not None and slug not in self.site.departments:
-            self.error(
-                path,
-                f"the department {slug!r} is not declared in the site config"
-                f"{suggestion(slug, self.site.departments)}",
-            )
-
     def expectation(self, path, item: dict | None) -> Expectation | None:
         if item is None:
             return None
@@ -227,18 +244,21 @@ class ScenarioReader(Reader):
         if "state" in item and item["state"] not in states:
             self.error(
                 (*path, "state"),
-                f"{item['state']!r} is not a state of "
-                f"{self.procedure.slug!r}{suggestion(item['state'], states)}",
+                N_("%(name)s is not a state of %(procedure)s%(hint)s"),
+                name=repr(item["state"]),
+                procedure=repr(self.procedure.slug),
+                hint=suggestion(item["state"], states),
             )
         if "department" in item:
             self.check_department((*path, "department"), item["department"])
         for position, name in enumerate(item.get("sent", ())):
             if name not in self.sent:
-                known = self.sent or ()
                 self.error(
                     (*path, "sent", position),
-                    f"{self.procedure.slug!r} never sends to "
-                    f"{name!r}{suggestion(name, known) if known else ''}",
+                    N_("%(procedure)s never sends to %(name)s%(hint)s"),
+                    procedure=repr(self.procedure.slug),
+                    name=repr(name),
+                    hint=suggestion(name, self.sent),
                 )
         return Expectation(
             state=item.get("state"),

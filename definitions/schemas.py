@@ -25,7 +25,7 @@ from jsonschema.exceptions import ValidationError
 from . import fieldtypes
 from .errors import MAX_PROBLEMS, Problem
 from .loader import Document
-from .texts import N_, Phrase
+from .texts import N_, Msgid, Phrase, joined
 
 KINDS = ("procedure", "workflow", "tests", "site")
 
@@ -153,6 +153,20 @@ def a_or_an(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
+def a_field(kind: str) -> Phrase:
+    """``an integer field``, ``a text field``: a field of type ``kind``, for messages."""
+    if kind[:1] in "aeiou":
+        return Phrase(N_("an %(type)s field"), type=kind)
+    return Phrase(N_("a %(type)s field"), type=kind)
+
+
+def a_connector(kind: str) -> Phrase:
+    """``an amqp connector``, ``a webhook connector``: a connector of type ``kind``."""
+    if kind[:1] in "aeiou":
+        return Phrase(N_("an %(type)s connector"), type=kind)
+    return Phrase(N_("a %(type)s connector"), type=kind)
+
+
 def nearest(word: str, choices, cutoff: float = 0.6) -> str | None:
     """The valid name closest to a misspelt one, if any is close enough."""
     matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=cutoff)
@@ -240,7 +254,7 @@ class _Explainer:
         keyword = error.validator
         value = error.validator_value
         instance = error.instance
-        description = error.schema.get("description") if isinstance(error.schema, dict) else None
+        description = _described(error.schema)
         if keyword in ("additionalProperties", "unevaluatedProperties"):
             known = self.known_properties(error.schema)
             for name in instance:
@@ -276,10 +290,8 @@ class _Explainer:
                 )
         elif keyword == "type":
             expected = value if isinstance(value, list) else [value]
-            words = Phrase(_JSON_TYPES.get(expected[-1], "%(type)s"), type=expected[-1])
-            for kind in reversed(expected[:-1]):
-                first = Phrase(_JSON_TYPES.get(kind, "%(type)s"), type=kind)
-                words = Phrase(N_("%(first)s or %(rest)s"), first=first, rest=words)
+            kinds = [Phrase(_JSON_TYPES.get(kind, "%(type)s"), type=kind) for kind in expected]
+            words = joined(kinds, N_("%(first)s or %(rest)s"))
             self.add(
                 path, N_("expected %(what)s, got %(value)s"), what=words, value=describe(instance)
             )
@@ -291,10 +303,9 @@ class _Explainer:
         elif keyword == "propertyNames":
             for cause in error.context or []:
                 name = cause.instance
-                rule = cause.schema.get("description") if isinstance(cause.schema, dict) else None
                 rule = (
-                    rule
-                    or self.resolve(cause.schema).get("description")
+                    _described(cause.schema)
+                    or _described(self.resolve(cause.schema))
                     or Phrase(N_("a valid key"))
                 )
                 self.add(
@@ -350,7 +361,7 @@ class _Explainer:
             }
         if len(fitting) == 1:
             causes = next(iter(fitting.values()))
-            what = description or self.resolve(error.schema).get("description")
+            what = description or _described(self.resolve(error.schema))
             if what and all(
                 not c.relative_path and c.validator in ("pattern", "enum") for c in causes
             ):
@@ -389,11 +400,21 @@ class _Explainer:
             if unknown:
                 return
         what = (
-            description or self.resolve(error.schema).get("description") or Phrase(N_("valid here"))
+            description
+            or _described(self.resolve(error.schema))
+            or Phrase(N_("valid here"))
         )
         self.add(
             path, N_("expected %(what)s, got %(value)s"), what=what, value=describe(error.instance)
         )
+
+
+def _described(subschema: Any) -> Msgid | None:
+    """A schema's ``description``, translated with the message it fills (the shipped
+    schemas' descriptions are msgids: :mod:`definitions.schema_texts`)."""
+    if isinstance(subschema, dict) and isinstance(subschema.get("description"), str):
+        return Msgid(subschema["description"])
+    return None
 
 
 def _scalar(value: Any) -> bool:

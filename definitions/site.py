@@ -16,8 +16,9 @@ from jsonschema import Draft202012Validator
 
 from .loader import Document
 from .model import Text
-from .reader import Reader, a_or_an
-from .schemas import structural_problems, suggestion
+from .reader import Reader
+from .schemas import a_connector, structural_problems, suggestion
+from .texts import N_, joined
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 
@@ -98,7 +99,9 @@ def read_site(
     """
     environ = os.environ if environ is None else environ
     if not isinstance(document.data, dict):
-        return None, [document.problem((), "a site config is a mapping (authority, departments…)")]
+        return None, [
+            document.problem((), N_("a site config is a mapping (authority, departments…)"))
+        ]
     problems = structural_problems(document, "site")
     if problems:
         return None, problems
@@ -112,7 +115,9 @@ def read_site(
             line = document.where(("departments", first[item["id"]], "id"))[0]
             reader.error(
                 ("departments", index, "id"),
-                f"the department {item['id']!r} is declared twice (first at line {line})",
+                N_("the department %(name)s is declared twice (first at line %(line)s)"),
+                name=repr(item["id"]),
+                line=line,
             )
             continue
         first[item["id"]] = index
@@ -131,7 +136,11 @@ def read_site(
 
         ZoneInfo(timezone)
     except (KeyError, ValueError, OSError):
-        reader.error(("timezone",), f"{timezone!r} is not a known time zone, such as Europe/Paris")
+        reader.error(
+            ("timezone",),
+            N_("%(name)s is not a known time zone, such as Europe/Paris"),
+            name=repr(timezone),
+        )
     site = Site(
         authority=reader.text(("authority",), data["authority"]),
         languages=languages,
@@ -150,7 +159,12 @@ def check_connector(
     path = ("connectors", name)
     kind = settings["type"]
     if kind not in schemas:
-        reader.error((*path, "type"), f"unknown connector type {kind!r}{suggestion(kind, schemas)}")
+        reader.error(
+            (*path, "type"),
+            N_("unknown connector type %(type)s%(hint)s"),
+            type=repr(kind),
+            hint=suggestion(kind, schemas),
+        )
         return
     schema = schemas[kind]
     known = set(schema.get("properties", {})) | {"type"}
@@ -161,18 +175,29 @@ def check_connector(
             for key in sorted(set(error.instance) - known):
                 reader.error(
                     (*where, key),
-                    f"unknown setting {key!r} for {a_or_an(kind)} connector"
-                    f"{suggestion(key, known - {'type'})}",
+                    N_("unknown setting %(name)s for %(connector)s%(hint)s"),
                     key=True,
+                    name=repr(key),
+                    connector=a_connector(kind),
+                    hint=suggestion(key, known - {"type"}),
                 )
         elif error.validator == "required":
             missing = error.message.split("'")[1]
-            reader.error(where, f"{a_or_an(kind)} connector needs {missing!r}")
+            msgid = N_("%(connector)s needs %(what)s")
+            reader.error(where, msgid, connector=a_connector(kind), what=repr(missing))
         elif error.validator == "anyOf" and not error.absolute_path:
-            options = " or ".join(repr(r["required"][0]) for r in error.validator_value)
-            reader.error(where, f"{a_or_an(kind)} connector needs {options}")
+            names = [repr(r["required"][0]) for r in error.validator_value]
+            options = joined(names, N_("%(first)s or %(rest)s"))
+            reader.error(
+                where, N_("%(connector)s needs %(what)s"), connector=a_connector(kind), what=options
+            )
         else:
-            reader.error(where, f"{error.message} ({kind} connector setting)")
+            reader.error(
+                where,
+                N_("%(message)s (%(type)s connector setting)"),
+                message=error.message,
+                type=kind,
+            )
 
 
 def _resolve_secrets(reader: Reader, path, value: Any, environ) -> Any:
@@ -183,9 +208,11 @@ def _resolve_secrets(reader: Reader, path, value: Any, environ) -> Any:
     if isinstance(value, str) and value.startswith("env:"):
         variable = value[4:]
         if not variable:
-            reader.error(path, "env: must name an environment variable, e.g. env:REGISTRY_SECRET")
+            reader.error(
+                path, N_("env: must name an environment variable, e.g. env:REGISTRY_SECRET")
+            )
         elif variable not in environ:
-            reader.error(path, f"the environment variable {variable} is not set")
+            reader.error(path, N_("the environment variable %(name)s is not set"), name=variable)
         else:
             return Secret(variable, environ[variable])
     return value

@@ -74,6 +74,15 @@ class Phrase(str):
         return render(self.msgid, self.params, catalogue) if self.msgid else ""
 
 
+def joined(parts: list, msgid: str) -> Phrase:
+    """``parts`` joined two by two with ``msgid``, a msgid of ``%(first)s`` and
+    ``%(rest)s`` (``N_("%(first)s or %(rest)s")``): ``'a' or 'b' or 'c'``."""
+    phrase = Phrase("%(part)s", part=parts[-1])
+    for part in reversed(parts[:-1]):
+        phrase = Phrase(msgid, first=part, rest=phrase)
+    return phrase
+
+
 def language_of(catalogue: _gettext.NullTranslations) -> str:
     info = getattr(catalogue, "_info", {})
     return str(info.get("language") or "en").replace("-", "_").split("_")[0]

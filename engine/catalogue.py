@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from definitions.errors import DefinitionError
 from definitions.model import Procedure
-from definitions.procedures import WorkflowLibrary, procedure_from_source
+from definitions.procedures import procedure_from_source
 from definitions.site import Site
+from definitions.workflow_library import WorkflowLibrary
 
 from .clock import Calendar, Clock
 from .errors import NotFound, PublishError

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 
 from definitions.folders import check_paths
 from definitions.model import Field, Procedure
-from definitions.procedures import WorkflowLibrary
 from definitions.scenarios import Expectation, Scenario, Step, TestSuite, resolve_dates
 from definitions.site import Site
+from definitions.workflow_library import WorkflowLibrary
 
 from . import cases
 from .catalogue import Runtime, publish

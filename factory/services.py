@@ -121,7 +121,7 @@ def publish_at_start(state: Services, folder: Path) -> None:
     """Publish the procedures of a folder; a version already published with other content
     is reported and left as it was (published versions never change)."""
     from definitions.folders import procedure_files
-    from definitions.procedures import WorkflowLibrary
+    from definitions.workflow_library import WorkflowLibrary
     from engine.catalogue import publish
     from engine.errors import PublishError
 

@@ -60,7 +60,8 @@ def test_console_pages(open_page, texts, audit):
     page.evaluate(
         """() => {
             const view = window.guichetEditor;
-            const text = view.state.doc.toString().replace("label: Votre nom\\n", "label: Divers\\n");
+            const text = view.state.doc.toString()
+                .replace("label: Votre nom\\n", "label: Divers\\n");
             view.dispatch({changes: {from: 0, to: view.state.doc.length, insert: text}});
         }"""
     )

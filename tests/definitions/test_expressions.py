@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from definitions.expressions import Expression, Template, analyse
+from definitions.expression_checks import analyse
+from definitions.expressions import Expression, Template
 
 
 def test_age_counts_whole_years_from_today():
@@ -139,7 +140,7 @@ def test_what_stays_within_the_bounds_works_as_before():
 
 @pytest.mark.parametrize("template", [False, True])
 def test_deeply_nested_expressions_are_refused_not_crashing(template):
-    from definitions.expressions import MAX_EXPRESSION_DEPTH
+    from definitions.expression_checks import MAX_EXPRESSION_DEPTH
 
     for source in ("(" * 300 + "1" + ")" * 300, " or ".join(["x"] * 300)):
         analysis = analyse(f"{{{{ {source} }}}}" if template else source, template)

@@ -26,9 +26,10 @@ from definitions.errors import Problem
 from definitions.folders import check_paths
 from definitions.loader import load
 from definitions.mermaid import mermaid
-from definitions.procedures import WorkflowLibrary, read_procedure
+from definitions.procedures import read_procedure
 from definitions.scenarios import read_tests
 from definitions.site import read_site
+from definitions.workflow_library import WorkflowLibrary
 from renderers import page_form
 
 from ..conftest import EXAMPLE_ENVIRON, EXAMPLES

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from definitions.expressions import Template, analyse
+from definitions.expression_checks import analyse
+from definitions.expressions import Template
 from definitions.folders import check_paths
 
 from ..conftest import FIXTURES

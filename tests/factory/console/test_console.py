@@ -465,3 +465,15 @@ def test_the_checker_problems_are_shown_in_french(app, admin):
     unknown = source.replace("\ntitle:", "\ntitel: x\ntitle:", 1)
     page = html.unescape(check(admin, unknown).get_data(as_text=True))
     assert "clé inconnue 'titel' ici\u00a0; vouliez-vous dire 'title'\u00a0?" in page
+
+
+def test_the_expression_and_department_problems_are_shown_in_french(app, admin):
+    source = source_of(app, "acte-naissance").replace("version: 1", "version: 2", 1)
+    assert "visible_if: lien != 'titulaire'" in source and "\ndepartment: etat-civil" in source
+    broken = source.replace(
+        "visible_if: lien != 'titulaire'", "visible_if: lien | capitalise", 1
+    ).replace("\ndepartment: etat-civil", "\ndepartment: etat-civi", 1)
+    page = html.unescape(check(admin, broken).get_data(as_text=True))
+    assert "filtre inconnu 'capitalise' dans cette expression\u00a0; vouliez-vous dire" in page
+    assert "le service 'etat-civi' n’est pas déclaré dans la configuration du site" in page
+    assert "in this expression" not in page and "is not declared" not in page
