@@ -3,7 +3,7 @@ log, staff accounts."""
 
 from __future__ import annotations
 
-# journal, outbox and staff add their views to views.bp
-from . import journal, outbox, staff, views  # noqa: F401
+# journal, outbox, staff and versions add their views to views.bp
+from . import journal, outbox, staff, versions, views  # noqa: F401
 
 blueprints = (views.bp,)

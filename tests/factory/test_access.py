@@ -104,6 +104,7 @@ ACCESS = {
     "console.new_version": (ADMIN, ADMIN),
     "console.withdraw": (None, ADMIN),
     "console.restore": (None, ADMIN),
+    "console.compare_versions": (ADMIN, None),
     "console.outbox": (ADMIN, None),
     "console.replay_dead": (None, ADMIN),
     "console.audit_log": (ADMIN, None),

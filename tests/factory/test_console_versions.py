@@ -1,0 +1,59 @@
+"""The console's pages about versions: comparing two, and the cases running on each."""
+
+from __future__ import annotations
+
+import re
+
+from .portal_helpers import csrf
+from .test_console import NEW_VERSION, admin, people, source_of  # noqa: F401 - fixtures
+
+COMPARE = "/console/procedures/acte-naissance/comparer"
+
+
+def publish_v2(app, admin_client, source: str | None = None) -> str:  # noqa: F811
+    source = source or (
+        source_of(app, "acte-naissance")
+        .replace("version: 1", "version: 2", 1)
+        .replace("label: Votre nom\n", "label: Votre nom de naissance\n", 1)
+        .replace("      label: Classée sans suite\n", "      label: Classée\n", 1)
+    )
+    published = admin_client.post(
+        NEW_VERSION,
+        data={"csrf_token": csrf(admin_client, NEW_VERSION), "source": source, "step": "publish"},
+    )
+    assert published.status_code == 302, published.get_data(as_text=True)
+    return source
+
+
+def rows(page: str, css: str) -> list[str]:
+    return re.findall(rf'<tr class="{css}">(.*?)</tr>', page, re.S)
+
+
+def test_two_versions_are_compared_as_text_and_as_a_summary(app, admin):  # noqa: F811
+    publish_v2(app, admin)
+    page = admin.get(f"{COMPARE}?de=1&a=2").get_data(as_text=True)
+    added, removed = rows(page, "diff-added"), rows(page, "diff-removed")
+    assert any("Votre nom de naissance" in r and 'visually-hidden">ajoutée' in r for r in added)
+    assert any("label: Votre nom</pre>" in r for r in removed)
+    assert any("label: Classée</pre>" in r for r in added)
+    changed = rows(page, "change-changed")
+    assert any("<code>nom</code>" in r and "Champ" in r and "label" in r for r in changed)
+    assert any("<code>classee</code>" in r and "État" in r for r in changed)
+    assert not rows(page, "change-added") and not rows(page, "change-removed")
+    # the default pair is the two newest; the same version twice compares nothing
+    assert admin.get(COMPARE).get_data(as_text=True).count('class="diff-added"') == len(added)
+    same = admin.get(f"{COMPARE}?de=2&a=2").get_data(as_text=True)
+    assert "Choisissez deux versions différentes" in same
+    assert admin.get(f"{COMPARE}?de=%C2%B2&a=x").status_code == 200
+
+
+def test_the_running_cases_are_counted_by_version_and_state(app, admin, filed):  # noqa: F811
+    page = admin.get("/console/procedures/acte-naissance").get_data(as_text=True)
+    impact = page.split('id="impact-title"', 1)[1]
+    assert re.search(
+        r"Version 1 <span class=\"hint\">\(1 dossier\)</span></th><td>Reçue</td><td>1</td>", impact
+    )
+    assert "Cas en cours" in page or "Dossiers en cours" in page
+    assert 'id="impact-title"' in admin.get(NEW_VERSION).get_data(as_text=True)
+    empty = admin.get("/console/procedures/signalement-voirie").get_data(as_text=True)
+    assert "Aucun dossier de cette démarche n'est en cours" in empty
