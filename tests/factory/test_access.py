@@ -105,6 +105,7 @@ ACCESS = {
     "console.withdraw": (None, ADMIN),
     "console.restore": (None, ADMIN),
     "console.compare_versions": (ADMIN, None),
+    "console.test_version": (ADMIN, ADMIN),
     "console.outbox": (ADMIN, None),
     "console.replay_dead": (None, ADMIN),
     "console.audit_log": (ADMIN, None),

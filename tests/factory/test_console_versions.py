@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from .portal_helpers import csrf
@@ -57,3 +58,35 @@ def test_the_running_cases_are_counted_by_version_and_state(app, admin, filed): 
     assert 'id="impact-title"' in admin.get(NEW_VERSION).get_data(as_text=True)
     empty = admin.get("/console/procedures/signalement-voirie").get_data(as_text=True)
     assert "Aucun dossier de cette démarche n'est en cours" in empty
+
+
+TEST = "/console/procedures/acte-naissance/tester"
+
+
+def test_a_version_s_scenarios_run_from_the_console(app, admin):  # noqa: F811
+    from ..conftest import EXAMPLES
+
+    form = admin.get(TEST).get_data(as_text=True)
+    tests = (EXAMPLES / "acte-naissance.tests.yaml").read_text("utf-8")
+    assert "un tiers n&#39;obtient qu&#39;un extrait sans filiation" in form  # prefilled
+    token = csrf(admin, TEST)
+    ran = admin.post(TEST, data={"csrf_token": token, "version": "1", "tests": tests})
+    page = ran.get_data(as_text=True)
+    assert ran.status_code == 200
+    assert (
+        page.count('class="test-passed"') == tests.count("  - name:") and "test-failed" not in page
+    )
+    assert "Les 6 scénarios passent" in page
+    broken = tests.replace("state: classee", "state: delivree", 1)
+    assert broken != tests
+    failed = admin.post(TEST, data={"csrf_token": token, "tests": broken}).get_data(as_text=True)
+    assert failed.count('class="test-failed"') == 1 and "1 scénario échoue" in failed
+    assert "expected &#39;delivree&#39;" in failed
+    bad = admin.post(TEST, data={"csrf_token": token, "tests": "scenarios: [\n"})
+    assert bad.status_code == 422
+    assert "rien n'a été lancé" in html.unescape(bad.get_data(as_text=True))
+    wrong = admin.post(
+        TEST,
+        data={"csrf_token": token, "tests": tests.replace("state: classee", "state: perdue", 1)},
+    )
+    assert wrong.status_code == 422 and "perdue" in wrong.get_data(as_text=True)
