@@ -4,6 +4,6 @@ log, staff accounts."""
 from __future__ import annotations
 
 # journal, outbox, staff and versions add their views to views.bp
-from . import journal, outbox, staff, version_tests, versions, views  # noqa: F401
+from . import journal, migrations, outbox, staff, version_tests, versions, views  # noqa: F401
 
 blueprints = (views.bp,)

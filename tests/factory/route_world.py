@@ -197,6 +197,7 @@ POSTS: dict[str, Post] = {
         "administrator", {"source": "procedure: acte-naissance\n", "step": "check"}, {422}
     ),
     "console.replay_dead": Post("administrator", {"message": "dead_message"}),
+    "console.migration": Post("administrator", {"plan": "from: [\n"}, {422}),
     "console.test_version": Post("administrator", {"tests": "scenarios: [\n"}, {422}),
     "console.restore": Post("administrator"),
     "console.user": Post("administrator", {"departments": "voirie"}),

@@ -106,6 +106,7 @@ ACCESS = {
     "console.restore": (None, ADMIN),
     "console.compare_versions": (ADMIN, None),
     "console.test_version": (ADMIN, ADMIN),
+    "console.migration": (ADMIN, ADMIN),
     "console.outbox": (ADMIN, None),
     "console.replay_dead": (None, ADMIN),
     "console.audit_log": (ADMIN, None),
