@@ -273,6 +273,7 @@ def apply(
     if run.refused:
         raise Refused("state", "some cases cannot move: the dry run lists them")
     compiled = runtime.catalogue.compiled(session, plan.new.id)
+    old_workflow = runtime.catalogue.compiled(session, plan.old.id).procedure.workflow
     now = clock.now()
     for outcome in run.outcomes:
         case = outcome.case
@@ -301,7 +302,9 @@ def apply(
         case.state = state.id
         case.department = department_of(compiled, state, case) or case.department
         case.closed_at = now if state.final else None
-        if previous != state.id:
+        before = old_workflow.state(previous) if previous else None
+        if previous != state.id or repr(before.deadlines) != repr(state.deadlines):
+            # the deadlines of the new state, from now (those of the old one name old ids)
             case.state_entered_at = now
             timers.leave_state(session, case)
             timers.enter_state(session, runtime, compiled, case, state, previous, now)
