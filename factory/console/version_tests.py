@@ -14,10 +14,11 @@ from flask import abort, current_app, render_template, request
 
 from definitions.loader import load
 from definitions.scenarios import read_tests
+from engine import texts as engine_texts
 from engine.procedure_tests import run_suite
 
 from ..audit import audit
-from ..helpers import parse_int
+from ..helpers import current_language, parse_int
 from ..services import db, services
 from .versions import compiled, versions_of
 from .views import MAX_VALUES, admin_required, bp
@@ -74,6 +75,6 @@ def test_version(slug: str):
         row=row,
         tests=tests,
         problems=problems,
-        results=results,
+        results=[(r, r.text(engine_texts.translations(current_language()))) for r in results],
         ran=True,
     ), 422 if problems else 200

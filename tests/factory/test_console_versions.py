@@ -81,7 +81,7 @@ def test_a_version_s_scenarios_run_from_the_console(app, admin):  # noqa: F811
     assert broken != tests
     failed = admin.post(TEST, data={"csrf_token": token, "tests": broken}).get_data(as_text=True)
     assert failed.count('class="test-failed"') == 1 and "1 scénario échoue" in failed
-    assert "expected &#39;delivree&#39;" in failed
+    assert "l'état est 'classee', 'delivree' attendu" in html.unescape(failed)
     bad = admin.post(TEST, data={"csrf_token": token, "tests": "scenarios: [\n"})
     assert bad.status_code == 422
     assert "rien n'a été lancé" in html.unescape(bad.get_data(as_text=True))
