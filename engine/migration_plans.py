@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +104,7 @@ def read_plan(
     for key in ("from", "to"):
         number = data.get(key)
         row = None
-        if isinstance(number, int) and not isinstance(number, bool):
+        if isinstance(number, int) and not isinstance(number, bool) and 0 < number < 2**31:
             row = session.scalars(
                 sa.select(ProcedureVersion).where(
                     ProcedureVersion.slug == slug, ProcedureVersion.version == number
@@ -162,7 +163,11 @@ def read_plan(
                     *document.where(("fields", key)),
                 )
             )
-    for key in defaults:
+    for key, value in defaults.items():
+        if not _finite(value):
+            problems.append(
+                PlanProblem("not_finite", {"field": key}, *document.where(("defaults", key)))
+            )
         if key not in after.fields:
             problems.append(
                 PlanProblem(
@@ -174,6 +179,17 @@ def read_plan(
     if problems:
         return None, problems
     return Plan(source, old, new, states, fields, defaults), []
+
+
+def _finite(value: Any) -> bool:
+    """No infinity nor NaN anywhere in a default: JSON columns cannot hold them."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
 
 
 @dataclass

@@ -31,6 +31,7 @@ WORDS = {
     "new_state": _l("version %(version)s has no state %(state)s"),
     "old_field": _l("version %(version)s has no field %(field)s"),
     "new_field": _l("version %(version)s has no field %(field)s"),
+    "not_finite": _l("the default of %(field)s is not a number a request can hold"),
     "unmapped_state": _l("the plan gives no new state for the state %(state)s"),
     "refused_answer": _l("the new version refuses the answer to %(field)s (%(value)s)"),
 }

@@ -124,6 +124,8 @@ def test_a_plan_that_would_break_cases_is_refused_and_changes_nothing(
             "from: 1\nto: 1\n",
             "from: 9\nto: 2\n",
             "states: 3\nfrom: 1\nto: 2\n",
+            "from: 99999999999999999999\nto: 2\n",
+            PLAN.replace("consentement: true", "consentement: .inf"),
         ):
             plan, problems = read(session, runtime, bad)
             assert plan is None and problems, bad
