@@ -78,4 +78,10 @@ def test_version_pages(examples, open_page, texts, audit):
     expect(page.locator(".error-summary")).to_contain_text("YAML invalide")
     audit.check(page, "a migration plan with a problem")
     shoot(page, "plan-problem")
+    # the plan checked, then applied: the dry run's hidden copy of it comes back intact
+    page.locator("#plan").fill(plan)
+    page.get_by_role("button", name="Vérifier le plan (simulation)").click()
+    page.get_by_role("button", name="Déplacer ce").click()
+    expect(page.locator("body")).to_contain_text("Dossiers déplacés vers la version")
+    audit.check(page, "a plan applied")
     audit.assert_clean()
