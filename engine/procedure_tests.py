@@ -8,6 +8,7 @@ sent to and who was notified.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import mimetypes
 import uuid
@@ -35,21 +36,56 @@ from .workflow import Actor
 MAX_TIMER_ROUNDS = 10_000
 
 
+def N_(msgid: str) -> str:
+    """Marks a msgid of the engine's catalogue, translated where it is read."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Said:
+    """A msgid with its values: English by default, or in a catalogue's language."""
+
+    msgid: str
+    values: dict[str, Any]
+
+    def text(self, catalogue=None) -> str:
+        msgid = catalogue.gettext(self.msgid) if catalogue is not None else self.msgid
+        return msgid % self.values
+
+
+class ScenarioFailed(Exception):
+    """Why a scenario failed: ``parts`` (joined by semicolons), ``when`` it was seen."""
+
+    def __init__(self, *parts: Said, when: Said | None = None):
+        self.parts, self.when = parts, when
+        super().__init__(self.text())
+
+    def text(self, catalogue=None) -> str:
+        body = "; ".join(part.text(catalogue) for part in self.parts)
+        if self.when is None:
+            return body
+        joined = Said(
+            N_("%(when)s: %(problems)s"), {"when": self.when.text(catalogue), "problems": body}
+        )
+        return joined.text(catalogue)
+
+
 @dataclass
 class ScenarioResult:
     procedure: str
     name: str
     passed: bool
     message: str = ""
+    failure: ScenarioFailed | None = dataclasses.field(default=None, compare=False)
+
+    def text(self, catalogue=None) -> str:
+        """Why it failed, in the language of ``catalogue`` (engine.texts.translations)."""
+        return self.failure.text(catalogue) if self.failure is not None else self.message
 
     def line(self) -> str:
         status = "PASS" if self.passed else "FAIL"
         tail = f" — {self.message}" if self.message else ""
         return f"{status} {self.procedure}: {self.name}{tail}"
-
-
-class ScenarioFailed(Exception):
-    pass
 
 
 class ScenarioRun:
@@ -113,19 +149,27 @@ class ScenarioRun:
             if scenario.expect_errors:
                 if set(found) != set(scenario.expect_errors):
                     raise ScenarioFailed(
-                        f"expected errors on {sorted(scenario.expect_errors)}, got {found}"
+                        Said(
+                            N_("expected errors on %(expected)s, got %(found)s"),
+                            {"expected": sorted(scenario.expect_errors), "found": found},
+                        )
                     ) from invalid
                 return
-            raise ScenarioFailed(f"the answers were refused: {invalid}") from invalid
+            raise ScenarioFailed(
+                Said(N_("the answers were refused: %(detail)s"), {"detail": invalid})
+            ) from invalid
         if scenario.expect_errors:
             raise ScenarioFailed(
-                f"expected errors on {list(scenario.expect_errors)}, but the answers were accepted"
+                Said(
+                    N_("expected errors on %(expected)s, but the answers were accepted"),
+                    {"expected": list(scenario.expect_errors)},
+                )
             )
         self.settle()
         for number, step in enumerate(scenario.steps, 1):
             self.step(number, step)
         if scenario.expect:
-            self.check(scenario.expect, "at the end")
+            self.check(scenario.expect, Said(N_("at the end"), {}))
 
     def step(self, number: int, step: Step) -> None:
         if step.wait is not None:
@@ -133,7 +177,7 @@ class ScenarioRun:
         else:
             self.fire(number, step)
         if step.expect:
-            self.check(step.expect, f"after step {number}")
+            self.check(step.expect, Said(N_("after step %(number)s"), {"number": number}))
 
     def fire(self, number: int, step: Step) -> None:
         case = self.session.get(Case, self.case.id)
@@ -155,13 +199,28 @@ class ScenarioRun:
             if step.expect_refused:
                 return
             raise ScenarioFailed(
-                f"step {number}: {step.fire!r} was refused ({refusal.reason}): {refusal}"
+                Said(
+                    N_("step %(number)s: %(transition)s was refused (%(reason)s): %(detail)s"),
+                    {
+                        "number": number,
+                        "transition": repr(step.fire),
+                        "reason": refusal.reason,
+                        "detail": refusal,
+                    },
+                )
             ) from refusal
         except EngineError as error:
             self.session.rollback()
-            raise ScenarioFailed(f"step {number}: {error}") from error
+            raise ScenarioFailed(
+                Said(N_("step %(number)s: %(detail)s"), {"number": number, "detail": error})
+            ) from error
         if step.expect_refused:
-            raise ScenarioFailed(f"step {number}: {step.fire!r} should have been refused")
+            raise ScenarioFailed(
+                Said(
+                    N_("step %(number)s: %(transition)s should have been refused"),
+                    {"number": number, "transition": repr(step.fire)},
+                )
+            )
         self.settle()
 
     def actor(self, step: Step, case: Case) -> Actor:
@@ -195,7 +254,7 @@ class ScenarioRun:
             self.clock.set(max(due, self.clock.now()))
             self.settle()
         else:
-            raise ScenarioFailed("timers keep firing: does a deadline loop?")
+            raise ScenarioFailed(Said(N_("timers keep firing: does a deadline loop?"), {}))
         self.clock.set(target)
         self.settle()
 
@@ -244,13 +303,23 @@ class ScenarioRun:
 
     # -- what it checks ----------------------------------------------------------------------
 
-    def check(self, expect: Expectation, when: str) -> None:
+    def check(self, expect: Expectation, when: Said) -> None:
         case = self.session.get(Case, self.case.id)
         problems = []
         if expect.state is not None and case.state != expect.state:
-            problems.append(f"state is {case.state!r}, expected {expect.state!r}")
+            problems.append(
+                Said(
+                    N_("state is %(found)s, expected %(expected)s"),
+                    {"found": repr(case.state), "expected": repr(expect.state)},
+                )
+            )
         if expect.department is not None and case.department != expect.department:
-            problems.append(f"department is {case.department!r}, expected {expect.department!r}")
+            problems.append(
+                Said(
+                    N_("department is %(found)s, expected %(expected)s"),
+                    {"found": repr(case.department), "expected": repr(expect.department)},
+                )
+            )
         if expect.sent is not None:
             sent = set(
                 self.session.scalars(
@@ -259,28 +328,41 @@ class ScenarioRun:
                     )
                 )
             )
-            problems += _compare("sent to", sent, expect.sent)
+            problems += _compare(SENT, sent, expect.sent)
         if expect.notified is not None:
             notified = set(
                 self.session.scalars(
                     sa.select(Notification.audience).where(Notification.case_id == case.id)
                 )
             )
-            problems += _compare("notified", notified, expect.notified)
+            problems += _compare(NOTIFIED, notified, expect.notified)
         if problems:
-            raise ScenarioFailed(f"{when}: " + "; ".join(problems))
+            raise ScenarioFailed(*problems, when=when)
 
 
-def _compare(what: str, found: set[str], expected) -> list[str]:
+#: What was sent or notified, when nothing was expected, and when some names are missing.
+SENT = (
+    N_("sent to %(found)s, expected nothing"),
+    N_("sent to %(found)s, expected %(expected)s (missing %(missing)s)"),
+)
+NOTIFIED = (
+    N_("notified %(found)s, expected nothing"),
+    N_("notified %(found)s, expected %(expected)s (missing %(missing)s)"),
+)
+
+
+def _compare(what: tuple[str, str], found: set[str], expected) -> list[Said]:
     """Each name listed must have happened; an empty list means that nothing did."""
     if not expected:
-        return [f"{what} {sorted(found)}, expected nothing"] if found else []
+        return [Said(what[0], {"found": sorted(found)})] if found else []
     missing = set(expected) - found
     if missing:
-        return [
-            f"{what} {sorted(found)}, expected {sorted(expected)} (missing "
-            f"{', '.join(sorted(missing))})"
-        ]
+        values = {
+            "found": sorted(found),
+            "expected": sorted(expected),
+            "missing": ", ".join(sorted(missing)),
+        }
+        return [Said(what[1], values)]
     return []
 
 
@@ -309,7 +391,9 @@ def run_suite(
             run.play(scenario)
             results.append(ScenarioResult(procedure.slug, scenario.name, True))
         except ScenarioFailed as failure:
-            results.append(ScenarioResult(procedure.slug, scenario.name, False, str(failure)))
+            results.append(
+                ScenarioResult(procedure.slug, scenario.name, False, str(failure), failure)
+            )
         except Exception as error:  # noqa: BLE001 - report, and go on with the others
             results.append(
                 ScenarioResult(

@@ -19,6 +19,7 @@ STAFF_WORDS = {
     "transition": _l("Action"),
     "set": _l("Answer updated"),
     "assigned": _l("Assigned"),
+    "migrated": _l("Moved to a new version of the procedure"),
     "citizen": _l("the citizen"),
     "agent": _l("an agent"),
     "supervisor": _l("a supervisor"),
@@ -39,6 +40,7 @@ STAFF_WORDS = {
 CITIZEN_EVENTS = {
     "submitted": _l("Request filed"),
     "set": _l("Request updated"),
+    "migrated": _l("Request moved to the new version of the procedure"),
 }
 
 

@@ -3,7 +3,17 @@ log, staff accounts."""
 
 from __future__ import annotations
 
-# authoring, journal, outbox and staff add their views to views.bp
-from . import authoring, journal, outbox, staff, views  # noqa: F401
+# authoring, journal, migrations, outbox, staff, version_tests and versions add their views
+# to views.bp
+from . import (  # noqa: F401
+    authoring,
+    journal,
+    migrations,
+    outbox,
+    staff,
+    version_tests,
+    versions,
+    views,
+)
 
 blueprints = (views.bp,)

@@ -517,3 +517,20 @@ def sign_in_as(page, texts, email: str) -> None:
     """A member of staff, into the back office (every demo account has the demo citizen's
     password)."""
     sign_in(page, texts, email=email, then="/agents/")
+
+
+def editor_text(page) -> str:
+    """The text of the console's code editor."""
+    return page.evaluate("() => window.guichetEditor.state.doc.toString()")
+
+
+def set_editor_text(page, text: str) -> None:
+    """Replace the console editor's text through CodeMirror's own API (the textarea it
+    enhances is hidden; the editor writes its text back into it on submit)."""
+    page.evaluate(
+        """text => {
+            const view = window.guichetEditor;
+            view.dispatch({changes: {from: 0, to: view.state.doc.length, insert: text}});
+        }""",
+        text,
+    )

@@ -3,7 +3,7 @@ any page an agent or an administrator sees (and each reflows at 320 pixels)."""
 
 from __future__ import annotations
 
-from .journeys import file_procedure, sign_in, sign_in_as
+from .journeys import editor_text, file_procedure, set_editor_text, sign_in, sign_in_as
 
 try:
     from playwright.sync_api import expect
@@ -56,15 +56,8 @@ def test_console_pages(open_page, texts, audit):
     page.get_by_role("button", name=texts.ui("Check and preview")).click()
     audit.check(page, "a version previewed")
     expect(page.locator("svg.workflow-diagram")).to_be_visible()
-    # the editor's text, changed through CodeMirror's own API (the textarea is hidden)
-    page.evaluate(
-        """() => {
-            const view = window.guichetEditor;
-            const text = view.state.doc.toString()
-                .replace("label: Votre nom\\n", "label: Divers\\n");
-            view.dispatch({changes: {from: 0, to: view.state.doc.length, insert: text}});
-        }"""
-    )
+    source = editor_text(page)
+    set_editor_text(page, source.replace("label: Votre nom\n", "label: Divers\n", 1))
     page.get_by_role("button", name=texts.ui("Check and preview")).click()
     expect(page.locator(".lint-warnings")).to_contain_text("lint/vague-label")
     audit.check(page, "a version previewed with warnings")

@@ -205,6 +205,8 @@ POSTS: dict[str, Post] = {
         "administrator", {"source": "procedure: une-autre\n"}, {200}, changes=False
     ),
     "console.replay_dead": Post("administrator", {"message": "dead_message"}),
+    "console.migration": Post("administrator", {"plan": "from: [\n"}, {422}),
+    "console.test_version": Post("administrator", {"tests": "scenarios: [\n"}, {422}),
     "console.restore": Post("administrator"),
     "console.user": Post("administrator", {"departments": "voirie"}),
     "console.withdraw": Post("administrator"),

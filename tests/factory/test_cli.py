@@ -33,18 +33,23 @@ def test_check_reports_every_problem_and_exits_1(tmp_path):
     assert result.exit_code == 1
     lines = [line for line in result.stdout.splitlines() if line]
     problems = [line for line in lines if ": warning: " not in line]  # the lint's, after
+    # all problems at once: the structural one does not hide the workflow's wrong target
+    wrong_target = (
+        f"{path}:105:11: the transition 'take' goes to 'in_reveiw', which is not a state; "
+        "did you mean 'in_review'?"
+    )
     assert problems == [
         f"{path}:22:11: unknown key 'requird' in a text field; did you mean 'required'?",
+        wrong_target,
     ]
     assert lines[: len(problems)] == problems
     fixed = broken.replace("requird:", "required:")
     path.write_text(fixed, "utf-8")
     result = run("check", path)
     assert result.exit_code == 1
-    assert (
-        f"{path}:105:11: the transition 'take' goes to 'in_reveiw', which is not a state; "
-        "did you mean 'in_review'?" in result.stdout
-    )
+    assert [line for line in result.stdout.splitlines() if ": warning: " not in line] == [
+        wrong_target
+    ]
 
 
 def test_check_passes_a_valid_file_and_its_tests():
