@@ -127,6 +127,7 @@ def inbox():
         "backoffice/inbox.html",
         tab=tab,
         tabs=[(name, counts[name]) for name in queries.TABS],
+        tab_count=counts[tab],
         lines=lines,
         next_after=following.encode() if following else None,
         filters=shown,
