@@ -48,6 +48,8 @@ STAFF = access(LOGIN, HIDDEN, HIDDEN, OK, OK, OK, OK)
 STAFF_CASE = access(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, OK, HIDDEN)
 STAFF_BULK = access(LOGIN, HIDDEN, HIDDEN, OK, UNTOUCHED, OK, UNTOUCHED)
 ADMIN = access(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK)
+#: what belongs to the agent alone (their saved filter): anyone else's is a 404
+AGENT_OWN = access(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, HIDDEN)
 
 #: route name: (who may GET it, who may POST it); None: the route does not take the method
 ACCESS = {
@@ -95,6 +97,9 @@ ACCESS = {
     "backoffice.assign": (None, STAFF_CASE),
     "backoffice.on_behalf": (STAFF, STAFF),
     "backoffice.bulk": (None, STAFF_BULK),
+    "backoffice.take": (None, STAFF_BULK),
+    "backoffice.save_filter": (None, STAFF),
+    "backoffice.delete_filter": (None, AGENT_OWN),
     "dashboards.index": (STAFF, None),
     "dashboards.dashboard": (STAFF, None),
     "dashboards.export": (STAFF, None),
