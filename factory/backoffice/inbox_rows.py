@@ -4,6 +4,7 @@ with the days left, and the grouped actions an agent may take from the inbox."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -39,10 +40,25 @@ class Line:
         return self.row.case
 
 
-def _answer(case, procedure, wanted) -> str:
-    for field in procedure.fields.values():
-        value = case.answers.get(field.id)
-        if wanted(field) and isinstance(value, str) and value.strip():
+#: (procedure slug, version) → (the organisation's name fields, the e-mail fields)
+_REQUESTER_FIELDS: dict[tuple[str, int], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _requester_fields(procedure) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    key = (procedure.slug, procedure.version)
+    if key not in _REQUESTER_FIELDS:
+        fields = procedure.fields.values()
+        _REQUESTER_FIELDS[key] = (
+            tuple(f.id for f in fields if f.autocomplete == "organization"),
+            tuple(f.id for f in fields if f.type == "email"),
+        )
+    return _REQUESTER_FIELDS[key]
+
+
+def _answer(case, names: tuple[str, ...]) -> str:
+    for name in names:
+        value = case.answers.get(name)
+        if isinstance(value, str) and value.strip():
             return value.strip()
     return ""
 
@@ -50,12 +66,15 @@ def _answer(case, procedure, wanted) -> str:
 def requester(row: Row, procedure) -> tuple[str, str]:
     """(the organisation's name, the person): an account's name or address, else the
     e-mail the filer typed in the answers."""
-    case = row.case
-    organisation = _answer(case, procedure, lambda f: f.autocomplete == "organization")
-    person = row.owner_name or row.owner_email or ""
-    if not person:
-        person = _answer(case, procedure, lambda f: f.type == "email")
+    organisations, emails = _requester_fields(procedure)
+    organisation = _answer(row.case, organisations)
+    person = row.owner_name or row.owner_email or _answer(row.case, emails)
     return organisation, person
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(day: dt.date, language: str) -> str:
+    return formats.date(day, language)
 
 
 def deadline(case, today: dt.date, calendar) -> tuple[str, str, str]:
@@ -71,8 +90,9 @@ def deadline(case, today: dt.date, calendar) -> tuple[str, str, str]:
         return "", words, "deadline-paused"
     if case.clock_expires_at is None:
         return "", "", ""
-    day = formats.date(case.clock_expires_at, language, calendar.zone.key)
-    left = (calendar.today(case.clock_expires_at) - today).days
+    local = calendar.today(case.clock_expires_at)
+    day = _day(local, language)
+    left = (local - today).days
     if left < 0:
         words = ngettext("overdue by %(num)d day", "overdue by %(num)d days", -left)
         return day, words, "deadline-late"
@@ -99,7 +119,7 @@ def describe(row: Row, compiled: CompiledProcedure, today: dt.date) -> Line:
         deadline_date=day,
         deadline_text=words,
         deadline_class=colour,
-        last_activity=formats.date(activity, current_language(), calendar.zone.key),
+        last_activity=_day(calendar.today(activity), current_language()) if activity else "",
     )
 
 
