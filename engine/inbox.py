@@ -8,8 +8,9 @@ A tab is a condition on the cases of the agent's departments:
   (``owner: citizen`` in the workflow);
 - ``closed`` ("Clos"): in a final state.
 
-The counts are ``COUNT`` queries over the same conditions as the lists (filters included),
-so that they always agree; partial indexes of migration 0008 serve them. A page walks an
+The counts agree with the lists: read from counters that triggers keep in each case's
+transaction (``inbox_counts``), or, under a search or a channel, deadline filter, exact
+``COUNT`` queries over the lists' own conditions, served by partial indexes. A page walks an
 index in the order chosen (filing date, legal deadline or last activity) from a cursor (the
 last row's value and id): the first page and the ten-thousandth cost the same. Cases with
 no value for the order (no legal deadline) come after the others, by id.
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from .models import Account, Case, Message, Reminder, Timer
+from .models import Account, Case, InboxCount, Message, Reminder, Timer
 
 TABS = ("todo", "mine", "waiting", "closed")
 SORTS = {
@@ -92,7 +93,7 @@ def search_condition(search: str):
     search = search.strip().lower()
     answers = sa.func.lower(sa.cast(Case.answers, sa.Text))
     if "@" in search:
-        owners = sa.select(Account.id).where(sa.func.lower(Account.email) == search)
+        owners = sa.select(Account.id).where(Account.email == search)  # stored in lower case
         typed = answers.like(f'%"{_escape(search)}"%', escape="\\")
         return Case.id.in_(
             sa.union(
@@ -163,7 +164,7 @@ def filter_conditions(filters: Filters, scope: Scope, now: dt.datetime) -> list:
     return where
 
 
-def counts(
+def counted(
     session: Session, scope: Scope, filters: Filters, now: dt.datetime
 ) -> dict[str, int]:
     """How many cases each tab holds under ``filters``: one exact COUNT per tab."""
@@ -175,6 +176,57 @@ def counts(
         or 0
         for tab in TABS
     }
+
+
+def _tab_of_group(scope: Scope, procedure: str, state: str, assignee: int, closed: bool):
+    """The tabs a group of inbox_counts belongs to."""
+    if closed:
+        return ("closed",)
+    found = []
+    waiting = state in scope.waiting_states.get(procedure, ())
+    if assignee == scope.account_id:
+        found.append("mine")
+    if waiting:
+        found.append("waiting")
+    elif assignee == 0:
+        found.append("todo")
+    return found
+
+
+def counts(
+    session: Session, scope: Scope, filters: Filters, now: dt.datetime
+) -> dict[str, int]:
+    """How many cases each tab holds under ``filters``, always as its list shows them.
+
+    Narrowed by procedure, state or assignment only, the counts are read from
+    ``inbox_counts`` (kept by triggers in each case's transaction: one statement, a few
+    rows per department); any other filter (a search, a channel, a deadline) counts the
+    cases themselves (:func:`counted`)."""
+    if filters.channel or filters.overdue or filters.expiring_before or filters.search.strip():
+        return counted(session, scope, filters, now)
+    query = sa.select(
+        InboxCount.procedure,
+        InboxCount.state,
+        InboxCount.assignee_id,
+        InboxCount.closed,
+        sa.func.sum(InboxCount.n),
+    ).where(InboxCount.department.in_(sorted(scope.departments)), InboxCount.n != 0)
+    if filters.procedure:
+        query = query.where(InboxCount.procedure == filters.procedure)
+    if filters.state:
+        query = query.where(InboxCount.state == filters.state)
+    if filters.assigned == "me":
+        query = query.where(InboxCount.assignee_id == scope.account_id)
+    elif filters.assigned == "none":
+        query = query.where(InboxCount.assignee_id == 0)
+    query = query.group_by(
+        InboxCount.procedure, InboxCount.state, InboxCount.assignee_id, InboxCount.closed
+    )
+    totals = dict.fromkeys(TABS, 0)
+    for procedure, state, assignee, closed, number in session.execute(query):
+        for tab in _tab_of_group(scope, procedure, state, assignee, bool(closed)):
+            totals[tab] += int(number or 0)
+    return totals
 
 
 @dataclass(frozen=True)

@@ -417,3 +417,19 @@ class SavedFilter(Base):
     name: Mapped[str] = mapped_column(sa.String(100))
     query: Mapped[str] = mapped_column(sa.String(2000))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class InboxCount(Base):
+    """How many submitted cases share a department, a procedure, a state, an assignee (0:
+    nobody) and being closed or not. Database triggers on ``cases`` keep it (migration
+    0008_inbox), in the transaction that changes the case: the inbox's tabs read their
+    counts here instead of counting a million rows."""
+
+    __tablename__ = "inbox_counts"
+
+    department: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    procedure: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    assignee_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    closed: Mapped[bool] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
