@@ -392,6 +392,7 @@ def add_event(
         **fields,
     )
     session.add(event)
+    case.last_activity_at = now
     return event
 
 

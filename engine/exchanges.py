@@ -11,6 +11,7 @@ from . import texts
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Refused
+from .inbox import touch
 from .models import Case, Message, Reminder, Satisfaction
 from .notifications import notify_text, site_language
 from .workflow import Actor
@@ -48,6 +49,7 @@ def post_message(
         case_id=case.id, author_kind=author, author_id=actor.account_id, body=body, created_at=now
     )
     session.add(message)
+    touch(session, case, now)
     compiled = runtime.catalogue.compiled(session, case.version_id)
     subject = texts.new_message(site_language(runtime), case.reference)
     notify_text(session, runtime, compiled, case, audience, now, subject=subject, body=body)
@@ -71,6 +73,7 @@ def remind(
         raise Refused("rate", "a reminder was already sent in the last 24 hours")
     reminder = Reminder(case_id=case.id, created_at=now, comment=comment.strip()[:1000])
     session.add(reminder)
+    touch(session, case, now)
     compiled = runtime.catalogue.compiled(session, case.version_id)
     subject, no_comment = texts.citizen_reminder(site_language(runtime), case.reference)
     notify_text(

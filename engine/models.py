@@ -119,6 +119,44 @@ class ReferenceCounter(Base):
     last: Mapped[int] = mapped_column(default=0)
 
 
+OPEN = "closed_at IS NULL AND submitted_at IS NOT NULL"
+CLOSED = "closed_at IS NOT NULL AND submitted_at IS NOT NULL"
+
+
+def inbox_indexes() -> tuple[sa.Index, ...]:
+    """What the inbox's tabs count and sort with (see engine.inbox): the counts read the
+    partial indexes alone, the pages walk an index in the chosen order."""
+    return (
+        sa.Index(
+            "ix_cases_open_tabs",
+            "department",
+            "procedure",
+            "state",
+            "assignee_id",
+            postgresql_where=sa.text(OPEN),
+        ),
+        sa.Index(
+            "ix_cases_closed_tabs",
+            "department",
+            "procedure",
+            "state",
+            "assignee_id",
+            postgresql_where=sa.text(CLOSED),
+        ),
+        sa.Index("ix_cases_assignee", "assignee_id", "id", postgresql_where=sa.text(OPEN)),
+        *(
+            sa.Index(
+                f"ix_cases_by_{column}",
+                "department",
+                column,
+                "id",
+                postgresql_where=sa.text("submitted_at IS NOT NULL"),
+            )
+            for column in ("submitted_at", "clock_expires_at", "last_activity_at")
+        ),
+    )
+
+
 class Case(Base):
     """One filing of a procedure: a draft until submitted, then a case in a workflow."""
 
@@ -141,6 +179,8 @@ class Case(Base):
             postgresql_where=sa.text("closed_at IS NULL AND submitted_at IS NOT NULL"),
         ),
         sa.Index("ix_cases_owner", "owner_id", "id"),
+        # the inbox's tabs (migration 0008): counted from the index alone, and sorted
+        *inbox_indexes(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,6 +206,8 @@ class Case(Base):
     clock_paused_at: Mapped[dt.datetime | None]
     clock_remaining_days: Mapped[int | None]
     anonymised_at: Mapped[dt.datetime | None]
+    #: when someone last acted on the case or wrote about it (the inbox's "last activity")
+    last_activity_at: Mapped[dt.datetime | None]
     lock_version: Mapped[int] = mapped_column(default=1)
 
     version: Mapped[ProcedureVersion] = relationship()
@@ -381,3 +423,32 @@ class Rollup(Base):
     department: Mapped[str] = mapped_column(sa.String(100))
     computed_at: Mapped[dt.datetime]
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SavedFilter(Base):
+    """An agent's named inbox filter: the query string of the inbox, kept to apply it again."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (sa.Index("ix_saved_filters_account", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    query: Mapped[str] = mapped_column(sa.String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class InboxCount(Base):
+    """How many submitted cases share a department, a procedure, a state, an assignee (0:
+    nobody) and being closed or not. Database triggers on ``cases`` keep it (migration
+    0008_inbox), in the transaction that changes the case: the inbox's tabs read their
+    counts here instead of counting a million rows."""
+
+    __tablename__ = "inbox_counts"
+
+    department: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    procedure: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    assignee_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    closed: Mapped[bool] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)

@@ -36,6 +36,8 @@ FILERS = access(OK, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 STAFF = access(LOGIN, HIDDEN, HIDDEN, OK, OK, OK, OK)
 STAFF_CASE = access(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, OK, HIDDEN)
 STAFF_BULK = access(LOGIN, HIDDEN, HIDDEN, OK, UNTOUCHED, OK, UNTOUCHED)
+#: what belongs to the agent alone (their saved filter): anyone else's is a 404
+AGENT_OWN = access(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, HIDDEN)
 ADMIN = access(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK)
 
 #: route name: (who may GET it, who may POST it); None: the route does not take the method
@@ -88,6 +90,9 @@ ACCESS = {
     "dashboards.dashboard": (STAFF, None),
     "exports.csv": (STAFF, None),
     "exports.xlsx": (STAFF, None),
+    "backoffice.take": (None, STAFF_BULK),
+    "backoffice.save_filter": (None, STAFF),
+    "backoffice.delete_filter": (None, AGENT_OWN),
     "console.compare_versions": (ADMIN, None),
     "console.test_version": (ADMIN, ADMIN),
     "console.migration": (ADMIN, ADMIN),

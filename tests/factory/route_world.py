@@ -24,7 +24,7 @@ from definitions.folders import check_paths
 from definitions.scenarios import resolve_dates
 from engine import cases
 from engine.db import Base
-from engine.models import Attachment, InternalNote, Message, OutboxMessage
+from engine.models import Attachment, InternalNote, Message, OutboxMessage, SavedFilter
 from engine.workflow import Actor
 
 from ..conftest import EXAMPLE_ENVIRON, EXAMPLES
@@ -178,6 +178,9 @@ POSTS: dict[str, Post] = {
     ),
     "backoffice.assign": Post("agent", {"assignee": "agent"}),
     "backoffice.bulk": Post("agent", {"transition": "delivrer", "case": "staff_case"}, {200}),
+    "backoffice.take": Post("agent", {"case": "staff_case"}),
+    "backoffice.save_filter": Post("agent", {"name": "Mes dossiers", "query": "tab=mine"}),
+    "backoffice.delete_filter": Post("agent"),
     "backoffice.message": Post("agent", {"body": "Votre acte est prêt."}),
     "backoffice.note": Post("agent", {"body": "Vu au guichet."}),
     "backoffice.on_behalf": Post("agent", {"procedure": "acte-naissance", "channel": "counter"}),
@@ -409,6 +412,10 @@ class World:
                 created_at=now,
             )
             session.add(dead)
+            saved = SavedFilter(
+                account_id=ids["agent"], name="Naissances", query="tab=mine", created_at=now
+            )
+            session.add(saved)
             session.flush()
             ids.update(
                 case=case.id,
@@ -418,6 +425,7 @@ class World:
                 draft=draft.id,
                 token=tracked.tracking_token,
                 dead_message=dead.id,
+                saved_filter=saved.id,
                 reset_token=make_token(
                     session,
                     "reset",
@@ -472,6 +480,8 @@ class World:
                     found[name] = "att-staff"
                 else:
                     found[name] = "att-tracked" if "token" in route.arguments else "att-case"
+            elif name == "filter_id":
+                found[name] = self.ids["saved_filter"]
             elif name == "account_id":
                 found[name] = self.ids["staff"]
             elif name == "slug":

@@ -223,31 +223,3 @@ def test_inbox_filters(app, filed, examples):
     assert reference not in agent.get("/agents/?channel=phone").get_data(as_text=True)
     assert reference not in agent.get("/agents/?overdue=1").get_data(as_text=True)
     assert reference not in agent.get("/agents/?expiring=30").get_data(as_text=True)
-
-
-def test_inbox_counters_come_from_the_rollups(app, filed):
-    from engine import rollups
-
-    agent = app.test_client()
-    sign_in(agent, "ec@example.org")
-    engine = app.extensions["guichet"].engine
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement.lower())
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        before = agent.get("/agents/").get_data(as_text=True)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert not any("count(" in s for s in statements)  # nothing counted in the request
-    assert "Reçue, " not in before
-    state = app.extensions["guichet"]
-    with state.sessions() as session, session.begin():
-        rollups.refresh(session, state.clock.now(), state.runtime.calendar)
-    after = agent.get("/agents/").get_data(as_text=True)
-    assert (
-        "Demande d&#39;acte de naissance, Reçue\u00a0: 1" in after
-        or "Demande d'acte de naissance, Reçue\u00a0: 1" in after
-    )

@@ -1071,6 +1071,7 @@ def test_one_set_of_design_tokens_serves_both_layers():
         "factory/static/guichet.css",
         "factory/static/console.css",
         "factory/static/case.css",
+        "factory/static/inbox.css",
     ):
         css = re.sub(r"/\*.*?\*/", "", (root / sheet).read_text("utf-8"), flags=re.S)
         assert not re.findall(r"#[0-9a-fA-F]{3,8}\b|rgba?\(", css), f"{sheet}: a colour of its own"

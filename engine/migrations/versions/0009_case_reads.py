@@ -13,7 +13,7 @@ from alembic import op
 import engine.db
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008_inbox"
 branch_labels = None
 depends_on = None
 
