@@ -6,11 +6,9 @@ caller commit. Side effects (mail, deliveries) are only written to the outbox.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Callable
 from contextlib import contextmanager
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,51 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from definitions.answers import expression_context, validate_answers, validate_form
-from definitions.model import Action, RoutingRule
+from definitions.answers import validate_answers, validate_form
 
-from . import timers
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, InvalidValues, NotFound, Refused
-from .models import Account, Case, CaseEvent, ProcedureVersion, ReferenceCounter
-from .notifications import notify_action, notify_receipt, safely_rendered, send
+from .models import Account, Case, ProcedureVersion, ReferenceCounter
+from .notifications import notify_receipt
+from .steps import add_event, case_view, context, enter_state, run_actions
 from .workflow import Actor, CompiledProcedure, may_act
-
-
-def case_view(case: Case) -> SimpleNamespace:
-    """What expressions read of ``case``."""
-    return SimpleNamespace(
-        reference=case.reference,
-        state=case.state,
-        procedure=case.procedure,
-        department=case.department,
-        created_at=case.created_at,
-        submitted_at=case.submitted_at,
-    )
-
-
-def context(
-    runtime: Runtime,
-    compiled: CompiledProcedure,
-    case: Case,
-    now: dt.datetime,
-    transition_values: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The names expressions and texts see for a case at ``now``."""
-    extra = (
-        {"transition": SimpleNamespace(**transition_values)}
-        if transition_values is not None
-        else {}
-    )
-    return expression_context(
-        compiled.procedure.fields,
-        case.answers,
-        today=runtime.calendar.today(now),
-        now=now,
-        case=case_view(case),
-        **extra,
-    )
 
 
 def new_draft(
@@ -372,96 +334,6 @@ def assign(
     )
     _flush(session)
     return case
-
-
-def add_event(
-    session: Session, case: Case, actor: Actor, now: dt.datetime, kind: str, **fields: Any
-) -> CaseEvent:
-    event = CaseEvent(
-        case_id=case.id,
-        at=now,
-        kind=kind,
-        actor_kind=actor.kind,
-        actor_id=actor.account_id,
-        # the department the actor acts for: the case's when theirs (a member of several)
-        actor_department=(
-            case.department
-            if case.department in actor.departments
-            else next(iter(sorted(actor.departments)), None)
-        ),
-        **fields,
-    )
-    session.add(event)
-    case.last_activity_at = now
-    return event
-
-
-def enter_state(
-    session: Session,
-    runtime: Runtime,
-    compiled: CompiledProcedure,
-    case: Case,
-    state_id: str,
-    actor: Actor,
-    now: dt.datetime,
-    *,
-    held: list[str] | None = None,
-) -> None:
-    """Enter ``state_id`` and run its entry actions; with ``held``, the bodies of its
-    notifications to the citizen are kept there (for the receipt) instead of sent."""
-    workflow = compiled.procedure.workflow
-    state = workflow.state(state_id)
-    previous = case.state
-    case.state = state_id
-    case.state_entered_at = now
-    case.department = department_of(compiled, state, case) or case.department
-    case.closed_at = now if state.final else None
-    timers.leave_state(session, case)
-    timers.enter_state(session, runtime, compiled, case, state, previous, now)
-    run_actions(session, runtime, compiled, case, state.on_enter, actor, now, held=held)
-
-
-def department_of(compiled: CompiledProcedure, state, case: Case) -> str:
-    rule = state.department
-    if isinstance(rule, RoutingRule):
-        return rule.route(case.answers) or compiled.procedure.department
-    return rule or compiled.procedure.department
-
-
-def run_actions(
-    session: Session,
-    runtime: Runtime,
-    compiled: CompiledProcedure,
-    case: Case,
-    actions: tuple[Action, ...],
-    actor: Actor,
-    now: dt.datetime,
-    *,
-    transition_values: dict[str, Any] | None = None,
-    held: list[str] | None = None,
-) -> None:
-    for action in actions:
-        names = context(runtime, compiled, case, now, transition_values)
-        if action.kind == "notify" and action.target == "citizen" and held is not None:
-            texts = safely_rendered(session, runtime, case, action, names, now)
-            if texts is not None:
-                held.append(texts[1])
-        elif action.kind == "notify":
-            notify_action(session, runtime, compiled, case, action, names, now)
-        elif action.kind == "send":
-            send(session, runtime, compiled, case, action.target, now)
-        else:
-            values = {key: _render(value, names) for key, value in action.values.items()}
-            case.answers = {**case.answers, **values}
-            add_event(session, case, actor, now, "set", values=values)
-
-
-def _render(value: Any, names: dict[str, Any]) -> Any:
-    if isinstance(value, str) and "{{" in value:
-        from definitions.expressions import Template
-
-        return Template(value).render(names)
-    return value
 
 
 def _flush(session: Session) -> None:

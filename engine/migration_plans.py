@@ -38,11 +38,12 @@ from definitions.loader import load
 from definitions.model import Procedure
 
 from . import audit, timers
-from .cases import add_event, case_view, department_of, optimistic
+from .cases import optimistic
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, Refused
 from .models import Case, ProcedureVersion
+from .steps import add_event, case_view, department_of
 from .versions import running
 from .workflow import Actor
 
