@@ -1,6 +1,6 @@
-"""An agent's day in the back office, in a browser: sign in, take cases, answer a citizen's
-reminder, ask for documents, decide, sign out; axe-core checks every page on the way (and
-that each reflows at 320 pixels)."""
+"""An agent's day in the back office, in a browser: sign in, take three cases, take two more
+at once, answer a citizen's reminder, ask for documents, decide, check the counts, sign out;
+axe-core checks every page on the way (and that each reflows at 320 pixels)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,12 @@ def file_for_the_citizen(live_server, examples, slugs: list[str]) -> dict[str, t
         return {slug: (case.id, case.reference) for slug, case in filed.items()}
 
 
+def count_of(page, name: str) -> int:
+    """The count a tab of the inbox shows."""
+    tabs = page.get_by_role("navigation", name="Onglets de la corbeille")
+    return int(tabs.get_by_role("link", name=re.compile(name)).locator(".count").inner_text())
+
+
 def open_case(page, texts, reference: str) -> None:
     """From the inbox, the case by its reference (its link)."""
     page.goto("/agents/")
@@ -63,11 +69,15 @@ def test_an_agents_day(examples, live_server, open_page, texts, audit):
         examples,
         ["acte-naissance", "inscription-periscolaire", "subvention-association"],
     )
+    more = file_for_the_citizen(
+        live_server, examples, ["signalement-voirie", "occupation-domaine-public"]
+    )
     page = open_page()
     sign_in(page, texts, email=AGENT, then="/agents/")
-    expect(page.get_by_role("heading", level=1)).to_have_text(texts.ui("Inbox"))
-    for _, reference in filed.values():
+    for _, reference in [*filed.values(), *more.values()]:
         expect(page.get_by_role("link", name=reference, exact=True).first).to_be_visible()
+    to_handle, mine = count_of(page, "À traiter"), count_of(page, "Mes dossiers")
+    assert to_handle >= 5
     audit.check(page, "the inbox")
 
     # take the three cases, one after the other ("M'attribuer", the last by keyboard)
@@ -91,6 +101,20 @@ def test_an_agents_day(examples, live_server, open_page, texts, audit):
         expect(summary).to_contain_text("Alex Agent")
         expect(summary.get_by_role("button", name=texts.ui("Assign to me"))).to_have_count(0)
     audit.check(page, "a case taken")
+
+    # two more at once from "À traiter": their checkboxes, then the grouped toolbar
+    page.goto("/agents/")
+    assert count_of(page, "À traiter") == to_handle - 3
+    assert count_of(page, "Mes dossiers") == mine + 3
+    for _, reference in more.values():
+        page.get_by_label(f"Sélectionner {reference}").check()
+    page.get_by_role("button", name="Me les attribuer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        texts.ui("Result of the grouped action")
+    )
+    page.goto("/agents/")
+    assert count_of(page, "À traiter") == to_handle - 5
+    assert count_of(page, "Mes dossiers") == mine + 5
 
     # answer the citizen's reminder; opened once, the case has nothing new any more
     case_id, reference = filed["acte-naissance"]
@@ -137,6 +161,13 @@ def test_an_agents_day(examples, live_server, open_page, texts, audit):
     expect(page.get_by_role("complementary")).to_contain_text("Acte délivré")
     expect(page.get_by_role("status")).to_contain_text("Délivrer le document demandé")
     audit.check(page, "a decided case")
+
+    # the counts follow: the delivered certificate is closed, the others are still mine
+    page.goto("/agents/")
+    # the delivered one is closed; the one waiting for papers is still mine
+    assert count_of(page, "Mes dossiers") == mine + 4
+    assert count_of(page, "En attente de l'usager") >= 1
+    assert count_of(page, "Clos") >= 1
 
     # sign out
     page.get_by_role("button", name=texts.ui("Sign out")).click()
