@@ -215,8 +215,11 @@ def submit_answers(
             )
             case.answers = dict(answers)
             return submit(session, runtime, case, actor, clock, idempotency_key=idempotency_key)
-    except Conflict:
-        if idempotency_key:  # the same submission, made at the same instant: the winner's case
+    except (Conflict, Refused):
+        # the same submission, made at the same instant: the winner's case (its key may be
+        # committed between the check above and this draft's submission, which then finds
+        # the key taken by another case)
+        if idempotency_key:
             existing = session.scalars(
                 sa.select(Case)
                 .where(Case.idempotency_key == idempotency_key)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,7 +22,7 @@ from engine import inbox as queries
 from ..access import remember_draft, staff_required
 from ..audit import audit
 from ..language import text
-from ..params import int_arg
+from ..params import int_arg, parse_int
 from ..services import db, services
 from ..wording import state_label
 from .inbox_rows import bulk_transitions, describe
@@ -84,6 +84,19 @@ def read_filters(now: dt.datetime) -> queries.Filters:
     )
 
 
+def read_cursor() -> queries.Cursor | None:
+    """Where the page starts: a cursor of the inbox's own links, or none. A bare case id
+    (the inbox's former addresses) starts at the first page; anything else is a 400, as any
+    malformed number of a query string."""
+    raw = request.args.get("after") or ""
+    if not raw:
+        return None
+    cursor = queries.Cursor.decode(raw)
+    if cursor is None and parse_int(raw) is None:
+        abort(400)
+    return cursor
+
+
 def read_order() -> tuple[str, bool]:
     """The sort key and whether it runs from the newest (``sort=oldest``: the former
     addresses' oldest first)."""
@@ -118,7 +131,7 @@ def inbox():
         now,
         sort=sort,
         descending=descending,
-        cursor=queries.Cursor.decode(request.args.get("after")),
+        cursor=read_cursor(),
     )
     today = state.runtime.calendar.today(now)
     lines = [describe(row, catalogue.compiled(session, row.case.version_id), today) for row in rows]
