@@ -9,7 +9,10 @@ state, searches by reference, by organisation name and by an anonymous filer's e
 a dashboard. EVERY statement a page runs is recorded, run raw (p95 of the whole set) and
 EXPLAINed: any sequential scan is reported with the size of its table.
 
-    python bench/inbox.py [--cases 1000000] [--runs 50]
+    python bench/inbox.py [--cases 1000000] [--runs 50] [--reuse]
+
+``--reuse`` measures again on the database an earlier run filled (after a change to the
+queries or the indexes: the application's migrations run on it first).
 """
 
 from __future__ import annotations
@@ -39,6 +42,18 @@ def fresh_database() -> None:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
+
+
+def filled() -> bool:
+    """Whether the benchmark's database exists and holds its cases."""
+    try:
+        engine = sa.create_engine(BENCH_URL)
+        with engine.connect() as connection:
+            return bool(connection.scalar(sa.text("SELECT EXISTS (SELECT 1 FROM cases)")))
+    except sa.exc.SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
 
 
 def make_app(tmp: Path):
@@ -198,11 +213,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure on the cases an earlier run inserted")
     args = parser.parse_args()
-    fresh_database()
+    reuse = args.reuse and filled()
+    if not reuse:
+        fresh_database()
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp))
-        fill(app, args.cases)
+        if not reuse:
+            fill(app, args.cases)
         state = app.extensions["guichet"]
         with state.sessions() as session, session.begin():
             from engine import rollups
