@@ -98,7 +98,8 @@ def fill(app, count: int) -> None:
             # half of each procedure's cases in its own department, half in etat-civil
             connection.execute(sa.text(f"""
                 INSERT INTO cases (procedure, version_id, reference, state, department, channel,
-                    answers, owner_id, assignee_id, created_at, submitted_at, closed_at,
+                    answers, organisation_name, filer_email, owner_id, assignee_id,
+                    created_at, submitted_at, closed_at,
                     state_entered_at, last_activity_at, clock_expires_at, lock_version)
                 SELECT :slug, :version, 'B{index}-' || lpad(g::text, 7, '0'),
                     (CAST(:states AS text[]))[1 + g % :n],
@@ -109,6 +110,8 @@ def fill(app, count: int) -> None:
                               'deposant' || g || '.{index}@bench.example')
                          ELSE jsonb_build_object('nom', 'Nom' || g, 'raison_sociale',
                               'Société ' || g || ' ' || CAST(:slug AS varchar)) END,
+                    CASE WHEN g % 2 = 1 THEN 'Société ' || g || ' ' || CAST(:slug AS varchar) END,
+                    CASE WHEN g % 2 = 0 THEN 'deposant' || g || '.{index}@bench.example' END,
                     CASE WHEN g % 2 = 1 THEN (SELECT min(id) FROM accounts) + 1 + g % 20000 END,
                     CASE WHEN g % 1000 = 0 THEN (SELECT min(id) FROM accounts) END,
                     now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval,

@@ -22,6 +22,7 @@ from definitions.answers import validate_answers, validate_form
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, InvalidValues, NotFound, Refused
+from .inbox import index_requester
 from .models import Account, Case, ProcedureVersion, ReferenceCounter
 from .notifications import notify_receipt
 from .steps import add_event, case_view, context, enter_state, run_actions
@@ -162,6 +163,7 @@ def submit(
     try:
         with session.begin_nested(), optimistic():
             case.answers = kept
+            index_requester(case, compiled.procedure)
             case.idempotency_key = idempotency_key
             case.reference = next_reference(session, compiled, runtime.calendar.local(now).year)
             case.submitted_at = now

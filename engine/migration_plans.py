@@ -42,6 +42,7 @@ from .cases import optimistic
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, Refused
+from .inbox import index_requester
 from .models import Case, ProcedureVersion
 from .steps import add_event, case_view, department_of
 from .versions import running
@@ -315,6 +316,7 @@ def apply(
         audit.record(session, actor.account_id, "case.migrate", now, case=case, detail=detail)
         case.version_id = plan.new.id
         case.answers = outcome.answers
+        index_requester(case, compiled.procedure)
         state = compiled.procedure.workflow.state(outcome.new_state)
         case.state = state.id
         case.department = department_of(compiled, state, case) or case.department

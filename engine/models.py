@@ -179,6 +179,8 @@ class Case(Base):
             postgresql_where=sa.text("closed_at IS NULL AND submitted_at IS NOT NULL"),
         ),
         sa.Index("ix_cases_owner", "owner_id", "id"),
+        # the search by the e-mail an anonymous filer typed (migration 0010)
+        sa.Index("ix_cases_filer_email", "filer_email"),
         # the inbox's tabs (migration 0008): counted from the index alone, and sorted
         *inbox_indexes(),
     )
@@ -195,6 +197,9 @@ class Case(Base):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     channel: Mapped[str] = mapped_column(sa.String(20), default="online")
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: who files, as the answers say, for the inbox's search (engine.inbox.index_requester)
+    organisation_name: Mapped[str | None] = mapped_column(sa.String(300))
+    filer_email: Mapped[str | None] = mapped_column(sa.String(320))
     current_page: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[dt.datetime | None]

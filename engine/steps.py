@@ -19,6 +19,7 @@ from definitions.model import Action, RoutingRule
 
 from . import timers
 from .catalogue import Runtime
+from .inbox import index_requester
 from .models import Case, CaseEvent
 from .notifications import notify_action, safely_rendered, send
 from .workflow import Actor, CompiledProcedure
@@ -138,6 +139,7 @@ def run_actions(
         else:
             values = {key: _render(value, names) for key, value in action.values.items()}
             case.answers = {**case.answers, **values}
+            index_requester(case, compiled.procedure)
             add_event(session, case, actor, now, "set", values=values)
 
 

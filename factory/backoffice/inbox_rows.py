@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from definitions import formats
-from engine.inbox import Row
+from engine.inbox import Row, first_answer, requester_fields
 from engine.workflow import CompiledProcedure
 
 from ..language import current_language, text
@@ -40,35 +40,12 @@ class Line:
         return self.row.case
 
 
-#: (procedure slug, version) → (the organisation's name fields, the e-mail fields)
-_REQUESTER_FIELDS: dict[tuple[str, int], tuple[tuple[str, ...], tuple[str, ...]]] = {}
-
-
-def _requester_fields(procedure) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    key = (procedure.slug, procedure.version)
-    if key not in _REQUESTER_FIELDS:
-        fields = procedure.fields.values()
-        _REQUESTER_FIELDS[key] = (
-            tuple(f.id for f in fields if f.autocomplete == "organization"),
-            tuple(f.id for f in fields if f.type == "email"),
-        )
-    return _REQUESTER_FIELDS[key]
-
-
-def _answer(case, names: tuple[str, ...]) -> str:
-    for name in names:
-        value = case.answers.get(name)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return ""
-
-
 def requester(row: Row, procedure) -> tuple[str, str]:
     """(the organisation's name, the person): an account's name or address, else the
     e-mail the filer typed in the answers."""
-    organisations, emails = _requester_fields(procedure)
-    organisation = _answer(row.case, organisations)
-    person = row.owner_name or row.owner_email or _answer(row.case, emails)
+    organisations, emails = requester_fields(procedure)
+    organisation = first_answer(row.case.answers, organisations)
+    person = row.owner_name or row.owner_email or first_answer(row.case.answers, emails)
     return organisation, person
 
 

@@ -12,8 +12,8 @@ from engine.migrate import downgrade, upgrade
 
 #: expression indexes that only migration 0006 defines (autogenerate cannot compare them)
 EXPRESSION_INDEXES = {"ix_cases_reference_search", "ix_accounts_name_search"}
-#: the trigram index of migration 0008 (PostgreSQL only, when pg_trgm can be had)
-TRIGRAM_INDEX = "ix_cases_answers_trgm"
+#: the trigram index of migration 0010 (PostgreSQL only, when pg_trgm can be had)
+TRIGRAM_INDEX = "ix_cases_organisation_trgm"
 
 
 def differences(engine) -> list:

@@ -234,6 +234,30 @@ def test_the_page_makes_a_constant_number_of_statements(app, examples, url):
     assert len(versions) <= 1, "the procedures are read once per page at most"
 
 
+def test_a_search_counts_the_four_tabs_in_one_statement(app, examples):
+    chief = app.test_client()
+    sign_in(chief, "chef@example.org")
+    spread(app, examples, 6)
+    found = statements_of(app, chief, "/agents/?q=bistrot")
+    counting = [s for s in found if s.lower().startswith("select count(")]
+    assert len(counting) == 1, counting
+    assert counting[0].lower().count("filter (where") == 4  # the four tabs
+    # the search reads the requester's columns, never the whole of the answers
+    assert "organisation_name" in counting[0] and "CAST(cases.answers" not in counting[0]
+
+
+def test_the_requester_columns_follow_the_answers(app, examples):
+    _, birth = file(app, examples, "acte-naissance")
+    _, terrace = file(app, examples, "occupation-domaine-public")
+    with app.extensions["guichet"].sessions() as session:
+        birth_case = session.scalars(sa.select(Case).where(Case.reference == birth)).one()
+        typed = next(v for v in birth_case.answers.values() if isinstance(v, str) and "@" in v)
+        assert birth_case.filer_email == typed.lower()
+        assert birth_case.organisation_name is None
+        terrace_case = session.scalars(sa.select(Case).where(Case.reference == terrace)).one()
+        assert terrace_case.organisation_name == "SARL Le Bistrot du Quai"
+
+
 def test_the_counters_agree_with_counting_the_cases(app, examples):
     from engine import inbox as queries
 
