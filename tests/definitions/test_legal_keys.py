@@ -1,0 +1,36 @@
+"""What silence means on the legal clock, and the legal basis of the processing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from definitions.procedures import load_procedure
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def load(name: str):
+    procedure, problems = load_procedure(EXAMPLES / name)
+    assert not problems, problems
+    return procedure
+
+
+def test_a_financial_request_is_rejected_by_silence():
+    procedure = load("subvention-association.yaml")
+    assert procedure.workflow.clock.silence == "rejection"
+    assert procedure.legal_basis == "public_task"
+
+
+def test_the_terrace_permit_is_rejected_by_silence():
+    assert load("occupation-domaine-public.yaml").workflow.clock.silence == "rejection"
+
+
+def test_silence_means_acceptance_and_the_basis_is_public_task_by_default(tmp_path):
+    source = (EXAMPLES / "occupation-domaine-public.yaml").read_text("utf-8")
+    lines = [line for line in source.splitlines() if not line.strip().startswith("silence:")]
+    path = tmp_path / "occupation-domaine-public.yaml"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    procedure, problems = load_procedure(path)
+    assert not problems, problems
+    assert procedure.workflow.clock.silence == "acceptance"
+    assert procedure.legal_basis == "public_task"
