@@ -34,3 +34,23 @@ def test_silence_means_acceptance_and_the_basis_is_public_task_by_default(tmp_pa
     assert not problems, problems
     assert procedure.workflow.clock.silence == "acceptance"
     assert procedure.legal_basis == "public_task"
+
+
+def test_the_site_config_takes_the_authority_s_legal_items(tmp_path):
+    from definitions.folders import load_site_file
+
+    path = tmp_path / "guichet.yaml"
+    path.write_text(
+        "authority: Commune de Test\n"
+        "address: 1 place de la Mairie, 76000 Rouen\n"
+        "phone: 02 35 00 00 00\n"
+        "logo: static/logo.svg\n"
+        "legal_notice: {publisher: Commune de Test, director: Le maire, host: OVH}\n"
+        "dpo: {name: DPO mutualisé, email: dpo@example.org}\n"
+        "accessibility: {status: partial, audit_date: '2026-06-01', audited_pages: [Accueil]}\n"
+        "departments:\n  - {id: voirie, name: Voirie}\n",
+        "utf-8",
+    )
+    site, problems = load_site_file(path, {}, {})
+    assert problems == []
+    assert site is not None
