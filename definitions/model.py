@@ -196,6 +196,9 @@ class Clock:
     pauses_in: tuple[str, ...] = ()
     on_resume: str = "continue"
     alert_before_days: int | None = None
+    #: What the authority's silence at expiry means in law (CRPA L231-1, L231-4):
+    #: ``acceptance``, ``rejection`` or ``none`` (no implicit decision).
+    silence: str = "acceptance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +245,8 @@ class Procedure:
     category: Text | None = None
     estimated_minutes: int | None = None
     retention_days: int | None = None
+    #: The legal basis of the processing (GDPR article 6), ``public_task`` by default.
+    legal_basis: str = "public_task"
     source: str = ""
     source_file: str = ""
     source_hash: str = ""

@@ -64,6 +64,7 @@ class ProcedureReader(Reader):
             category=self.text(("category",), data.get("category")),
             estimated_minutes=data.get("estimated_minutes"),
             retention_days=data.get("retention_days"),
+            legal_basis=data.get("legal_basis", "public_task"),
             source_file=self.document.file,
             answers_schema=MappingProxyType(compile_answers_schema(form)),
         )

@@ -74,6 +74,7 @@ class WorkflowReader(WorkflowShape):
                 pauses_in=tuple(as_list(c.get("pauses_in"))),
                 on_resume=c.get("on_resume", "continue"),
                 alert_before_days=c.get("alert_before_days"),
+                silence=c.get("silence", "acceptance"),
             )
         if len(reader.problems) != before:
             return None
