@@ -49,4 +49,9 @@ DESCRIPTIONS = (
     N_("the IANA time zone of the authority (default Europe/Paris)"),
     N_("the fields every procedure using this workflow must have"),
     N_("this workflow's name (its file name), or the whole workflow"),
+    N_("path or URL of the authority's logo"),
+    N_("the authority's phone number"),
+    N_("the authority's postal address, as printed on receipts"),
+    N_("the legal basis of the processing (GDPR article 6)"),
+    N_("what the authority's silence at expiry means in law"),
 )
