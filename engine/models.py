@@ -109,6 +109,29 @@ class AccountToken(Base):
     used_at: Mapped[dt.datetime | None]
 
 
+class ExternalIdentity(Base):
+    """An identity provider's account linked to a Guichet account, by the provider's
+    ``sub`` (never by e-mail): FranceConnect for citizens, ProConnect for staff.
+
+    ``claims`` holds what the provider last said (for FranceConnect, the pivot identity),
+    received at ``last_seen_at``: certified answers are prefilled from it.
+    """
+
+    __tablename__ = "external_identities"
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "sub"),
+        sa.Index("ix_external_identities_account", "account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(30))  # franceconnect | proconnect
+    sub: Mapped[str] = mapped_column(sa.String(255))
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    claims: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    linked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class ReferenceCounter(Base):
     """The last sequence number given, per procedure and year."""
 
