@@ -1,7 +1,7 @@
 """Identities of the identity providers (FranceConnect, ProConnect) linked to accounts.
 
 Revision ID: 0011_identities
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import engine.db
 
 revision = "0011_identities"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
