@@ -21,21 +21,32 @@ class RegistryError(Exception):
     """The connector types or instances cannot be set up; the message says why."""
 
 
-def load_types(found: Iterable[EntryPoint] | None = None) -> dict[str, type[Connector]]:
-    """Connector types from the entry points; two types with one name fail, naming both."""
-    types: dict[str, type[Connector]] = {}
+def plugin_types(
+    group: str, base: type, what: str, found: Iterable[EntryPoint] | None = None
+) -> dict[str, type]:
+    """The classes of entry-point ``group``, by their ``type`` name: each must be a
+    subclass of ``base``, and two of one name fail, naming both (``what`` names them in
+    the message: "connector types")."""
+    types: dict[str, type] = {}
     origins: dict[str, str] = {}
-    for entry in found if found is not None else entry_points(group=GROUP):
+    for entry in found if found is not None else entry_points(group=group):
         cls = entry.load()
-        if not (isinstance(cls, type) and issubclass(cls, Connector)):
-            raise RegistryError(f"{entry.value} (entry point {entry.name!r}) is not a Connector")
+        if not (isinstance(cls, type) and issubclass(cls, base)):
+            raise RegistryError(
+                f"{entry.value} (entry point {entry.name!r}) is not a {base.__name__}"
+            )
         if cls.type in types:
             raise RegistryError(
-                f"two connector types are named {cls.type!r}: {origins[cls.type]} and {entry.value}"
+                f"two {what} are named {cls.type!r}: {origins[cls.type]} and {entry.value}"
             )
         types[cls.type] = cls
         origins[cls.type] = entry.value
     return types
+
+
+def load_types(found: Iterable[EntryPoint] | None = None) -> dict[str, type[Connector]]:
+    """Connector types from the entry points; two types with one name fail, naming both."""
+    return plugin_types(GROUP, Connector, "connector types", found)
 
 
 def settings_schemas() -> dict[str, dict]:
