@@ -19,6 +19,8 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -63,9 +65,7 @@ def backfill() -> None:
         sa.text("SELECT id, slug, version, source, workflows FROM procedure_versions")
     ).all()
     for version_id, slug, number, source, workflows in versions:
-        if isinstance(workflows, str):
-            import json
-
+        if isinstance(workflows, str):  # JSON as text on SQLite
             workflows = json.loads(workflows or "{}")
         procedure, _ = procedure_from_source(
             source, name=f"{slug}-v{number}.yaml", workflows=workflows or {}
