@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from definitions import fieldtypes
+from definitions import fieldtypes, formats
 from definitions import texts as definition_texts
 from definitions.model import Field, Page, Procedure
 
@@ -16,7 +16,7 @@ from .services import today
 
 
 def display(field: Field, value: Any, attachments: dict[str, str] | None = None) -> str:
-    """One answer in words: option labels, dates in full, addresses on one line."""
+    """One answer in words, on one line: option labels, dates in full, an address."""
     if value is None or value == "" or value == []:
         return _("Not answered")
     # how a value reads is the field type's own (built-in or plug-in), in its catalogue
@@ -32,8 +32,18 @@ def display(field: Field, value: Any, attachments: dict[str, str] | None = None)
     )
 
 
-def answer_rows(fields, answers: dict, procedure=None) -> list[tuple[Field, str, list]]:
-    """(field, value in words, rows of each group item) for the fields that store a value."""
+def answer_lines(field: Field, value: Any, attachments: dict[str, str] | None = None) -> list[str]:
+    """One answer as lines to show one under the other: an address as on an envelope,
+    anything else as its one line of ``display``."""
+    if field.type == "address" and isinstance(value, dict):
+        lines = formats.address_lines(value, current_language())
+        if lines:
+            return lines
+    return [display(field, value, attachments)]
+
+
+def answer_rows(fields, answers: dict, procedure=None) -> list[tuple[Field, list[str], list]]:
+    """(field, value as lines, rows of each group item) for the fields that store a value."""
     from .services import db
 
     names: dict[str, str] = {}
@@ -71,7 +81,7 @@ def answer_rows(fields, answers: dict, procedure=None) -> list[tuple[Field, str,
                 for item in value
                 if isinstance(item, dict)
             ]
-        rows.append((field, display(field, value, names), items))
+        rows.append((field, answer_lines(field, value, names), items))
     return rows
 
 

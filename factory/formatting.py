@@ -3,6 +3,10 @@ and the site's time zone), and the Jinja filters of every page that show them.""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from definitions import formats
@@ -24,6 +28,23 @@ def format_day(value) -> str:
 def format_moment(value) -> str:
     """`8 décembre 2026 à 14:05`, in the site's time zone."""
     return formats.datetime(value, current_language(), site_timezone()) if value else ""
+
+
+#: Days left from which a deadline reads as close.
+SOON_DAYS = 5
+
+
+def days_left(due: dt.date, today: dt.date) -> tuple[str, str]:
+    """How far the day ``due`` is from ``today``, in words ("3 jours restants", "échéance
+    aujourd'hui", "2 jours de retard"), and its level: ``late``, ``soon`` (today or within
+    ``SOON_DAYS``) or ``later``. The inbox and the case page both say it so."""
+    days = (due - today).days
+    if days < 0:
+        return ngettext("%(num)d day late", "%(num)d days late", -days), "late"
+    if days == 0:
+        return _("due today"), "soon"
+    words = ngettext("%(num)d day left", "%(num)d days left", days)
+    return words, "soon" if days <= SOON_DAYS else "later"
 
 
 def format_amount(value, decimals: int | None = None) -> str:

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from definitions import formats
 from definitions.model import Field, Procedure
 from engine.timeline import Entry
 
 from ..answers import display
+from ..formatting import days_left
 from ..formatting import format_day as day
 from ..formatting import format_moment as moment
 from ..language import current_language, text
@@ -27,7 +27,7 @@ from ..wording import department_name, staff_word, state_label
 
 @dataclass(frozen=True)
 class Due:
-    """A date to meet, and how far it is: ``level`` is late, soon (3 days or less) or later."""
+    """A date to meet, and how far it is: ``level``: late, soon or later."""
 
     date: str
     left: str
@@ -36,14 +36,7 @@ class Due:
 
 def due(moment_due: dt.datetime, now: dt.datetime) -> Due:
     calendar = services().runtime.calendar
-    days = (calendar.today(moment_due) - calendar.today(now)).days
-    if days < 0:
-        left = ngettext("%(num)d day late", "%(num)d days late", -days)
-    elif days == 0:
-        left = _("due today")
-    else:
-        left = ngettext("%(num)d day left", "%(num)d days left", days)
-    level = "late" if days < 0 else ("soon" if days <= 3 else "later")
+    left, level = days_left(calendar.today(moment_due), calendar.today(now))
     return Due(day(moment_due), left, level)
 
 

@@ -7,18 +7,15 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from definitions import formats
 from engine.inbox import Row, first_answer, requester_fields
 from engine.workflow import CompiledProcedure
 
+from ..formatting import days_left
 from ..language import current_language, text
 from ..wording import state_label
-
-#: Days left from which a deadline is shown as close.
-SOON_DAYS = 5
 
 
 @dataclass(frozen=True)
@@ -68,15 +65,8 @@ def deadline(case, today: dt.date, calendar) -> tuple[str, str, str]:
     if case.clock_expires_at is None:
         return "", "", ""
     local = calendar.today(case.clock_expires_at)
-    day = _day(local, language)
-    left = (local - today).days
-    if left < 0:
-        words = ngettext("overdue by %(num)d day", "overdue by %(num)d days", -left)
-        return day, words, "deadline-late"
-    if left == 0:
-        return day, _("today"), "deadline-late"
-    words = ngettext("in %(num)d day", "in %(num)d days", left)
-    return day, words, "deadline-soon" if left <= SOON_DAYS else "deadline-ok"
+    words, level = days_left(local, today)
+    return _day(local, language), words, f"deadline-{level}"
 
 
 def describe(row: Row, compiled: CompiledProcedure, today: dt.date) -> Line:

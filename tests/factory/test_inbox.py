@@ -111,8 +111,8 @@ def test_the_row_says_who_filed_what_and_the_deadline_in_words(app, examples):
     page = chief.get("/agents/").get_data(as_text=True)
     assert "SARL Le Bistrot du Quai" in page  # the organisation, from the answers
     assert "a@example.org" in page  # the account's name
-    assert "dans 3 jours" in page and "deadline-soon" in page
-    assert "dépassé de 2 jours" in page and "deadline-late" in page
+    assert "3 jours restants" in page and "deadline-soon" in page
+    assert "2 jours de retard" in page and "deadline-late" in page
     assert "Autorisation de terrasse" in page  # the procedure's title, not its slug
     assert not re.search(r"\d{4}-\d{2}-\d{2}", page)  # dates in words
     # sorted by legal deadline, the overdue one comes first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -57,8 +58,6 @@ def test_every_example_can_be_filed(app, examples, slug):
     if procedure.login != "none":
         sign_in(client, "a@example.org")
     case_id = start(client, slug)
-    import datetime as dt
-
     answers = resolve_dates(
         dict(
             suite.scenarios[0].answers
@@ -318,3 +317,17 @@ def test_an_anonymous_draft_resumes_from_the_mailed_link(app, examples):
     assert elsewhere.get(links[0]).status_code == 302
     assert elsewhere.get(f"/brouillons/{case_id}").status_code == 302
     assert elsewhere.get("/brouillons/reprendre/forged-token").status_code == 404
+
+
+def test_the_review_page_shows_an_address_on_lines(app, examples):
+    """As on an envelope: the street, then the postcode and the town, each on its line; a
+    country other than France by name."""
+    procedure, suite = examples["acte-naissance"]
+    client = app.test_client()
+    case_id = start(client, "acte-naissance")
+    answers = resolve_dates(dict(suite.scenarios[1].answers), dt.date.today())
+    answers["adresse_envoi"] = {
+        "street": "8 rue des Écoles", "postcode": "1000", "city": "Bruxelles", "country": "BE"
+    }
+    review = client.get(fill(client, procedure, case_id, answers)).get_data(as_text=True)
+    assert "<dd>8 rue des Écoles<br>1000 Bruxelles<br>Belgique\n" in review
