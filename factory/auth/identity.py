@@ -28,6 +28,7 @@ from flask_login import current_user, login_required, logout_user
 
 from .. import accounts
 from ..extensions import limiter
+from ..params import local_path
 from ..services import db, services
 from . import oidc
 from .views import bp, safe_next, sign_in
@@ -124,7 +125,7 @@ def _begin(name: str, link: bool = False):
         return failure(name, error.reason, 502 if error.reason == "unavailable" else 400)
     url, pending = oidc.start(provider, metadata, _redirect_uri(name), services().clock.now())
     session[PENDING_KEY] = {**pending.as_dict(), "link": current_user.id if link else None}
-    session[NEXT_KEY] = safe_next(request.args.get("next")) if not link else None
+    session[NEXT_KEY] = local_path(request.args.get("next")) if not link else None
     return redirect(url)
 
 
