@@ -36,13 +36,13 @@ class Peer:
 
     def mode(self, **mode) -> None:
         """Alter the provider's next answers (see provider.mjs): acr=..., id_token=..."""
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 (the provider on 127.0.0.1)
             self.issuer + "/_test/mode",
             data=json.dumps(mode).encode(),
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
             assert response.status == 200
 
     def stop(self) -> None:

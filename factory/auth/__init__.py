@@ -4,6 +4,6 @@
 
 from __future__ import annotations
 
-from . import identity, views
+from . import identity, views  # noqa: F401 (identity adds its routes to views.bp)
 
 blueprints = (views.bp,)
