@@ -105,6 +105,9 @@ def test_the_buttons_show_only_when_the_site_config_declares_the_providers(app, 
     assert 'href="https://franceconnect.gouv.fr/"' in html
     assert 'action="/connexion/franceconnect"' in html
     assert 'action="/connexion/proconnect"' in html
+    # the buttons post here and are redirected to the providers: form-action admits them
+    policy = app.test_client().get("/connexion").headers["Content-Security-Policy"]
+    assert "form-action 'self' http://127.0.0.1:" in policy
     (tmp_path / "plain").mkdir()
     plain = make_app(tmp_path / "plain", PEOPLE)
     html = plain.test_client().get("/connexion").get_data(as_text=True)
