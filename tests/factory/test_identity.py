@@ -287,3 +287,49 @@ def test_an_unknown_agent_is_refused(app, browser, person):
     assert "Aucun compte d’agent pour cette identité" in html
     assert signed_in_as(client) is None
     assert identities(app) == {}
+
+
+def test_answers_from_the_pivot_identity_are_certified_and_kept_whatever_is_posted(
+    app, browser
+):
+    import re
+
+    from engine.models import Case
+
+    client = app.test_client()
+    response, _ = sign_in_with(client, browser, "fc-marie")
+    assert response.status_code == 302
+    token = csrf(client, "/demarches/aide-velo-electrique")
+    response = client.post("/demarches/aide-velo-electrique/commencer", data={"csrf_token": token})
+    page = response.headers["Location"]
+    case_id = int(page.split("/")[2])
+    html = client.get(page).get_data(as_text=True)
+    nom = re.search(r"<input[^>]*\bid=\"nom\"[^>]*>", html).group(0)
+    assert 'value="Dupont"' in nom and " readonly" in nom
+    birth = re.search(r"<input[^>]*\bid=\"date_naissance\"[^>]*>", html).group(0)
+    assert 'value="1980-06-14"' in birth and " readonly" in birth
+    assert "Certifié par FranceConnect" in html
+    telephone = re.search(r"<input[^>]*\bid=\"telephone\"[^>]*>", html).group(0)
+    assert "readonly" not in telephone  # not a claim of the pivot identity
+    response = client.post(
+        page,
+        data={
+            "csrf_token": csrf(client, page),
+            "nom": "Autre",
+            "prenom": "Quelqu'un",
+            "date_naissance": "1990-01-01",
+            "courriel": "autre@example.org",
+            "adresse-street": "1 rue de la Paix",
+            "adresse-postcode": "76000",
+            "adresse-city": "Rouen",
+            "nav": "next",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    state = app.extensions["guichet"]
+    with state.sessions() as session:
+        answers = session.get(Case, case_id).answers
+    assert answers["nom"] == "Dupont"
+    assert answers["prenom"] == "Marie Louise"
+    assert answers["date_naissance"] == "1980-06-14"
+    assert answers["courriel"] == "marie.dupont@example.org"
