@@ -333,3 +333,21 @@ def test_answers_from_the_pivot_identity_are_certified_and_kept_whatever_is_post
     assert answers["prenom"] == "Marie Louise"
     assert answers["date_naissance"] == "1980-06-14"
     assert answers["courriel"] == "marie.dupont@example.org"
+
+
+def test_userinfo_is_read_as_a_signed_jwt_or_as_json(app, browser, monkeypatch):
+    """FranceConnect (v2) answers userinfo as a JWT its keys sign, ProConnect here as JSON:
+    both are read, the JWT once its signature holds."""
+    from factory.auth import oidc
+
+    decoded = []
+    decode = oidc._decode
+    monkeypatch.setattr(oidc, "_decode", lambda *a: decoded.append(a[0]) or decode(*a))
+    response, _ = sign_in_with(app.test_client(), browser, "fc-marie")
+    assert response.status_code == 302
+    assert len(decoded) == 2  # the ID token, then userinfo
+    decoded.clear()
+    response, _ = sign_in_with(app.test_client(), browser, "pc-agent", "proconnect")
+    assert response.status_code == 302
+    assert len(decoded) == 1  # the ID token only
+    assert identities(app)[("proconnect", "pc-agent")][1]["siret"] == "21760540400016"
