@@ -54,4 +54,9 @@ DESCRIPTIONS = (
     N_("the authority's postal address, as printed on receipts"),
     N_("the legal basis of the processing (GDPR article 6)"),
     N_("what the authority's silence at expiry means in law"),
+    N_("the identity providers citizens and agents sign in with (FranceConnect, ProConnect)"),
+    N_(
+        "an OpenID Connect provider: its issuer (discovery at /.well-known/openid-configuration), "
+        "the client id and secret (env:NAME) it gave, the scopes asked"
+    ),
 )

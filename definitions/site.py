@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -77,6 +77,45 @@ def _reveal(value: Any) -> Any:
     return value
 
 
+#: The identity providers the site config may declare, and who signs in with each.
+IDENTITY_PROVIDERS = ("franceconnect", "proconnect")
+
+#: The scopes asked when the site config lists none: FranceConnect's pivot identity and the
+#: e-mail address; ProConnect's agent identity.
+DEFAULT_SCOPES = {
+    "franceconnect": (
+        "openid",
+        "given_name",
+        "family_name",
+        "birthdate",
+        "birthplace",
+        "birthcountry",
+        "gender",
+        "email",
+        "preferred_username",
+    ),
+    "proconnect": ("openid", "email", "given_name", "usual_name", "uid", "siret", "idp_id"),
+}
+
+#: Hosts on which an ``http://`` issuer is accepted (development and tests).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityProvider:
+    """An OpenID Connect provider of the site config (``identity:``)."""
+
+    name: str  # franceconnect | proconnect
+    issuer: str
+    client_id: str
+    client_secret: Secret | str
+    scopes: tuple[str, ...]
+
+    def secret(self) -> str:
+        """The client secret, revealed for the token request only."""
+        return _reveal(self.client_secret)
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     authority: Text
@@ -85,6 +124,7 @@ class Site:
     connectors: Mapping[str, ConnectorConfig]
     timezone: str = DEFAULT_TIMEZONE
     source_file: str = ""
+    identity: Mapping[str, IdentityProvider] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def read_site(
@@ -141,6 +181,10 @@ def read_site(
             N_("%(name)s is not a known time zone, such as Europe/Paris"),
             name=repr(timezone),
         )
+    identity = {
+        name: _identity_provider(reader, name, settings, environ)
+        for name, settings in data.get("identity", {}).items()
+    }
     site = Site(
         authority=reader.text(("authority",), data["authority"]),
         languages=languages,
@@ -148,8 +192,48 @@ def read_site(
         connectors=MappingProxyType(connectors),
         timezone=timezone,
         source_file=document.file,
+        identity=MappingProxyType(identity),
     )
     return site, reader.problems
+
+
+def _identity_provider(reader: Reader, name: str, settings, environ) -> IdentityProvider:
+    """One provider of ``identity:``: its issuer must be https (http only on a loopback
+    address, for development), and its scopes must ask for ``openid`` and ``email`` (an
+    account is reached by its e-mail address)."""
+    path = ("identity", name)
+    issuer = settings["issuer"].rstrip("/")
+    if not secure_issuer(issuer):
+        reader.error(
+            (*path, "issuer"),
+            N_(
+                "the issuer %(url)s must be an https:// address (http:// only on 127.0.0.1 "
+                "or localhost, for development)"
+            ),
+            url=repr(settings["issuer"]),
+        )
+    scopes = tuple(settings.get("scopes", DEFAULT_SCOPES[name]))
+    for needed in ("openid", "email"):
+        if needed not in scopes:
+            reader.error(
+                (*path, "scopes"), N_("the scopes must include %(scope)s"), scope=repr(needed)
+            )
+    secret = _resolve_secrets(reader, (*path, "client_secret"), settings["client_secret"], environ)
+    return IdentityProvider(name, issuer, settings["client_id"], secret, scopes)
+
+
+def secure_issuer(url: str) -> bool:
+    """An ``https://`` address, or ``http://`` on a loopback host."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.netloc:
+        return True
+    if parts.scheme != "http":
+        return False
+    host = parts.netloc.rsplit("@", 1)[-1]
+    host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return host in LOOPBACK_HOSTS
 
 
 def check_connector(

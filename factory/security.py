@@ -22,6 +22,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+def content_security_policy(site) -> str:
+    """The policy, whose ``form-action`` also admits the identity providers' origins: the
+    sign-in and sign-out buttons post here and are redirected there, and browsers apply
+    ``form-action`` to the redirections that follow a form."""
+    from urllib.parse import urlsplit
+
+    providers = site.identity.values() if site is not None else ()
+    origins = sorted({"{0.scheme}://{0.netloc}".format(urlsplit(p.issuer)) for p in providers})
+    if not origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", "form-action 'self' " + " ".join(origins)
+    )
+
+
 #: Pages that are the same for every visitor: shown to someone who is not signed in, a
 #: browser or a shared cache may keep them. Every other answer (personal space, filing,
 #: tracking link, account pages, back office, console, errors) is sent with ``no-store``.
@@ -45,9 +60,11 @@ def may_be_stored() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    policy = content_security_policy(app.extensions["guichet"].runtime.site)
+
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

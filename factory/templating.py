@@ -10,6 +10,15 @@ from .formatting import FORMAT_FILTERS, format_day, format_moment
 from .language import authority_name, current_language, problem_text, text
 
 
+def identity_providers() -> tuple[str, ...]:
+    """The identity providers the site config declares (``franceconnect``, ``proconnect``):
+    their buttons are shown only then."""
+    from .services import services
+
+    site = services().runtime.site
+    return tuple(site.identity) if site is not None else ()
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_language=current_language,
@@ -18,6 +27,7 @@ def init_app(app: Flask) -> None:
         problem_text=problem_text,
         format_date=format_day,
         format_datetime=format_moment,
+        identity_providers=identity_providers,
     )
     app.jinja_env.filters.update(FORMAT_FILTERS)
     site = app.extensions["guichet"].runtime.site

@@ -101,6 +101,9 @@ class DefinitionForm(SubForm):
         self.detached: tuple[str, str] | None = None
         #: What the app knows of stored files, to show them: ``{id: (name, size)}``
         self.attachment_info: dict[str, tuple[str, int | None]] = {}
+        #: Answers certified by an identity provider: ``{field id: note}``, shown read-only
+        #: with the note (the application keeps their values whatever is posted)
+        self.certified: dict[str, str] = {}
         self._context: dict[str, Any] | None = None
         self._views: list[FieldView] | None = None
         meta = dict(meta or {})

@@ -140,7 +140,16 @@ class FieldView:
         lines = [self.kind.hint, self.kind.format_hint(self.form)]
         if self.input is not None:
             lines += self.kind.notes(self.input, self.form)
+        lines.append(self.certified)
         return [line for line in lines if line]
+
+    @property
+    def certified(self) -> str | None:
+        """The note of an answer certified by an identity provider (shown read-only), or
+        None. The form's ``certified`` maps field ids to these notes."""
+        if self.input is None:
+            return None
+        return getattr(self.form, "certified", {}).get(self.input.name)
 
     @property
     def hint_id(self) -> str | None:
@@ -235,7 +244,12 @@ class FieldView:
 
     @property
     def attributes(self) -> dict[str, Any]:
-        return self.kind.attributes(self.input, self.form) if self.input is not None else {}
+        if self.input is None:
+            return {}
+        values = self.kind.attributes(self.input, self.form)
+        if self.certified:
+            values = {**values, "readonly": True}
+        return values
 
     @property
     def widget(self) -> str | None:

@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from .. import accounts
 from ..extensions import limiter, login_manager
 from ..mail import send_mail
+from ..params import local_path
 from ..services import db, services
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -84,8 +85,6 @@ def sign_in(account) -> None:
 
 def safe_next(target: str | None) -> str:
     """Only local paths: never redirect to another site after signing in."""
-    from ..params import local_path
-
     if local_path(target):
         return target
     if current_user.is_authenticated and current_user.is_staff:
@@ -286,20 +285,18 @@ def login():
         submit=_("Sign in"),
         error=error,
         login=True,
+        next=request.args.get("next") if local_path(request.args.get("next")) else None,
     )
 
 
 @bp.route("/deconnexion", methods=["POST"])
 def logout():
     """Ends the server session and forgets everything the browser's session held (drafts,
-    an agent's filing on behalf), but the language chosen."""
-    logout_user()
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
-    flash(_("You are signed out."), "success")
-    return redirect(url_for("portal.catalogue"))
+    an agent's filing on behalf), but the language chosen; after a sign-in through
+    FranceConnect or ProConnect, ends the provider's session too."""
+    from .identity import sign_out
+
+    return sign_out()
 
 
 @bp.route("/compte/mot-de-passe-oublie", methods=["GET", "POST"])

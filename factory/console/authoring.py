@@ -36,7 +36,7 @@ from engine.models import ProcedureVersion
 
 from ..audit import audit
 from ..language import text
-from ..security import CONTENT_SECURITY_POLICY
+from ..security import content_security_policy
 from ..services import db, services
 from . import listing
 from .views import (
@@ -181,7 +181,9 @@ def _page(status: int = 200, **context):
     response = make_response(
         render_template("console/edit.html", style_nonce=nonce, **context), status
     )
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        services().runtime.site
+    ).replace(
         "style-src 'self'", f"style-src 'self' 'nonce-{nonce}'"
     )
     return response

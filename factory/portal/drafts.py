@@ -119,14 +119,62 @@ def begin(slug: str):
     )
 
 
+#: The claims of FranceConnect's pivot identity (and the e-mail address it gives) that
+#: ``prefill: identity.CLAIM`` takes as certified.
+PIVOT_CLAIMS = (
+    "given_name",
+    "family_name",
+    "birthdate",
+    "birthplace",
+    "birthcountry",
+    "gender",
+    "email",
+    "preferred_username",
+)
+
+
+def pivot_identity(account_id: int | None) -> dict[str, str]:
+    """What FranceConnect said last of the account's holder (nothing without a link)."""
+    if account_id is None:
+        return {}
+    from engine.models import ExternalIdentity
+
+    row = db().scalars(
+        sa.select(ExternalIdentity).where(
+            ExternalIdentity.account_id == account_id,
+            ExternalIdentity.provider == "franceconnect",
+        )
+    ).first()
+    if row is None:
+        return {}
+    claims = row.claims or {}
+    return {k: str(claims[k]) for k in PIVOT_CLAIMS if isinstance(claims.get(k), str | int)}
+
+
+def certified_answers(procedure: Procedure, account_id: int | None) -> dict[str, str]:
+    """The answers a citizen signed in with FranceConnect cannot change: the top-level
+    fields prefilled from a claim of the pivot identity, with FranceConnect's value."""
+    pivot = pivot_identity(account_id)
+    if not pivot:
+        return {}
+    answers = {}
+    for field in procedure.form.fields:
+        source, _, key = (field.prefill or "").partition(".")
+        if source == "identity" and pivot.get(key):
+            answers[field.id] = pivot[key]
+    return answers
+
+
 def prefill(procedure: Procedure, account: Account | None) -> dict:
-    """ "Tell us once": what the account already knows (profile only with consent)."""
+    """ "Tell us once": what the account already knows (profile only with consent), and
+    FranceConnect's pivot identity, certified, over it."""
     if account is None:
         return {}
     profile = account.profile or {}
     identity = {
         "email": account.email,
         **{k: v for k, v in profile.items() if k in ("given_name", "family_name", "birthdate")},
+        **pivot_identity(account.id),
     }
     answers = {}
     for field in procedure.form.fields:

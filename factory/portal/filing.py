@@ -57,8 +57,26 @@ def compiled_of(case: Case):
 
 
 def _form(procedure: Procedure, page: Page, case: Case, formdata=None):
+    """The page's form. Answers certified by FranceConnect show read-only, and keep their
+    value whatever a post says (the post's value is replaced before validation)."""
+    from .drafts import certified_answers
+
+    certified = certified_answers(procedure, case.owner_id)
     cls = renderers.page_form(procedure, page, language=current_language())
-    return cls(formdata, answers=case.answers, today=today(), translations=form_translations())
+    if formdata is not None and certified:
+        posted = request.form.copy()
+        for field_id, value in certified.items():
+            posted.setlist(field_id, [value])
+        formdata = CombinedMultiDict([posted, request.files])
+    form = cls(
+        formdata,
+        answers={**case.answers, **certified},
+        today=today(),
+        translations=form_translations(),
+    )
+    note = _("Certified by FranceConnect: this answer cannot be changed here.")
+    form.certified = {field_id: note for field_id in certified if field_id in form._fields}
+    return form
 
 
 def _mails_no_link() -> bool:

@@ -259,4 +259,12 @@ def profile():
         session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("space.profile"))
-    return render_template("space/profile.html", account=account)
+    from engine.models import ExternalIdentity
+
+    franceconnect = session.scalars(
+        sa.select(ExternalIdentity).where(
+            ExternalIdentity.account_id == account.id,
+            ExternalIdentity.provider == "franceconnect",
+        )
+    ).first()
+    return render_template("space/profile.html", account=account, franceconnect=franceconnect)

@@ -39,6 +39,11 @@ STAFF_BULK = access(LOGIN, HIDDEN, HIDDEN, OK, UNTOUCHED, OK, UNTOUCHED)
 #: what belongs to the agent alone (their saved filter): anyone else's is a 404
 AGENT_OWN = access(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, HIDDEN)
 ADMIN = access(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK)
+#: a signed-in citizen links FranceConnect; the walk's site declares no identity provider,
+#: so the provider's routes are not found (tests/factory/test_identity.py walks them with one)
+CITIZEN_LINK = access(LOGIN, HIDDEN, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
+#: back from the provider's sign-out: everyone goes on to the catalogue
+BACK_AWAY = access(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
 
 #: route name: (who may GET it, who may POST it); None: the route does not take the method
 ACCESS = {
@@ -53,6 +58,12 @@ ACCESS = {
     "auth.confirm": (NOBODY, None),
     # GET with a forged token; POST with a real one (the link is the key)
     "auth.reset": (NOBODY, LINK_HOLDERS),
+    "auth.franceconnect_start": (None, NOBODY),
+    "auth.proconnect_start": (None, NOBODY),
+    "auth.franceconnect_callback": (NOBODY, None),
+    "auth.proconnect_callback": (NOBODY, None),
+    "auth.franceconnect_link": (None, CITIZEN_LINK),
+    "auth.logged_out": (BACK_AWAY, None),
     "filing.start": (EVERYONE, None),
     "filing.begin": (None, FILERS),
     "filing.resume": (OWNER, None),

@@ -156,6 +156,10 @@ POSTS: dict[str, Post] = {
         own_client=True,
     ),
     "auth.logout": Post("citizen_a", changes=True, own_client=True),
+    # without an identity provider in the walk's site config, these are not found
+    "auth.franceconnect_start": Post("anonymous", ok=frozenset({404}), changes=False),
+    "auth.proconnect_start": Post("anonymous", ok=frozenset({404}), changes=False),
+    "auth.franceconnect_link": Post("citizen_a", ok=frozenset({404}), changes=False),
     "auth.password": Post(
         "citizen_a",
         {"current": PASSWORD, "password": STRONG, "confirm": STRONG},
