@@ -30,8 +30,13 @@ class Defaults:
     ROLLUP_EVERY_SECONDS = 60
     #: The largest procedure source the console checks (bytes); a larger one is refused.
     CONSOLE_MAX_SOURCE_BYTES = 1024 * 1024
-    #: Run the worker as a thread of the server (the embedded default).
-    WORKER_THREAD = True
+    #: Run the worker as a thread of the application. ``guichet serve`` (the embedded
+    #: default) turns it on; web processes started otherwise (``gunicorn factory.wsgi:app``)
+    #: leave it off and ``guichet worker`` processes deliver.
+    WORKER_THREAD = False
+    #: Bring the database to the newest schema when the application starts. Set
+    #: GUICHET_MIGRATE=false for web processes, and run ``guichet db upgrade`` once per deploy.
+    MIGRATE = True
     #: Create demo accounts at start (citizen, agent, supervisor, administrator).
     DEMO_ACCOUNTS = False
     BABEL_DEFAULT_LOCALE = "fr"

@@ -68,7 +68,7 @@ def init_app(app: Flask) -> None:
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
-    if app.config.get("MIGRATE", True):
+    if app.config["MIGRATE"]:
         from engine.migrate import upgrade
 
         upgrade(engine)

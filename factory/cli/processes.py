@@ -118,7 +118,9 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     overrides = {"SITE": site, "PROCEDURES": procedures, "DEMO_ACCOUNTS": demo}
-    app = create_app(overrides={k: v for k, v in overrides.items() if v})
+    overrides = {k: v for k, v in overrides.items() if v}
+    # the embedded default: one process, the worker as a thread of it
+    app = create_app(overrides={**overrides, "WORKER_THREAD": True})
     url = f"http://{host}:{port}/"
     click.echo(f"\nGuichet runs at {url}")
     if demo:
