@@ -46,11 +46,10 @@ def current(connection: sa.Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def behind(engine: sa.Engine) -> str | None:
+def behind(connection: sa.Connection) -> str | None:
     """Why the database is not at the newest schema, or None when it is. Raises what the
     driver raises when the database cannot be reached."""
-    with engine.connect() as connection:
-        found = current(connection)
+    found = current(connection)
     wanted = heads()
     if found == wanted:
         return None

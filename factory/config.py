@@ -17,6 +17,19 @@ class Defaults:
     VAR_FOLDER = "var"
     #: Where uploaded files are kept: outside the web root, never served inline.
     UPLOAD_FOLDER = "var/uploads"
+    #: ``local``: attachments are files of UPLOAD_FOLDER (one machine); ``s3``: objects of
+    #: S3_BUCKET in an S3-compatible object store, shared by every machine.
+    STORAGE = "local"
+    #: The object store: its address (none: AWS), bucket, region, a prefix for the keys, and
+    #: the credentials (none: boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    #: Path-style addresses by default (``virtual``: bucket.host).
+    S3_ENDPOINT_URL = None
+    S3_BUCKET = None
+    S3_REGION = None
+    S3_PREFIX = ""
+    S3_ACCESS_KEY_ID = None
+    S3_SECRET_ACCESS_KEY = None
+    S3_ADDRESSING_STYLE = "path"
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     #: Files one file field may hold; files and bytes one draft may hold.
     MAX_FILES_PER_FIELD = 10
@@ -37,13 +50,29 @@ class Defaults:
     #: Bring the database to the newest schema when the application starts. Set
     #: GUICHET_MIGRATE=false for web processes, and run ``guichet db upgrade`` once per deploy.
     MIGRATE = True
+    #: ``json``: one JSON line per request (method, URL rule, status, duration, request id)
+    #: and every log line as JSON; ``text``: the usual lines, no request log.
+    LOG_FORMAT = "text"
+    #: Who may read ``/metrics``: a scraper showing ``Authorization: Bearer METRICS_TOKEN``
+    #: (none by default), or any request from these networks (addresses or CIDR blocks,
+    #: separated by spaces or commas in the environment). Anyone else gets a 404.
+    METRICS_TOKEN = None
+    METRICS_ALLOWED_NETWORKS = ("127.0.0.0/8", "::1/128")
     #: Create demo accounts at start (citizen, agent, supervisor, administrator).
     DEMO_ACCOUNTS = False
     BABEL_DEFAULT_LOCALE = "fr"
     LANGUAGES = ("fr", "en")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # set GUICHET_SESSION_COOKIE_SECURE=true behind HTTPS
+    #: Guichet is reached over HTTPS (TLS ends at the reverse proxy): cookies are sent only
+    #: over HTTPS, external links are https://, and browsers are told to stay on HTTPS (HSTS).
+    HTTPS = False
+    #: How many reverse proxies stand in front of the web processes and set the
+    #: X-Forwarded-For, -Proto, -Host, -Port and -Prefix headers (werkzeug's ProxyFix): the
+    #: address of origin (rate limits, /metrics) is the one the nearest trusted proxy saw.
+    #: 0: the headers are ignored, as a client could forge them.
+    TRUSTED_PROXIES = 0
+    SESSION_COOKIE_SECURE = False  # HTTPS turns it on
     PERMANENT_SESSION_LIFETIME = dt.timedelta(hours=8)
     #: Staff sessions end after this long without activity.
     STAFF_IDLE_TIMEOUT = dt.timedelta(minutes=30)
@@ -64,3 +93,17 @@ class Defaults:
     #: New drafts, per remote address.
     DRAFT_RATE_LIMIT = "20 per minute;200 per day"
     REMINDER_RATE_LIMIT = "1 per day"
+
+
+
+def from_environment() -> dict:
+    """The settings as ``create_app()`` reads them (the defaults, then ``GUICHET_*``
+    variables), for the commands that run without the web application (``guichet worker``)."""
+    import os
+
+    from flask import Config
+
+    config = Config(os.getcwd())
+    config.from_object(Defaults)
+    config.from_prefixed_env("GUICHET")
+    return dict(config)

@@ -36,7 +36,11 @@ def drafts_purge(database: str, uploads: str, days: int) -> None:
     from engine import drafts as engine_drafts
     from engine.clock import Clock
     from engine.db import make_session_factory
+    from engine.storage import from_settings
 
+    from ..config import from_environment
+
+    storage = from_settings(from_environment(), Path(uploads))
     engine = open_database(database)
     sessions = make_session_factory(engine)
     total = files = 0
@@ -44,7 +48,7 @@ def drafts_purge(database: str, uploads: str, days: int) -> None:
         while True:
             with sessions() as session, session.begin():
                 purged = engine_drafts.purge_abandoned(session, Clock(), days=days)
-            files += engine_drafts.remove_files(Path(uploads), purged.attachments)
+            files += engine_drafts.remove_files(storage, purged.attachments)
             total += len(purged.cases)
             if len(purged.cases) < engine_drafts.BATCH:
                 break
