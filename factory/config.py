@@ -6,6 +6,9 @@ import datetime as dt
 
 
 class Defaults:
+    #: The key that signs sessions and links: long, random, the same for every process of
+    #: one deployment, and secret (none: the embedded default generates one into VAR_FOLDER).
+    SECRET_KEY = None
     #: The database (the embedded default: SQLite in ./var).
     DATABASE_URL = "sqlite:///var/guichet.db"
     #: The site config and the folder of procedures published at start (the examples).
@@ -30,6 +33,7 @@ class Defaults:
     S3_ACCESS_KEY_ID = None
     S3_SECRET_ACCESS_KEY = None
     S3_ADDRESSING_STYLE = "path"
+    #: The largest request accepted (bytes): a form's files together.
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     #: Files one file field may hold; files and bytes one draft may hold.
     MAX_FILES_PER_FIELD = 10
@@ -60,8 +64,10 @@ class Defaults:
     METRICS_ALLOWED_NETWORKS = ("127.0.0.0/8", "::1/128")
     #: Create demo accounts at start (citizen, agent, supervisor, administrator).
     DEMO_ACCOUNTS = False
+    #: The language of pages when none is chosen, and the languages offered.
     BABEL_DEFAULT_LOCALE = "fr"
     LANGUAGES = ("fr", "en")
+    #: The session cookie: never read by scripts, not sent by other sites' forms.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: Guichet is reached over HTTPS (TLS ends at the reverse proxy): cookies are sent only
@@ -73,10 +79,13 @@ class Defaults:
     #: 0: the headers are ignored, as a client could forge them.
     TRUSTED_PROXIES = 0
     SESSION_COOKIE_SECURE = False  # HTTPS turns it on
+    #: How long a signed-in session lasts at most (seconds in the environment).
     PERMANENT_SESSION_LIFETIME = dt.timedelta(hours=8)
-    #: Staff sessions end after this long without activity.
+    #: Staff sessions end after this long without activity (seconds in the environment).
     STAFF_IDLE_TIMEOUT = dt.timedelta(minutes=30)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    #: Where the rate limits count (Flask-Limiter): ``memory://`` counts in each process;
+    #: several web processes share a ``redis://HOST:6379`` so that a limit holds for all.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     #: Sign-in (and the forgotten-password form): per remote address, and per address tried.
@@ -92,6 +101,7 @@ class Defaults:
     MESSAGE_RATE_LIMIT = "10 per hour;50 per day"
     #: New drafts, per remote address.
     DRAFT_RATE_LIMIT = "20 per minute;200 per day"
+    #: Reminders a citizen sends about one request.
     REMINDER_RATE_LIMIT = "1 per day"
 
 
@@ -107,3 +117,65 @@ def from_environment() -> dict:
     config.from_object(Defaults)
     config.from_prefixed_env("GUICHET")
     return dict(config)
+
+
+def documented_settings() -> list[tuple[str, object, str]]:
+    """Every setting of :class:`Defaults`, in order: (name, default, the ``#:`` comment
+    above it, or the trailing one), read from this module's source."""
+    import inspect
+    import re
+
+    assignment = re.compile(r"^    ([A-Z][A-Z0-9_]*) = (.*?)(?:\s+#\s*(.*))?$")
+    found: list[tuple[str, object, str]] = []
+    comment: list[str] = []
+    said = False  # the comment was said of the setting above already
+    for line in inspect.getsource(Defaults).splitlines()[1:]:
+        stripped = line.strip()
+        if stripped.startswith("#:"):
+            if said:
+                comment, said = [], False
+            comment.append(stripped[2:].strip())
+            continue
+        match = assignment.match(line)
+        if not match:  # a blank line ends what a comment is said of
+            comment, said = [], False
+            continue
+        name, _value, trailing = match.groups()
+        if trailing:
+            text = trailing
+        elif said and comment:
+            text = "(with the setting above)"
+        else:
+            text = " ".join(comment)
+        found.append((name, getattr(Defaults, name), text))
+        said = True
+    return found
+
+
+def environment_table() -> str:
+    """The environment variables as a Markdown table (``docs/deployment.md`` holds it;
+    ``guichet config env`` prints it)."""
+    rows = [
+        "| variable | default | what it sets |",
+        "| --- | --- | --- |",
+    ]
+    for name, default, text in documented_settings():
+        shown = "" if default is None else _shown(default)
+        rows.append(f"| `GUICHET_{name}` | {shown} | {text.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
+
+
+def _shown(default) -> str:
+    import datetime as dt
+
+    if isinstance(default, bool):
+        return "`true`" if default else "`false`"
+    if isinstance(default, dt.timedelta):
+        return f"`{int(default.total_seconds())}` (seconds)"
+    if isinstance(default, tuple | list):
+        import json
+
+        return f"`{json.dumps(list(default))}`"
+    if default == "":
+        return '`""`'
+    return f"`{default}`"
