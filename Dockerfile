@@ -21,7 +21,7 @@ RUN pip install --no-cache-dir -c constraints.txt '.[postgresql,server]' \
 COPY examples ./examples
 
 RUN useradd --system --uid 10001 --create-home --home-dir /home/guichet guichet \
-    && mkdir -p /var/lib/guichet/uploads /var/lib/guichet/metrics \
+    && mkdir -p /var/lib/guichet/uploads /var/lib/guichet/metrics /var/lib/guichet/data \
     && chown -R guichet /var/lib/guichet
 USER guichet
 WORKDIR /var/lib/guichet
