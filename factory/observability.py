@@ -74,11 +74,13 @@ def init_app(app: Flask) -> None:
     if app.config.get("LOG_FORMAT") == "json":
         json_logging()
 
-    @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
         given = request.headers.get("X-Request-ID", "")
         g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+    # first of all, so that a request refused by another hook (CSRF) is timed and logged too
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
 
     @app.after_request
     def _count(response):

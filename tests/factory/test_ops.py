@@ -261,3 +261,14 @@ def test_text_logs_write_no_request_lines(app, caplog):
     with caplog.at_level(logging.INFO, logger="guichet.requests"):
         app.test_client().get("/")
     assert [r for r in caplog.records if r.name == "guichet.requests"] == []
+
+
+def test_a_request_refused_before_its_view_is_counted_and_logged(json_app):
+    app, stream = json_app
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = app.test_client().post("/connexion", data={"email": "a@example.org"})
+    assert response.status_code == 400
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(r["rule"], r["status"]) for r in lines if r["logger"] == "guichet.requests"] == [
+        ("/connexion", 400)
+    ]
