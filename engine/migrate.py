@@ -30,3 +30,32 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
 def downgrade(engine: sa.Engine, revision: str) -> None:
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection=connection), revision)
+
+
+def heads() -> set[str]:
+    """The newest revisions the migrations know (one, unless branches are not joined yet)."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current(connection: sa.Connection) -> set[str]:
+    """The revisions the database is at (none: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def behind(connection: sa.Connection) -> str | None:
+    """Why the database is not at the newest schema, or None when it is. Raises what the
+    driver raises when the database cannot be reached."""
+    found = current(connection)
+    wanted = heads()
+    if found == wanted:
+        return None
+    if not found:
+        return "the database has no schema yet: run guichet db upgrade"
+    return (
+        f"the database is at {', '.join(sorted(found))}, the code expects "
+        f"{', '.join(sorted(wanted))}: run guichet db upgrade"
+    )

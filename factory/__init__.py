@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
         app.config.update(test_config)
     app.config.update(overrides or {})
     _absolute_paths(app)
+    _behind_proxies(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _local_secret_key(app)
 
@@ -51,12 +52,13 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
 
     from jinja2 import ChoiceLoader, PackageLoader
 
-    from . import auth, backoffice, console, errors, portal, security
+    from . import auth, backoffice, console, errors, observability, ops, portal, security
 
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("renderers", "templates")])
+    observability.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for side in (portal, auth, backoffice, console):
+    for side in (portal, auth, backoffice, console, ops):
         for blueprint in side.blueprints:
             app.register_blueprint(blueprint)
     import renderers
@@ -70,6 +72,28 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
         )
     )
     return app
+
+
+def _behind_proxies(app: Flask) -> None:
+    """Trust the forwarded headers of the configured number of proxies, and declare HTTPS."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies < 0:
+        raise ValueError(f"TRUSTED_PROXIES is {proxies}: it counts proxies, 0 or more")
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=proxies,
+            x_proto=proxies,
+            x_host=proxies,
+            x_port=proxies,
+            x_prefix=proxies,
+        )
+    if app.config.get("HTTPS"):
+        app.config.update(
+            SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https"
+        )
 
 
 #: Settings that name a file or a folder, relative to where Guichet starts.

@@ -24,7 +24,10 @@ def download(attachment):
         as_attachment=True,
         download_name=download_name(attachment.filename, attachment.content_type),
     )
-    if hasattr(stream, "fileno"):
-        response.content_length = os.fstat(stream.fileno()).st_size
+    size = getattr(stream, "size", None)  # an object store's object says its size
+    if size is None and hasattr(stream, "fileno"):
+        size = os.fstat(stream.fileno()).st_size
+    if size is not None:
+        response.content_length = size
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, EngineError, InvalidValues, NotFound, PublishError, Refused
+from engine.storage import StorageError
 
 from .services import db
 
@@ -102,6 +103,14 @@ def init_app(app: Flask) -> None:
         code = status_of(error)
         title, advice = MESSAGES.get(code, MESSAGES[400])
         return render_template("error.html", code=code, title=title, advice=advice), code
+
+    @app.errorhandler(StorageError)
+    def _storage(error: StorageError):
+        # the object store (or the disk) refused the files: nothing was committed
+        db().rollback()
+        app.logger.warning("files could not be stored: %s", error)
+        title, advice = MESSAGES[500]
+        return render_template("error.html", code=503, title=title, advice=advice), 503
 
     @app.errorhandler(CSRFError)
     def _csrf(error):

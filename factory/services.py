@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine.catalogue import Runtime
 from engine.clock import Clock
 from engine.db import make_engine, make_session_factory
-from engine.storage import LocalStorage, Storage
+from engine.storage import LocalStorage, Storage, from_settings
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Services:
     runtime: Runtime
     clock: Clock
     uploads: Path
-    #: where attachments' bytes live (today the files of ``uploads``)
+    #: where attachments' bytes live (the files of ``uploads``, or an object store)
     storage: Storage
 
 
@@ -68,19 +68,21 @@ def init_app(app: Flask) -> None:
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
-    if app.config.get("MIGRATE", True):
+    if app.config["MIGRATE"]:
         from engine.migrate import upgrade
 
         upgrade(engine)
     uploads = Path(app.config["UPLOAD_FOLDER"])
-    uploads.mkdir(parents=True, exist_ok=True)
+    storage = from_settings(app.config, uploads)
+    if isinstance(storage, LocalStorage):
+        uploads.mkdir(parents=True, exist_ok=True)
     app.extensions["guichet"] = state = Services(
         engine=engine,
         sessions=make_session_factory(engine),
         runtime=Runtime(site=site),
         clock=app.config.get("CLOCK") or Clock(),
         uploads=uploads,
-        storage=LocalStorage(uploads),
+        storage=storage,
     )
     if app.config.get("PROCEDURES"):
         publish_at_start(state, Path(app.config["PROCEDURES"]))
@@ -146,11 +148,13 @@ def start_worker(app: Flask, state: Services) -> None:
     from connectors.registry import ConnectorRegistry
     from engine.worker import Worker, start_thread
 
+    from .observability import timed
+
     registry = ConnectorRegistry(state.runtime.site, storage=state.storage)
     worker = Worker(
         state.runtime,
         state.sessions,
-        registry.deliver,
+        timed(registry.deliver),
         clock=state.clock,
         draft_retention_days=app.config.get("DRAFT_RETENTION_DAYS"),
         rollup_every=dt.timedelta(seconds=app.config.get("ROLLUP_EVERY_SECONDS", 60)),

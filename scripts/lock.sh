@@ -8,6 +8,6 @@ set -eu
 cd "$(dirname "$0")/.."
 tools="${TMPDIR:-/tmp}/guichet-pip-tools"
 [ -x "$tools/bin/pip-compile" ] || { python3 -m venv "$tools" && "$tools/bin/pip" install --quiet pip-tools; }
-exec "$tools/bin/pip-compile" --quiet --extra dev --extra postgresql --strip-extras \
+exec "$tools/bin/pip-compile" --quiet --extra dev --extra postgresql --extra server --strip-extras \
   --allow-unsafe --no-emit-index-url --no-emit-find-links --output-file constraints.txt "$@" \
   pyproject.toml

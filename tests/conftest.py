@@ -197,3 +197,58 @@ else:
     hypothesis_settings.register_profile("ci", derandomize=True, database=None, **_common)
     hypothesis_settings.register_profile("dev", **_common)
     hypothesis_settings.load_profile(os.environ.get("GUICHET_HYPOTHESIS_PROFILE", "ci"))
+
+
+# -- object storage -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3 API server on 127.0.0.1 (moto in server mode, over HTTP), for this run."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        missing_service("moto[server] is not installed (it comes with the dev extra)")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_settings(s3_endpoint):
+    """The ``S3_*`` settings of a new, empty bucket of the test's S3 server."""
+    settings = {
+        "STORAGE": "s3",
+        "S3_ENDPOINT_URL": s3_endpoint,
+        "S3_BUCKET": f"guichet-{secrets.token_hex(6)}",
+        "S3_REGION": "eu-west-3",
+        "S3_PREFIX": "pieces/",
+        "S3_ACCESS_KEY_ID": "test-access-key",
+        "S3_SECRET_ACCESS_KEY": "test-secret-key",
+    }
+    client = s3_client(settings)
+    client.create_bucket(
+        Bucket=settings["S3_BUCKET"],
+        CreateBucketConfiguration={"LocationConstraint": settings["S3_REGION"]},
+    )
+    return settings
+
+
+def s3_client(settings: dict):
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=settings["S3_ENDPOINT_URL"],
+        region_name=settings["S3_REGION"],
+        aws_access_key_id=settings["S3_ACCESS_KEY_ID"],
+        aws_secret_access_key=settings["S3_SECRET_ACCESS_KEY"],
+    )
+
+
+def s3_keys(settings: dict) -> list[str]:
+    """The keys stored in the bucket of ``settings``."""
+    listed = s3_client(settings).list_objects_v2(Bucket=settings["S3_BUCKET"])
+    return sorted(item["Key"] for item in listed.get("Contents", []))

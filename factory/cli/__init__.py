@@ -2,7 +2,8 @@
 
 - :mod:`.procedures`: ``check``, ``graph``, ``test``, ``schema`` (procedure files, no database);
 - :mod:`.processes`: ``serve`` (the web application) and ``worker``;
-- :mod:`.maintenance`: ``db upgrade``, ``drafts purge``, ``outbox list`` and ``replay``;
+- :mod:`.maintenance`: ``db upgrade``, ``drafts purge``, ``outbox list`` and ``replay``,
+  ``config env``;
 - :mod:`.users`: ``users create``;
 - :mod:`.options`: the options and openings they share (database, site config).
 
@@ -34,6 +35,7 @@ for _command in (
     procedures.test_command,
     procedures.schema,
     maintenance.db,
+    maintenance.config,
     maintenance.drafts,
     maintenance.outbox,
     processes.worker,

@@ -1,4 +1,5 @@
-"""Upkeep of the database: ``db upgrade``, ``drafts purge``, ``outbox list`` and ``replay``."""
+"""Upkeep of the database: ``db upgrade``, ``drafts purge``, ``outbox list`` and ``replay``;
+and ``config env``, the environment variables."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from .options import database_option, open_database, retention_option, uploads_option
+from .options import (
+    database_option,
+    load_runtime,
+    open_database,
+    retention_option,
+    site_config_option,
+    uploads_option,
+)
 
 
 @click.group()
@@ -20,6 +28,31 @@ def db_upgrade(database: str) -> None:
     """Create or migrate the database to the newest schema."""
     open_database(database).dispose()
     click.echo("The database is up to date.")
+
+
+@db.command("publish")
+@database_option
+@site_config_option
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def db_publish(database: str, site: str | None, folder: str) -> None:
+    """Publish the procedures of FOLDER (and the workflows of FOLDER/workflows), once per
+    deploy, so that web processes need not (GUICHET_PROCEDURES is for the embedded default).
+    A version published already with the same content is left as it is."""
+    from engine.catalogue import publish_folder
+    from engine.clock import Clock
+    from engine.db import make_session_factory
+    from engine.errors import PublishError
+
+    runtime = load_runtime(site)
+    engine = open_database(database)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            versions = publish_folder(session, runtime, Path(folder), clock=Clock())
+    except PublishError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        engine.dispose()
+    click.echo(f"{len(versions)} procedure version(s) published.")
 
 
 @click.group()
@@ -36,7 +69,11 @@ def drafts_purge(database: str, uploads: str, days: int) -> None:
     from engine import drafts as engine_drafts
     from engine.clock import Clock
     from engine.db import make_session_factory
+    from engine.storage import from_settings
 
+    from ..config import from_environment
+
+    storage = from_settings(from_environment(), Path(uploads))
     engine = open_database(database)
     sessions = make_session_factory(engine)
     total = files = 0
@@ -44,7 +81,7 @@ def drafts_purge(database: str, uploads: str, days: int) -> None:
         while True:
             with sessions() as session, session.begin():
                 purged = engine_drafts.purge_abandoned(session, Clock(), days=days)
-            files += engine_drafts.remove_files(Path(uploads), purged.attachments)
+            files += engine_drafts.remove_files(storage, purged.attachments)
             total += len(purged.cases)
             if len(purged.cases) < engine_drafts.BATCH:
                 break
@@ -104,3 +141,17 @@ def outbox_replay(database: str, ids: tuple[int, ...], replay_all: bool) -> None
         count = replay(session, None if replay_all else list(ids), Clock().now())
     engine.dispose()
     click.echo(f"{count} deliveries are queued again.")
+
+
+@click.group()
+def config() -> None:
+    """The settings."""
+
+
+@config.command("env")
+def config_env() -> None:
+    """Print every GUICHET_* environment variable, its default and what it sets, as the
+    Markdown table of docs/deployment.md."""
+    from ..config import environment_table
+
+    click.echo(environment_table(), nl=False)

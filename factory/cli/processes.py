@@ -36,6 +36,20 @@ from .options import (
     help="Seconds between two refreshes of the dashboards' statistics "
     "(env GUICHET_ROLLUP_EVERY_SECONDS).",
 )
+@click.option(
+    "--metrics-port",
+    envvar="GUICHET_WORKER_METRICS_PORT",
+    type=click.IntRange(min=1, max=65535),
+    help="Serve this worker's Prometheus metrics (delivery latency) on this port "
+    "(env GUICHET_WORKER_METRICS_PORT); none by default.",
+)
+@click.option(
+    "--metrics-host",
+    envvar="GUICHET_WORKER_METRICS_HOST",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address the metrics port listens on (env GUICHET_WORKER_METRICS_HOST).",
+)
 def worker(
     database: str,
     site: str | None,
@@ -44,6 +58,8 @@ def worker(
     uploads: str,
     draft_retention_days: int,
     rollup_every: int,
+    metrics_port: int | None,
+    metrics_host: str,
 ) -> None:
     """Fire due timers and deliver the outbox through the site's connectors."""
     import datetime as dt
@@ -52,24 +68,36 @@ def worker(
 
     from connectors.registry import ConnectorRegistry, RegistryError
     from engine.db import make_session_factory
+    from engine.storage import from_settings
     from engine.worker import Worker, stop_on_signals
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    from ..config import from_environment
+    from ..observability import json_logging, timed
+
+    settings = from_environment()
+    if settings["LOG_FORMAT"] == "json":
+        json_logging()
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     runtime = load_runtime(site)
     try:
-        registry = ConnectorRegistry(runtime.site, storage=Path(uploads))
+        storage = from_settings(settings, Path(uploads))  # GUICHET_STORAGE, GUICHET_S3_*
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        registry = ConnectorRegistry(runtime.site, storage=storage)
     except RegistryError as error:
         raise click.ClickException(str(error)) from error
     engine = open_database(database)
     the_worker = Worker(
         runtime,
         make_session_factory(engine),
-        registry.deliver,
+        timed(registry.deliver),
         batch=batch,
         draft_retention_days=draft_retention_days,
         rollup_every=dt.timedelta(seconds=rollup_every),
-        uploads=Path(uploads),
+        uploads=storage,
     )
     stop = threading.Event()
     stop_on_signals(stop)  # SIGTERM: finish the delivery in flight, then exit
@@ -79,6 +107,10 @@ def worker(
             while the_worker.run_once() and not stop.is_set():
                 pass
             return
+        if metrics_port:
+            from prometheus_client import start_http_server
+
+            start_http_server(metrics_port, addr=metrics_host)
         click.echo("The worker is running (Ctrl+C stops it).", err=True)
         the_worker.run(stop)
     finally:
@@ -117,7 +149,9 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     overrides = {"SITE": site, "PROCEDURES": procedures, "DEMO_ACCOUNTS": demo}
-    app = create_app(overrides={k: v for k, v in overrides.items() if v})
+    overrides = {k: v for k, v in overrides.items() if v}
+    # the embedded default: one process, the worker as a thread of it
+    app = create_app(overrides={**overrides, "WORKER_THREAD": True})
     url = f"http://{host}:{port}/"
     click.echo(f"\nGuichet runs at {url}")
     if demo:

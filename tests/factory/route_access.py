@@ -50,6 +50,10 @@ ACCESS = {
     "portal.catalogue": (EVERYONE, None),
     "portal.accessibility": (EVERYONE, None),
     "portal.privacy": (EVERYONE, None),
+    # probes and metrics: the test client comes from 127.0.0.1, an allowed network
+    "ops.healthz": (EVERYONE, None),
+    "ops.readyz": (EVERYONE, None),
+    "ops.metrics": (EVERYONE, None),
     "auth.login": (SIGNED_OUT, EVERYONE),
     "auth.logout": (None, EVERYONE),
     "auth.password": (SIGNED_IN, SIGNED_IN),

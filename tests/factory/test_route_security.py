@@ -42,6 +42,13 @@ SAFE_TYPES = {
     EXPORT: {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
     SCHEMA: {"application/json"},
 }
+#: Routes that answer machines (probes, Prometheus), not people, and the type they answer:
+#: never a download, never a page.
+PROBES = {
+    "ops.healthz": "application/json",
+    "ops.readyz": "application/json",
+    "ops.metrics": "text/plain",
+}
 #: The public pages a visitor who is not signed in may keep in a cache; everything else is
 #: personal, or for staff.
 CACHEABLE = {"portal.catalogue", "portal.accessibility", "portal.privacy", "filing.start"}
@@ -175,9 +182,30 @@ def test_every_route_that_serves_a_file_is_described(world, answers):
         f"{route.rule} serves {response.mimetype}: add it to FILES"
         for route, _actor, response in answers
         if route.name not in FILES
+        and route.name not in PROBES
         and response.status_code == 200
         and (response.mimetype != "text/html" or "Content-Disposition" in response.headers)
     ]
+    assert wrong == []
+
+
+def test_probes_answer_their_type_never_as_a_page_nor_stored(world, answers):
+    wrong = []
+    seen = set()
+    for route, actor, response in answers:
+        if route.name not in PROBES:
+            continue
+        seen.add(route.name)
+        where = f"{route.rule} as {actor}"
+        if response.status_code != 200 or response.mimetype != PROBES[route.name]:
+            wrong.append(f"{where}: {response.status_code} {response.mimetype}")
+        if response.headers.get("X-Content-Type-Options") != "nosniff":
+            wrong.append(f"{where}: no X-Content-Type-Options: nosniff")
+        if "no-store" not in response.headers.get("Cache-Control", ""):
+            wrong.append(f"{where}: may be stored")
+        if "Content-Disposition" in response.headers:
+            wrong.append(f"{where}: a download")
+    assert seen == set(PROBES)
     assert wrong == []
 
 
