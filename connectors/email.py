@@ -8,6 +8,7 @@ as a JSON attachment. The event id is the Message-ID's left part, for deduplicat
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -96,6 +97,15 @@ class EmailConnector(Connector):
         message.add_alternative(
             f'<!doctype html><html lang="fr"><body>{paragraphs}</body></html>', subtype="html"
         )
+        for attached in payload.get("attachments", []) if delivery.kind == "notify" else []:
+            # documents of the case the notification carries (engine.documents)
+            maintype, _, subtype = attached.get("content_type", "application/pdf").partition("/")
+            message.add_attachment(
+                base64.b64decode(attached["content"]),
+                maintype=maintype,
+                subtype=subtype,
+                filename=attached["filename"],
+            )
         if delivery.kind == "send":
             message.add_attachment(
                 json.dumps(payload, ensure_ascii=False, indent=2).encode(),

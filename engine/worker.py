@@ -172,7 +172,14 @@ class Worker:
                 (
                     m.id,
                     m.claim,
-                    Delivery(m.event_id, m.connector, m.kind, m.audience, m.payload, m.attempts),
+                    Delivery(
+                        m.event_id,
+                        m.connector,
+                        m.kind,
+                        m.audience,
+                        _with_documents(session, m.payload),
+                        m.attempts,
+                    ),
                 )
                 for m in claimed
             ]
@@ -274,6 +281,17 @@ class Worker:
                 done = 0
             if not done:
                 stop.wait(idle)
+
+
+def _with_documents(session: Session, payload: dict) -> dict:
+    """A notification's payload with the documents it carries as attachments (read from
+    their rows at delivery; the outbox row keeps only their ids)."""
+    ids = payload.get("documents")
+    if not ids:
+        return payload
+    from .documents import mail_attachments
+
+    return {**payload, "attachments": mail_attachments(session, list(ids))}
 
 
 def start_thread(worker: Worker, idle: float = 1.0) -> tuple[threading.Thread, threading.Event]:
