@@ -284,7 +284,8 @@ class WorkflowReader(WorkflowShape):
                 reader=reader,
             )
             return None
-        if not reader.check_source((*full, "document"), source, scope, template=True):
+        this = Phrase(N_("the template %(file)s"), file=f"templates/{name}.html")
+        if not reader.check_source((*full, "document"), source, scope, template=True, this=this):
             return None
         return Action(
             "document",

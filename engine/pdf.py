@@ -10,6 +10,8 @@ but ``data:`` addresses.
 
 from __future__ import annotations
 
+import gc
+import warnings
 from collections.abc import Iterable
 from functools import cache
 
@@ -39,9 +41,15 @@ def render_pdf(document: str) -> bytes:
         from weasyprint import HTML
     except (ImportError, OSError) as error:  # OSError: Pango missing
         raise PdfUnavailable(str(error)) from error
-    return HTML(string=document, url_fetcher=_no_fetch, base_url=None).write_pdf(
-        pdf_variant=PDF_VARIANT, pdf_tags=True, custom_metadata=False
-    )
+    with warnings.catch_warnings():
+        # WeasyPrint opens its sRGB colour profile (PDF/A's output intent) and leaves the
+        # file to the garbage collector: the ResourceWarning is its own, not ours.
+        warnings.simplefilter("ignore", ResourceWarning)
+        data = HTML(string=document, url_fetcher=_no_fetch, base_url=None).write_pdf(
+            pdf_variant=PDF_VARIANT, pdf_tags=True, custom_metadata=False
+        )
+        gc.collect()
+    return data
 
 
 @cache

@@ -100,7 +100,8 @@ def implicit_decision(
     session: Session, runtime: Runtime, compiled: CompiledProcedure, case: Case
 ) -> ImplicitDecision | None:
     """The implicit decision of ``case``: when its legal clock ran out (the timer fired
-    the clock's transition) and silence means acceptance or rejection; else None."""
+    the clock's transition) and silence means acceptance or rejection; else None. Its day
+    is the clock's expiry."""
     clock = compiled.procedure.workflow.clock
     if clock is None or clock.silence == NONE or case.submitted_at is None:
         return None
@@ -117,7 +118,10 @@ def implicit_decision(
     )
     if fired is None:
         return None
-    return ImplicitDecision(clock.silence, _day(runtime, fired))
+    # born when the clock ran out (the worker may fire it a little later); the expiry is
+    # kept on the case when it closes
+    born = case.clock_expires_at if case.clock_expires_at is not None else fired
+    return ImplicitDecision(clock.silence, _day(runtime, min(born, fired)))
 
 
 def contact_lines(receipt: Receipt) -> tuple[str, ...]:
