@@ -2,8 +2,10 @@
 
 With ``folder`` set, messages are written there (the embedded default: no mail server
 needed); otherwise they go through SMTP with STARTTLS or SSL and a login. Each message
-carries a plain-text and an HTML part; a case delivery (``send``) also carries the event
-as a JSON attachment. The event id is the Message-ID's left part, for deduplication.
+carries a plain-text and an HTML part; a notification carries the case's documents it goes
+with (PDFs, from ``payload["attachments"]``: the worker reads them at delivery), and a case
+delivery (``send``) carries the event as a JSON attachment. The event id is the
+Message-ID's left part, for deduplication.
 """
 
 from __future__ import annotations

@@ -265,17 +265,6 @@ def _filer_name(session: Session, case: Case) -> str | None:
     return account.name if account is not None else None
 
 
-def signature(runtime: Runtime, department: str | None, language: str) -> tuple[str, ...]:
-    """The closing lines of a mail: the department's name, then the authority's."""
-    if runtime.site is None:
-        return ()
-    lines = []
-    if department in runtime.site.departments:
-        lines.append(runtime.site.departments[department].name.get(language))
-    lines.append(runtime.site.authority.get(language))
-    return tuple(lines)
-
-
 def event_envelope(
     session: Session, compiled: CompiledProcedure, case: Case, now: dt.datetime, event_id: str
 ) -> dict[str, Any]:
