@@ -3,8 +3,9 @@
 ``assert_readable(html, raw=[...])`` takes the text of a page (tags stripped; attributes,
 web and e-mail addresses ignored; scripts and styles left out) and fails if it shows an
 amount or a number as Python prints it (``25000.5``, ``25000.0``), an ISO date or
-moment (``2026-12-08``, ``T14:05``), or any of ``raw``: the ids a caller knows have a name (a department's key, a
-state id in parentheses, an outbox status). Any page test may call it.
+moment (``2026-12-08``, ``T14:05``), or any of ``raw``: the ids a caller knows have a
+name (a department's key, a state id in parentheses, an outbox status). Any page test may
+call it.
 """
 
 from __future__ import annotations
