@@ -4,6 +4,7 @@ the PDFs: every mention the law asks for, the dates, the language, the tags, PDF
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 
@@ -293,3 +294,38 @@ def test_a_template_without_html_is_made_a_whole_document():
     assert "<title>Attestation &amp; reçu</title>" in page
     bare = as_document("<html><body>x</body></html>", "fr", "T")
     assert bare.startswith('<html lang="fr"><head><title>T</title></head>')
+
+
+def test_a_clock_of_the_authority_s_own_is_a_commitment_without_implicit_decision():
+    receipt = receipts.Receipt(
+        language="fr",
+        authority="Ville de Valbois-sur-Loire",
+        title="Signalement",
+        reference="SV-2026-000001",
+        received=dt.date(2026, 3, 2),
+        department="Voirie",
+        address=None,
+        phone=None,
+        email="voirie@valbois-sur-loire.fr",
+        silence=receipts.NONE,
+        expires=dt.date(2026, 3, 16),
+        span=None,
+    )
+    (said,) = receipts.silence_paragraphs(receipt)
+    assert said.startswith("Nous nous engageons à vous répondre au plus tard le 16 mars 2026.")
+    assert "ne vaut ni acceptation ni rejet" in said
+    # a clock that has not started yet: its length instead of a day
+    not_started = dataclasses.replace(
+        receipt, silence=receipts.ACCEPTANCE, expires=None, span="2 mois"
+    )
+    (when, certificate) = receipts.silence_paragraphs(not_started)
+    assert "dans un délai de 2 mois à compter de la réception d'un dossier complet" in when
+    assert "L232-3" in certificate
+
+
+def test_the_clock_s_length_in_words():
+    from engine import texts
+
+    assert texts.clock_span("fr", None, 2, False) == "2 mois"
+    assert texts.clock_span("fr", 30, None, True) == "30 jours ouvrés"
+    assert texts.clock_span("fr", 1, None, False) == "1 jour"
