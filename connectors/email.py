@@ -2,12 +2,15 @@
 
 With ``folder`` set, messages are written there (the embedded default: no mail server
 needed); otherwise they go through SMTP with STARTTLS or SSL and a login. Each message
-carries a plain-text and an HTML part; a case delivery (``send``) also carries the event
-as a JSON attachment. The event id is the Message-ID's left part, for deduplication.
+carries a plain-text and an HTML part; a notification carries the case's documents it goes
+with (PDFs, from ``payload["attachments"]``: the worker reads them at delivery), and a case
+delivery (``send``) carries the event as a JSON attachment. The event id is the
+Message-ID's left part, for deduplication.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -96,6 +99,15 @@ class EmailConnector(Connector):
         message.add_alternative(
             f'<!doctype html><html lang="fr"><body>{paragraphs}</body></html>', subtype="html"
         )
+        for attached in payload.get("attachments", []) if delivery.kind == "notify" else []:
+            # documents of the case the notification carries (engine.documents)
+            maintype, _, subtype = attached.get("content_type", "application/pdf").partition("/")
+            message.add_attachment(
+                base64.b64decode(attached["content"]),
+                maintype=maintype,
+                subtype=subtype,
+                filename=attached["filename"],
+            )
         if delivery.kind == "send":
             message.add_attachment(
                 json.dumps(payload, ensure_ascii=False, indent=2).encode(),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .expressions import Expression, Template
+from .expressions import Expression, HtmlTemplate, Template
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -151,13 +151,18 @@ class Deadline:
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """``notify`` (target citizen|agents), ``send`` (target: connector) or ``set``."""
+    """``notify`` (target citizen|agents), ``send`` (target: connector), ``set``, or
+    ``document`` (target: the template's name; ``name`` the document's, ``to`` citizen when
+    it goes with the citizen's next notification)."""
 
     kind: str
     target: str | None = None
     subject: LocalizedTemplate | None = None
     body: LocalizedTemplate | None = None
     values: Mapping[str, Any] = field(default_factory=empty_mapping)
+    template: HtmlTemplate | None = None
+    name: LocalizedTemplate | None = None
+    to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +232,13 @@ class Workflow:
 
     def transitions_from(self, state_id: str) -> tuple[Transition, ...]:
         return tuple(t for t in self.transitions if state_id in t.sources)
+
+    @property
+    def templates(self) -> tuple[str, ...]:
+        """The document templates its ``document:`` actions render, by name."""
+        actions = [a for s in self.states for a in s.on_enter]
+        actions += [a for t in self.transitions for a in t.on_fire]
+        return tuple(sorted({a.target for a in actions if a.kind == "document" and a.target}))
 
 
 @dataclass(frozen=True, slots=True)

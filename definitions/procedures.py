@@ -250,7 +250,7 @@ class ProcedureReader(Reader):
         reader = WorkflowReader(self, ("workflow",), data, reusable=False)
         if not reader.check_graph():
             return None
-        return reader.build(fields, {}, self)
+        return reader.build(fields, {}, self, templates=self.library.template)
 
     def shared_workflow(self, data: dict, fields) -> Any:
         name = data["use"]
@@ -312,7 +312,7 @@ class ProcedureReader(Reader):
             self.site,
             suffix=Phrase(N_(" (in procedure %(slug)s)"), slug=repr(slug)),
         )
-        workflow = shared.reader.build(fields, roles, reader)
+        workflow = shared.reader.build(fields, roles, reader, templates=self.library.template)
         self.problems += reader.problems
         return workflow
 
@@ -368,6 +368,8 @@ def procedure_from_source(
         source = io.TextIOWrapper(io.BytesIO(source), encoding="utf-8", errors="replace").read()
     used = procedure.workflow.name
     kept = {used: library.source(used) or ""} if used is not None else {}
+    for template in procedure.workflow.templates:
+        kept[f"templates/{template}.html"] = library.template(template) or ""
     return replace(procedure, source=source, source_hash=source_digest(source, kept)), problems
 
 

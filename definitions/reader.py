@@ -106,8 +106,12 @@ class Reader:
             return None
         return LocalizedTemplate(MappingProxyType({k: Template(v) for k, v in items.items()}))
 
-    def check_source(self, path, source: str, scope: Scope, *, template: bool) -> bool:
-        this = this_source(template)
+    def check_source(
+        self, path, source: str, scope: Scope, *, template: bool, this: Phrase | None = None
+    ) -> bool:
+        """Whether ``source`` parses and reads only what ``scope`` holds (problems at
+        ``path``); ``this`` names the source in them ("this text" by default)."""
+        this = this or this_source(template)
         analysis = analyse(source, template)
         before = len(self.problems)
         if analysis.error:

@@ -37,8 +37,8 @@ DESCRIPTIONS = (
     N_("a text (a plain string, or a map of language code to text)"),
     N_("a workflow ({initial, states, transitions, clock}) or {use: NAME, roles: {ROLE: SLUG}}"),
     N_(
-        "an action (notify: citizen|agents with subject and body, send: CONNECTOR, or set: "
-        "{FIELD: VALUE})"
+        "an action (notify: citizen|agents with subject and body, send: CONNECTOR, set: "
+        "{FIELD: VALUE}, or document: TEMPLATE with name and to)"
     ),
     N_("an actor (agent, supervisor, citizen or {department: SLUG})"),
     N_("an actor (agent, supervisor, citizen, timer, or {department: SLUG})"),
@@ -59,4 +59,10 @@ DESCRIPTIONS = (
         "an OpenID Connect provider: its issuer (discovery at /.well-known/openid-configuration), "
         "the client id and secret (env:NAME) it gave, the scopes asked"
     ),
+    N_("renders templates/NAME.html (beside the procedure files) into a PDF kept on the case"),
+    N_("the document's name, a {{ }} text"),
+    N_("attach the document to the citizen's next notification"),
+    N_("the department's e-mail address, for agents' notifications and on receipts"),
+    N_("the department's postal address, as printed on receipts (the authority's when absent)"),
+    N_("the department's phone number, as printed on receipts (the authority's when absent)"),
 )

@@ -52,6 +52,9 @@ class Department:
     id: str
     name: Text
     email: str | None = None
+    #: printed on receipts, with ``phone``; the authority's are used when absent
+    address: Text | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,18 @@ class Site:
     timezone: str = DEFAULT_TIMEZONE
     source_file: str = ""
     identity: Mapping[str, IdentityProvider] = field(default_factory=lambda: MappingProxyType({}))
+    #: the authority's postal address, phone number and logo (receipts, documents)
+    address: Text | None = None
+    phone: Text | None = None
+    logo: Text | None = None
+
+    def contact(self, department: str | None) -> tuple[Text | None, str | None, str | None]:
+        """The postal address, phone and e-mail of ``department`` (the service in charge of
+        a case), each the authority's when the department gives none."""
+        known = self.departments.get(department) if department else None
+        address = (known.address if known else None) or self.address
+        phone = (known.phone if known else None) or (str(self.phone) if self.phone else None)
+        return address, phone, known.email if known else None
 
 
 def read_site(
@@ -161,8 +176,13 @@ def read_site(
             )
             continue
         first[item["id"]] = index
+        where = ("departments", index)
         departments[item["id"]] = Department(
-            item["id"], reader.text(("departments", index, "name"), item["name"]), item.get("email")
+            item["id"],
+            reader.text((*where, "name"), item["name"]),
+            item.get("email"),
+            reader.text((*where, "address"), item["address"]) if "address" in item else None,
+            item.get("phone"),
         )
     connectors = {}
     for name, settings in data.get("connectors", {}).items():
@@ -193,6 +213,11 @@ def read_site(
         timezone=timezone,
         source_file=document.file,
         identity=MappingProxyType(identity),
+        **{
+            key: reader.text((key,), data[key])
+            for key in ("address", "phone", "logo")
+            if key in data
+        },
     )
     return site, reader.problems
 

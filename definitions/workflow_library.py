@@ -14,6 +14,9 @@ from .schemas import structural_problems
 from .texts import N_
 from .workflows import WorkflowReader
 
+#: Where a document template is kept among the published texts of a version.
+TEMPLATES = "templates/"
+
 
 @dataclass
 class SharedWorkflow:
@@ -37,7 +40,7 @@ class WorkflowLibrary:
 
     def names(self) -> list[str]:
         if self.sources is not None:
-            return sorted(self.sources)
+            return sorted(k for k in self.sources if not k.startswith(TEMPLATES))
         if self.folder is None or not self.folder.is_dir():
             return []
         return sorted(p.stem for p in self.folder.glob("*.yaml"))
@@ -58,8 +61,40 @@ class WorkflowLibrary:
         return shared
 
     def all_sources(self) -> dict[str, str]:
-        """Every workflow's YAML text by name, to publish with the procedures."""
-        return {name: self.source(name) or "" for name in self.names()}
+        """Every workflow's YAML text by name, and every document template's HTML under
+        ``templates/NAME.html``, to publish with the procedures."""
+        found = {name: self.source(name) or "" for name in self.names()}
+        for name in self.template_names():
+            found[f"{TEMPLATES}{name}.html"] = self.template(name) or ""
+        return found
+
+    def template_names(self) -> list[str]:
+        """The document templates there are (``templates/NAME.html`` beside the procedures)."""
+        if self.sources is not None:
+            return sorted(
+                k[len(TEMPLATES) : -len(".html")]
+                for k in self.sources
+                if k.startswith(TEMPLATES) and k.endswith(".html")
+            )
+        folder = self._templates_folder()
+        if folder is None or not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.html"))
+
+    def template(self, name: str) -> str | None:
+        """The HTML of the document template ``name``, or None when there is none."""
+        if self.sources is not None:
+            return self.sources.get(f"{TEMPLATES}{name}.html")
+        folder = self._templates_folder()
+        path = folder / f"{name}.html" if folder else None
+        if path is None or not path.is_file():
+            return None
+        with open(path, encoding="utf-8", errors="replace") as stream:
+            return stream.read()
+
+    def _templates_folder(self) -> Path | None:
+        # templates/ sits beside the procedure files, as workflows/ does
+        return self.folder.parent / "templates" if self.folder is not None else None
 
     def source(self, name: str) -> str | None:
         """The YAML text of a workflow, to publish it with the procedures that use it."""

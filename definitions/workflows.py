@@ -8,11 +8,12 @@ actions read, the roles the procedure maps to departments, the connectors it sen
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
 from . import fieldtypes
+from .expressions import HtmlTemplate
 from .model import Action, Clock, Deadline, Field, RoutingRule, State, Transition, Workflow
 from .reader import Reader, fits
 from .schemas import a_field, describe, suggestion
@@ -25,10 +26,16 @@ class WorkflowReader(WorkflowShape):
     """Checks and builds one workflow: ``data`` is found at ``base`` in ``reader``'s file."""
 
     def build(
-        self, fields: Mapping[str, Field], roles: Mapping[str, str], reader: Reader
+        self,
+        fields: Mapping[str, Field],
+        roles: Mapping[str, str],
+        reader: Reader,
+        templates: Callable[[str], str | None] | None = None,
     ) -> Workflow | None:
-        """The workflow for one procedure; problems go to ``reader`` (the workflow's file)."""
+        """The workflow for one procedure; problems go to ``reader`` (the workflow's file).
+        ``templates`` gives the HTML of a document template by name (None: there is none)."""
         before = len(reader.problems)
+        self.templates = templates or (lambda name: None)
         self.fields = fields
         self.roles_map = roles
         scope = Scope(fields)
@@ -188,9 +195,13 @@ class WorkflowReader(WorkflowShape):
         for index, item in enumerate(items):
             where = (*path, index)
             full = (*self.base, *where)
-            kinds = [k for k in ("notify", "send", "set") if k in item]
+            kinds = [k for k in ("notify", "send", "set", "document") if k in item]
             if not kinds:
-                self.error(where, N_("an action needs 'notify', 'send' or 'set'"), reader=reader)
+                self.error(
+                    where,
+                    N_("an action needs 'notify', 'send', 'set' or 'document'"),
+                    reader=reader,
+                )
                 continue
             if len(kinds) > 1:
                 self.error(
@@ -215,7 +226,22 @@ class WorkflowReader(WorkflowShape):
                             key=True,
                             reader=reader,
                         )
-            if kind == "notify":
+            if kind != "document":
+                for key in ("name", "to"):
+                    if key in item:
+                        self.error(
+                            (*where, key),
+                            N_("%(name)s belongs to 'document' actions, not to '%(kind)s'"),
+                            name=repr(key),
+                            kind=kind,
+                            key=True,
+                            reader=reader,
+                        )
+            if kind == "document":
+                action = self.document_action(where, item, scope, reader)
+                if action is not None:
+                    result.append(action)
+            elif kind == "notify":
                 result.append(
                     Action(
                         "notify",
@@ -239,6 +265,35 @@ class WorkflowReader(WorkflowShape):
                 self.check_set((*where, "set"), item["set"], scope, reader)
                 result.append(Action("set", values=MappingProxyType(dict(item["set"]))))
         return tuple(result)
+
+    def document_action(self, where, item: dict, scope: Scope, reader: Reader) -> Action | None:
+        """A ``document:`` action: its template must exist (``templates/NAME.html`` beside
+        the procedure files) and read only names the action's place may read."""
+        full = (*self.base, *where)
+        name = item["document"]
+        source = self.templates(name)
+        if source is None:
+            self.error(
+                (*where, "document"),
+                N_(
+                    "there is no document template %(name)s (templates/%(file)s.html beside "
+                    "the procedure files)"
+                ),
+                name=repr(name),
+                file=name,
+                reader=reader,
+            )
+            return None
+        this = Phrase(N_("the template %(file)s"), file=f"templates/{name}.html")
+        if not reader.check_source((*full, "document"), source, scope, template=True, this=this):
+            return None
+        return Action(
+            "document",
+            name,
+            template=HtmlTemplate(source),
+            name=reader.template((*full, "name"), item.get("name"), scope),
+            to=item.get("to"),
+        )
 
     def check_set(self, path, values: dict, scope: Scope, reader: Reader) -> None:
         for key, value in values.items():

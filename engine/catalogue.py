@@ -122,6 +122,7 @@ def publish(
     except DefinitionError as error:
         raise PublishError(str(error)) from error
     used = {procedure.workflow.name} - {None}
+    used |= {f"templates/{name}.html" for name in procedure.workflow.templates}
     kept = {k: v for k, v in (workflows or {}).items() if k in used}
     digest = procedure.source_hash  # the text and the workflows it uses, as kept below
     existing = session.scalars(

@@ -287,6 +287,32 @@ class Attachment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class Document(Base):
+    """A PDF the workflow wrote for a case (a ``document:`` action): immutable, its bytes
+    kept in the row with their SHA-256, so that it exists exactly when the transaction
+    that wrote it committed, before any mail that carries it is sent."""
+
+    __tablename__ = "documents"
+    __table_args__ = (sa.Index("ix_documents_case", "case_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    #: the template it was rendered from (templates/NAME.html)
+    template: Mapped[str] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(sa.String(255))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    #: "citizen": it goes with the citizen's next notification (``to: citizen``)
+    audience: Mapped[str | None] = mapped_column(sa.String(20))
+    #: the notification it went with, once it did
+    notification_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("notifications.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Timer(Base):
     """Something due at a time: a deadline that fires or reminds, the clock's alert or expiry."""
 

@@ -23,7 +23,7 @@ from definitions.model import Action
 from . import texts
 from .audit import record
 from .catalogue import Runtime
-from .models import Account, Attachment, Case, Membership, Notification
+from .models import Account, Attachment, Case, Document, Membership, Notification
 from .outbox import enqueue
 from .workflow import CompiledProcedure
 
@@ -160,17 +160,17 @@ def notify_text(
         title = compiled.procedure.title.get(site_language(runtime))
         subject = f"{title} — {case.reference}"
     subject = one_line(subject)
-    session.add(
-        Notification(
-            case_id=case.id,
-            account_id=case.owner_id if audience == "citizen" else None,
-            audience=audience,
-            department=case.department if audience == "agents" else None,
-            subject=subject,
-            body=body,
-            created_at=now,
-        )
+    notification = Notification(
+        case_id=case.id,
+        account_id=case.owner_id if audience == "citizen" else None,
+        audience=audience,
+        department=case.department if audience == "agents" else None,
+        subject=subject,
+        body=body,
+        created_at=now,
     )
+    session.add(notification)
+    documents = _documents_for(session, case, audience, notification)
     recipients = (
         [citizen_email(session, compiled, case)]
         if audience == "citizen"
@@ -187,6 +187,8 @@ def notify_text(
         "reference": case.reference,
         "procedure": case.procedure,
     }
+    if documents:
+        payload["documents"] = documents  # attached by the worker when it delivers
     enqueue(
         session,
         case=case,
@@ -196,6 +198,32 @@ def notify_text(
         payload=payload,
         now=now,
     )
+
+
+def _documents_for(
+    session: Session, case: Case, audience: str, notification: Notification
+) -> list[str]:
+    """The ids of the case's documents waiting for the citizen's next notification
+    (``document: … to: citizen``), now marked as gone with ``notification``."""
+    if audience != "citizen":
+        return []
+    waiting = list(
+        session.scalars(
+            sa.select(Document)
+            .where(
+                Document.case_id == case.id,
+                Document.audience == "citizen",
+                Document.notification_id.is_(None),
+            )
+            .order_by(Document.created_at)
+        )
+    )
+    if not waiting:
+        return []
+    session.flush()  # the notification's id
+    for document in waiting:
+        document.notification_id = notification.id
+    return [document.id for document in waiting]
 
 
 def notify_receipt(
@@ -210,29 +238,24 @@ def notify_receipt(
 ) -> None:
     """The acknowledgement of receipt of a case just submitted, in the personal space and
     by e-mail (outbox), in the site's language: a greeting, its reference and day, the
-    procedure's own texts for the citizen at filing (``own``: one mail, not two), the day
-    the legal deadline runs out (with a clock), for an anonymous filer the tracking link
-    that ``tracking_link`` makes of the case's token, and the signature of the department
-    and the authority."""
+    procedure's own texts for the citizen at filing (``own``: one mail, not two), what
+    the authority's silence will mean and from which day, with the appeal or certificate
+    it opens (:mod:`engine.receipts`), for an anonymous filer the tracking link that
+    ``tracking_link`` makes of the case's token, and the service in charge with its postal
+    address, phone and e-mail."""
+    from .receipts import receipt_of, receipt_paragraphs
+
     language = site_language(runtime)
-
-    def day(moment: dt.datetime) -> dt.date:
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # stored as UTC
-        return runtime.calendar.today(moment)
-
     link = None
     if tracking_link is not None and case.tracking_token and case.owner_id is None:
         link = tracking_link(case.tracking_token)
     subject, body = texts.receipt(
         language,
         compiled.procedure.title.get(language),
-        case.reference,
-        day(case.submitted_at),
-        day(case.clock_expires_at) if case.clock_expires_at else None,
+        receipt_paragraphs(receipt_of(runtime, compiled, case)),
         link,
         name=_filer_name(session, case),
         own=own,
-        signature=signature(runtime, case.department, language),
     )
     notify_text(session, runtime, compiled, case, "citizen", now, subject=subject, body=body)
 
@@ -240,17 +263,6 @@ def notify_receipt(
 def _filer_name(session: Session, case: Case) -> str | None:
     account = session.get(Account, case.owner_id) if case.owner_id is not None else None
     return account.name if account is not None else None
-
-
-def signature(runtime: Runtime, department: str | None, language: str) -> tuple[str, ...]:
-    """The closing lines of a mail: the department's name, then the authority's."""
-    if runtime.site is None:
-        return ()
-    lines = []
-    if department in runtime.site.departments:
-        lines.append(runtime.site.departments[department].name.get(language))
-    lines.append(runtime.site.authority.get(language))
-    return tuple(lines)
 
 
 def event_envelope(

@@ -19,6 +19,7 @@ from definitions.model import Action, RoutingRule
 
 from . import timers
 from .catalogue import Runtime
+from .documents import write_document
 from .inbox import index_requester
 from .models import Case, CaseEvent
 from .notifications import notify_action, safely_rendered, send
@@ -136,6 +137,8 @@ def run_actions(
             notify_action(session, runtime, compiled, case, action, names, now)
         elif action.kind == "send":
             send(session, runtime, compiled, case, action.target, now)
+        elif action.kind == "document":
+            write_document(session, runtime, case, action, names, now)
         else:
             values = {key: _render(value, names) for key, value in action.values.items()}
             case.answers = {**case.answers, **values}

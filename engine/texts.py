@@ -78,42 +78,41 @@ def greeting(language: str, name: str | None) -> str:
     return t.gettext("Hello,")
 
 
+def clock_span(
+    language: str, days: int | None, months: int | None, working_days: bool
+) -> str:
+    """The legal clock's length in words: "2 mois", "60 jours", "30 jours ouvrés"."""
+    t = translations(language)
+    if months:
+        return t.ngettext("%(n)s month", "%(n)s months", months) % {"n": months}
+    count = days or 0
+    if working_days:
+        return t.ngettext("%(n)s working day", "%(n)s working days", count) % {"n": count}
+    return t.ngettext("%(n)s day", "%(n)s days", count) % {"n": count}
+
+
 def receipt(
     language: str,
     title: str,
-    reference: str,
-    submitted: dt.date,
-    expires: dt.date | None,
+    paragraphs: tuple[str, ...],
     link: str | None,
     *,
     name: str | None = None,
     own: tuple[str, ...] = (),
-    signature: tuple[str, ...] = (),
 ) -> tuple[str, str]:
-    """The acknowledgement of receipt of a request: (subject, body). ``expires`` is the day
-    the legal deadline runs out, ``link`` the tracking link of an anonymous filer; ``name``
-    the filer's name for the greeting, ``own`` the procedure's own texts for the citizen at
-    filing (told in this one mail), ``signature`` its closing lines (department, authority)."""
-    from definitions import formats
-
+    """The acknowledgement of receipt of a request: (subject, body). ``paragraphs`` are
+    its legal mentions (:func:`engine.receipts.receipt_paragraphs`: the day and reference
+    first, the service in charge last), ``link`` the tracking link of an anonymous filer,
+    ``name`` the filer's name for the greeting, ``own`` the procedure's own texts for the
+    citizen at filing (told in this one mail, after the first paragraph)."""
     t = translations(language)
-    lines = [
-        greeting(language, name),
-        t.gettext("We have received your request %(reference)s on %(date)s.")
-        % {"reference": reference, "date": formats.date(submitted, language)},
-    ]
+    first, *rest = paragraphs
+    lines = [greeting(language, name), first]
     lines += [text.strip() for text in own if text and text.strip()]
-    if expires is not None:
-        lines.append(
-            t.gettext(
-                "Without an answer from us by %(date)s, the legal deadline will have expired."
-            )
-            % {"date": formats.date(expires, language)}
-        )
+    lines += rest[:-1]
     if link:
         lines.append(t.gettext("Follow your request: %(link)s") % {"link": link})
-    if signature:
-        lines.append("\n".join(signature))
+    lines.append(rest[-1])
     return (
         t.gettext("Acknowledgement of receipt: %(title)s") % {"title": title},
         "\n\n".join(lines),

@@ -210,7 +210,17 @@ class Worker:
             )
             token = claimed[0].claim if claimed else None
             deliveries = [
-                (m.id, Delivery(m.event_id, m.connector, m.kind, m.audience, m.payload, m.attempts))
+                (
+                    m.id,
+                    Delivery(
+                        m.event_id,
+                        m.connector,
+                        m.kind,
+                        m.audience,
+                        _with_documents(session, m.payload),
+                        m.attempts,
+                    ),
+                )
                 for m in claimed
             ]
         if not deliveries:
@@ -399,6 +409,17 @@ def stop_on_signals(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+def _with_documents(session: Session, payload: dict) -> dict:
+    """A notification's payload with the documents it carries as attachments (read from
+    their rows at delivery; the outbox row keeps only their ids)."""
+    ids = payload.get("documents")
+    if not ids:
+        return payload
+    from .documents import mail_attachments
+
+    return {**payload, "attachments": mail_attachments(session, list(ids))}
 
 
 def start_thread(worker: Worker, idle: float = 1.0) -> tuple[threading.Thread, threading.Event]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 
 from flask import abort, send_file
@@ -31,3 +32,24 @@ def download(attachment):
         response.content_length = size
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def pdf_download(data: bytes, name: str):
+    """A PDF the application wrote (a receipt, a certificate, a document of the case),
+    always as a download."""
+    response = send_file(
+        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def pdf_or_503(render):
+    """What ``render()`` gives, or a 503 page when the server cannot write PDFs (WeasyPrint
+    or the system's Pango missing): the person is told to try again later."""
+    from engine.pdf import PdfUnavailable
+
+    try:
+        return render()
+    except PdfUnavailable:
+        abort(503)

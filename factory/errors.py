@@ -37,6 +37,10 @@ MESSAGES = {
     ),
     413: (_l("The file is too large"), _l("Send a smaller file, or several smaller files.")),
     429: (_l("Too many attempts"), _l("Wait a few minutes, then try again.")),
+    503: (
+        _l("This document cannot be produced right now"),
+        _l("Try again in a few minutes; your request is not affected."),
+    ),
     500: (
         _l("Something went wrong on our side"),
         _l("Your answers are saved. Try again in a few minutes."),

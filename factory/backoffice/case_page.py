@@ -14,11 +14,13 @@ from werkzeug.datastructures import CombinedMultiDict
 
 import renderers
 from engine import cases, exchanges, timeline
+from engine.documents import case_documents
 from engine.errors import Conflict, InvalidValues, Refused
 from engine.models import (
     Account,
     Attachment,
     Case,
+    Document,
     InternalNote,
     Membership,
     Timer,
@@ -28,7 +30,7 @@ from engine.workflow import may_act
 from .. import uploads
 from ..access import staff_case, staff_required
 from ..audit import audit
-from ..downloads import download
+from ..downloads import download, pdf_download
 from ..errors import attempt
 from ..language import current_language, text
 from ..params import int_arg
@@ -129,6 +131,7 @@ def case(case_id: int):
         paused=case_view.day(item.clock_paused_at) if item.clock_paused_at else None,
         sections=case_view.answer_sections(procedure, item.answers, files),
         files=list(files.values()),
+        documents=case_documents(session, item.id),
         transitions=transitions,
         timeline=lines,
         unread=sum(1 for line in lines if line.unread),
@@ -275,6 +278,19 @@ def assign(case_id: int):
         {(Refused, Conflict): _("The request could not be assigned: reload it and try again.")},
     )
     return redirect(url_for("backoffice.case", case_id=case_id))
+
+
+@bp.route("/dossiers/<int:case_id>/documents/<document_id>")
+@staff_required
+def document(case_id: int, document_id: str):
+    """A document the workflow wrote for the case, as a download."""
+    item = staff_case(case_id)
+    found = db().get(Document, document_id)
+    if found is None or found.case_id != item.id:
+        abort(404)
+    audit("download", item, document=found.id)
+    db().commit()
+    return pdf_download(found.content, found.filename)
 
 
 @bp.route("/dossiers/<int:case_id>/pieces/<attachment_id>")

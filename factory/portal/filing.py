@@ -27,7 +27,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 import renderers
 from definitions.model import Page, Procedure
-from engine import cases
+from engine import cases, receipts
 from engine.errors import Conflict, EngineError, InvalidValues
 from engine.models import Case
 from engine.workflow import Actor
@@ -363,6 +363,12 @@ def receipt(case_id: int):
         abort(404)
     compiled = compiled_of(case)
     state = compiled.procedure.workflow.state(case.state)
+    receipt = receipts.receipt_of(services().runtime, compiled, case)
     return render_template(
-        "filing/receipt.html", case=case, procedure=compiled.procedure, state=state
+        "filing/receipt.html",
+        case=case,
+        procedure=compiled.procedure,
+        state=state,
+        mentions=receipts.silence_paragraphs(receipt),
+        contact=receipts.contact_lines(receipt),
     )

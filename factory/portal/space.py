@@ -13,13 +13,23 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import exchanges
+from engine import exchanges, receipts
+from engine.documents import case_documents
 from engine.errors import Refused
-from engine.models import Account, Case, CaseEvent, Message, Notification, Reminder, Satisfaction
+from engine.models import (
+    Account,
+    Case,
+    CaseEvent,
+    Document,
+    Message,
+    Notification,
+    Reminder,
+    Satisfaction,
+)
 from engine.workflow import Actor
 
 from ..access import citizen_actor, own_case, tracked_case
-from ..downloads import download
+from ..downloads import download, pdf_download, pdf_or_503
 from ..errors import attempt
 from ..extensions import limiter
 from ..params import parse_int
@@ -120,6 +130,9 @@ def _detail(case: Case, token: str | None = None):
         token=token,
         state_label=functools.partial(state_label, workflow),
         files=files,
+        documents=case_documents(session, case.id),
+        receipt=not case.is_draft,
+        decision=receipts.implicit_decision(session, services().runtime, view["compiled"], case),
     )
 
 
@@ -225,6 +238,55 @@ def attachment(attachment_id: str, case_id: int | None = None, token: str | None
     if item is None or item.case_id != case.id:
         abort(404)
     return download(item)
+
+
+def _citizen_case(case_id: int | None, token: str | None) -> Case:
+    """The case of the signed-in citizen, or behind the tracking link; else 404."""
+    if token:
+        return tracked_case(token)
+    if not current_user.is_authenticated:
+        abort(404)
+    return own_case(case_id)
+
+
+@bp.route("/mes-demandes/<int:case_id>/accuse-de-reception.pdf")
+@bp.route("/suivi/<token>/accuse-de-reception.pdf")
+def receipt_pdf(case_id: int | None = None, token: str | None = None):
+    """The acknowledgement of receipt as a PDF, always as a download."""
+    case = _citizen_case(case_id, token)
+    if case.is_draft:
+        abort(404)
+    runtime = services().runtime
+    compiled = runtime.catalogue.compiled(db(), case.version_id)
+    data = pdf_or_503(lambda: receipts.receipt_pdf(receipts.receipt_of(runtime, compiled, case)))
+    return pdf_download(data, f"accuse-de-reception-{case.reference}.pdf")
+
+
+@bp.route("/mes-demandes/<int:case_id>/attestation-decision-implicite.pdf")
+@bp.route("/suivi/<token>/attestation-decision-implicite.pdf")
+def certificate_pdf(case_id: int | None = None, token: str | None = None):
+    """The certificate of the implicit decision (CRPA L232-3) as a PDF, once the legal
+    clock ran out on a procedure whose silence means acceptance or rejection; else 404."""
+    case = _citizen_case(case_id, token)
+    runtime = services().runtime
+    compiled = runtime.catalogue.compiled(db(), case.version_id)
+    decision = receipts.implicit_decision(db(), runtime, compiled, case)
+    if decision is None:
+        abort(404)
+    receipt = receipts.receipt_of(runtime, compiled, case)
+    data = pdf_or_503(lambda: receipts.certificate_pdf(receipt, decision))
+    return pdf_download(data, f"attestation-decision-implicite-{case.reference}.pdf")
+
+
+@bp.route("/mes-demandes/<int:case_id>/documents/<document_id>")
+@bp.route("/suivi/<token>/documents/<document_id>")
+def document(document_id: str, case_id: int | None = None, token: str | None = None):
+    """A document the town hall wrote for the citizen's case, as a download."""
+    case = _citizen_case(case_id, token)
+    found = db().get(Document, document_id)
+    if found is None or found.case_id != case.id:
+        abort(404)
+    return pdf_download(found.content, found.filename)
 
 
 @bp.route("/mes-notifications")

@@ -88,6 +88,9 @@ def site():
 
 def library(workflows: dict[str, str] | None = None) -> WorkflowLibrary:
     sources = {name: source(f"workflows/{name}.yaml") for name in WORKFLOWS}
+    # the document templates of the examples, as a published version keeps them
+    templates = WorkflowLibrary(EXAMPLES / "workflows", site())
+    sources |= {f"templates/{n}.html": templates.template(n) for n in templates.template_names()}
     return WorkflowLibrary(None, site(), sources={**sources, **(workflows or {})})
 
 

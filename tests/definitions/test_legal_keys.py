@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from definitions.procedures import load_procedure
@@ -30,6 +31,7 @@ def test_silence_means_acceptance_and_the_basis_is_public_task_by_default(tmp_pa
     lines = [line for line in source.splitlines() if not line.strip().startswith("silence:")]
     path = tmp_path / "occupation-domaine-public.yaml"
     path.write_text("\n".join(lines) + "\n", "utf-8")
+    shutil.copytree(EXAMPLES / "templates", tmp_path / "templates")  # its arrêté's template
     procedure, problems = load_procedure(path)
     assert not problems, problems
     assert procedure.workflow.clock.silence == "acceptance"

@@ -66,12 +66,22 @@ def test_submit_queues_the_receipt_with_the_tracking_link(sessions, runtime, pub
     assert paragraphs[1] == "Nous avons bien reçu votre demande AN-2026-000001 le 2 mars 2026."
     # what the workflow tells the citizen on entering its first state is in this one mail
     assert paragraphs[2].startswith("Le service de l'état civil traite votre demande")
-    assert (
-        paragraphs[3] == f"Suivez votre demande\u00a0: https://guichet.example.org/suivi/{links[0]}"
+    # no legal clock on this procedure: no implicit decision (R112-11-1)
+    assert paragraphs[3] == (
+        "Cette demande ne donne lieu à aucune décision implicite\u00a0: le silence de "
+        "l'administration ne vaut ni acceptation ni rejet."
     )
-    # signed by the department that handles the case and the authority, by their names
-    assert paragraphs[4] == "État civil\nVille de Valbois-sur-Loire"
-    assert len(paragraphs) == 5  # no legal clock on this procedure
+    assert (
+        paragraphs[4] == f"Suivez votre demande\u00a0: https://guichet.example.org/suivi/{links[0]}"
+    )
+    # the service in charge, by its name, with the authority's postal address and phone
+    # (the department gives none) and the department's e-mail
+    assert paragraphs[5] == (
+        "Service chargé de votre demande\u00a0:\nÉtat civil\nVille de Valbois-sur-Loire\n"
+        "Hôtel de ville, 1 place de la Mairie, 41000 Valbois-sur-Loire\n"
+        "Téléphone\u00a0: 02 54 00 10 00\nCourriel\u00a0: etat-civil@valbois-sur-loire.fr"
+    )
+    assert len(paragraphs) == 6
     assert [m["to"] for m in mails] == [[BIRTH_ANSWERS["courriel"]]]
     assert mails[0]["text"] == body and mails[0]["subject"] == subject
 
@@ -120,12 +130,25 @@ def test_the_receipt_says_when_the_legal_deadline_expires(sessions, runtime, pub
     notes, _mails = _receipts(sessions, case_id)
     (_audience, _subject, body) = notes[0]
     paragraphs = body.split("\n\n")
-    # greeting, received, the workflow's two paragraphs, the deadline, the signature; without
-    # a link maker, no tracking line
-    assert len(paragraphs) == 6
-    assert paragraphs[4].startswith("Sans réponse de notre part d'ici le ")
-    assert paragraphs[4].endswith(", le délai légal de réponse sera écoulé.")
-    assert paragraphs[5] == "Domaine public et commerce\nVille de Valbois-sur-Loire"
+    # greeting, received, the workflow's two paragraphs, the implicit rejection and its
+    # day, the three paragraphs of the means and time limits of appeal, the service in
+    # charge; without a link maker, no tracking line
+    assert len(paragraphs) == 9
+    assert paragraphs[4].startswith("Sans décision expresse de notre part au ")
+    assert paragraphs[4].endswith(
+        ", et si votre dossier est complet, votre demande sera réputée rejetée "
+        "(décision implicite de rejet)."
+    )
+    assert paragraphs[5].startswith("Voies et délais de recours\u00a0: dans les deux mois")
+    assert "tribunal administratif" in paragraphs[5] and "recours gracieux" in paragraphs[5]
+    assert "L232-4" in paragraphs[7]
+    # the department's own address and phone replace the authority's
+    assert paragraphs[8] == (
+        "Service chargé de votre demande\u00a0:\nDomaine public et commerce\n"
+        "Ville de Valbois-sur-Loire\n"
+        "Centre technique municipal, 12 rue des Tanneurs, 41000 Valbois-sur-Loire\n"
+        "Téléphone\u00a0: 02 54 00 10 40\nCourriel\u00a0: domaine-public@valbois-sur-loire.fr"
+    )
 
 
 def test_no_receipt_unless_asked(sessions, runtime, published, clock):

@@ -1,10 +1,11 @@
 """What a person reads on a page or in a mail holds no unformatted value and no raw id.
 
-``assert_readable(html, raw=[...])`` takes the text of a page (tags stripped, attributes and
-URLs ignored, scripts and styles left out) and fails if it shows an amount or a number as
-Python prints it (``25000.5``, ``25000.0``), an ISO date or moment (``2026-12-08``,
-``T14:05``), or any of ``raw``: the ids a caller knows have a name (a department's key, a
-state id in parentheses, an outbox status). Any page test may call it.
+``assert_readable(html, raw=[...])`` takes the text of a page (tags stripped; attributes,
+web and e-mail addresses ignored; scripts and styles left out) and fails if it shows an
+amount or a number as Python prints it (``25000.5``, ``25000.0``), an ISO date or
+moment (``2026-12-08``, ``T14:05``), or any of ``raw``: the ids a caller knows have a
+name (a department's key, a state id in parentheses, an outbox status). Any page test may
+call it.
 """
 
 from __future__ import annotations
@@ -44,8 +45,14 @@ def page_text(html: str) -> str:
     parser = _Text()
     parser.feed(html)
     text = " ".join(parser.parts)
+    return re.sub(r"\s+", " ", _addresses_left_out(text))
+
+
+def _addresses_left_out(text: str) -> str:
+    """Web and e-mail addresses are written as they are (a department's e-mail may hold its
+    id): they are no raw id."""
     text = re.sub(r"https?://\S+", " ", text)
-    return re.sub(r"\s+", " ", text)
+    return re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " ", text)
 
 
 def unreadable(text: str, raw: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -65,6 +72,6 @@ def unreadable(text: str, raw: list[str] | tuple[str, ...] = ()) -> list[str]:
 def assert_readable(html: str, raw: list[str] | tuple[str, ...] = (), *, is_html: bool = True):
     """Fail if the page (or, with ``is_html=False``, the plain text of a mail) shows an
     unformatted amount or date, or one of the ``raw`` ids."""
-    text = page_text(html) if is_html else re.sub(r"https?://\S+", " ", html)
+    text = page_text(html) if is_html else _addresses_left_out(html)
     problems = unreadable(text, raw)
     assert not problems, "what a person reads is not readable:\n" + "\n".join(problems)

@@ -24,7 +24,14 @@ from definitions.folders import check_paths
 from definitions.scenarios import resolve_dates
 from engine import cases
 from engine.db import Base
-from engine.models import Attachment, InternalNote, Message, OutboxMessage, SavedFilter
+from engine.models import (
+    Attachment,
+    Document,
+    InternalNote,
+    Message,
+    OutboxMessage,
+    SavedFilter,
+)
 from engine.workflow import Actor
 
 from ..conftest import EXAMPLE_ENVIRON, EXAMPLES
@@ -57,6 +64,9 @@ FORGED_TOKEN_ENDPOINTS = ("auth.confirm", "auth.reset", "filing.resume_link")
 TRACKING_TOKEN_ENDPOINTS = (
     "space.tracking",
     "space.attachment",
+    "space.receipt_pdf",
+    "space.certificate_pdf",
+    "space.document",
     "space.message",
     "space.reminder",
     "space.satisfaction",
@@ -386,6 +396,26 @@ class World:
                         created_at=now,
                     )
                 )
+            # documents the workflow wrote (their bytes are in the row)
+            for identifier, owner_case in (
+                ("doc-case", case),
+                ("doc-staff", staff_case),
+                ("doc-tracked", tracked),
+            ):
+                content = b"%PDF-1.7 " + identifier.encode()
+                session.add(
+                    Document(
+                        id=identifier,
+                        case_id=owner_case.id,
+                        template="arrete",
+                        name=f"Arrêté {owner_case.reference}",
+                        filename=f"arrete-{identifier}.pdf",
+                        size=len(content),
+                        sha256="0" * 64,
+                        content=content,
+                        created_at=now,
+                    )
+                )
             session.add(
                 Message(
                     case_id=case.id,
@@ -487,6 +517,11 @@ class World:
                     found[name] = "att-staff"
                 else:
                     found[name] = "att-tracked" if "token" in route.arguments else "att-case"
+            elif name == "document_id":
+                if blueprint == "backoffice":
+                    found[name] = "doc-staff"
+                else:
+                    found[name] = "doc-tracked" if "token" in route.arguments else "doc-case"
             elif name == "filter_id":
                 found[name] = self.ids["saved_filter"]
             elif name == "account_id":

@@ -26,11 +26,18 @@ from .route_world import (
 )
 
 #: Routes that serve a file, and what kind of file.
-UPLOAD, EXPORT, SCHEMA = "upload", "export", "schema"
+UPLOAD, EXPORT, SCHEMA, PDF = "upload", "export", "schema", "pdf"
 FILES = {
     "space.attachment": UPLOAD,
     "space.attachment_token": UPLOAD,
     "backoffice.attachment": UPLOAD,
+    # what Guichet writes: receipts and the workflow's documents (no case of the world has
+    # a certificate of implicit decision: tests/factory/test_legal_documents.py serves one)
+    "space.receipt_pdf": PDF,
+    "space.receipt_pdf_token": PDF,
+    "space.document": PDF,
+    "space.document_token": PDF,
+    "backoffice.document": PDF,
     "exports.csv": EXPORT,
     "exports.xlsx": EXPORT,
     "console.procedure_schema": SCHEMA,  # what the console's editor completes from
@@ -41,6 +48,7 @@ SAFE_TYPES = {
     UPLOAD: {"application/octet-stream", "application/pdf", "image/png", "image/jpeg"},
     EXPORT: {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
     SCHEMA: {"application/json"},
+    PDF: {"application/pdf"},
 }
 #: Routes that answer machines (probes, Prometheus), not people, and the type they answer:
 #: never a download, never a page.
