@@ -17,14 +17,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import cases, drafts, rollups, texts
+from . import cases, drafts, retention, rollups, texts
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, EngineError, Refused
 from .models import Case, OutboxMessage, Timer
 from .notifications import notify_text, site_language, site_timezone
 from .outbox import Delivery, DeliveryFailed, backoff, claim
-from .storage import Storage, as_storage
+from .storage import Storage, as_storage, remove
 from .workflow import Actor
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ class Worker:
         draft_retention_days: int | None = None,
         purge_every: dt.timedelta = dt.timedelta(hours=1),
         uploads: Storage | Path | None = None,
+        anonymise_closed: bool = True,
     ):
         self.runtime = runtime
         self.sessions = sessions
@@ -67,6 +68,9 @@ class Worker:
         #: where attachments' bytes are (a folder is read as a LocalStorage)
         self.storage = as_storage(uploads)
         self._purged_at: dt.datetime | None = None
+        #: whether closed cases past their retention are anonymised (engine.retention)
+        self.anonymise_closed = anonymise_closed
+        self._anonymised_at: dt.datetime | None = None
 
     # -- timers ------------------------------------------------------------------------------
 
@@ -253,16 +257,40 @@ class Worker:
             log.info("%d abandoned drafts purged", len(purged.cases))
         return len(purged.cases)
 
+    # -- retention of closed cases ----------------------------------------------------------
+
+    def anonymise_expired(self) -> int:
+        """Anonymise the closed cases past their retention (engine.retention), at most every
+        ``purge_every``; returns how many."""
+        if not self.anonymise_closed:
+            return 0
+        now = self.clock.now()
+        if self._anonymised_at is not None and now - self._anonymised_at < self.purge_every:
+            return 0
+        try:
+            with self.sessions() as session, session.begin():
+                purged = retention.purge(session, self.runtime, self.clock)
+        except Exception:  # noqa: BLE001 - housekeeping must not stop the deliveries
+            log.exception("the closed cases past their retention could not be anonymised")
+            return 0
+        remove(self.storage, purged.attachments)
+        if len(purged.cases) < retention.BATCH:
+            self._anonymised_at = now  # else more are waiting: go on at the next round
+        if purged.cases:
+            log.info("%d closed cases anonymised", len(purged.cases))
+        return len(purged.cases)
+
     # -- loop --------------------------------------------------------------------------------
 
     def run_once(self) -> int:
         """Fire the due timers, then deliver the due outbox rows; returns how many.
 
-        The statistics rollups are refreshed and abandoned drafts purged too when they are
-        due (not counted)."""
+        The statistics rollups are refreshed, abandoned drafts purged and closed cases past
+        their retention anonymised too when they are due (not counted)."""
         done = self.run_timers() + self.run_outbox()
         self.refresh_rollups()
         self.purge_drafts()
+        self.anonymise_expired()
         return done
 
     def run(self, stop: threading.Event, idle: float = 1.0) -> None:
