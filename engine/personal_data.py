@@ -160,6 +160,7 @@ def _request(session: Session, runtime: Runtime, case: Case) -> dict[str, Any]:
     return {
         "reference": case.reference,
         "procedure": case.procedure,
+        "version": case.version.version,
         "title": str(procedure.title),
         "department": case.department,
         "state": case.state,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
 from ..language import fold, text
@@ -62,4 +62,15 @@ def accessibility():
 
 @bp.route("/donnees-personnelles")
 def privacy():
-    return render_template("portal/privacy.html")
+    state = services()
+    session = db()
+    retention = []
+    for row in state.runtime.catalogue.published(session):
+        procedure = state.runtime.catalogue.compiled(session, row.id).procedure
+        retention.append((text(procedure.title), procedure.retention_days))
+    retention.sort(key=lambda item: fold(item[0]))
+    return render_template(
+        "portal/privacy.html",
+        retention=retention,
+        draft_days=current_app.config.get("DRAFT_RETENTION_DAYS"),
+    )

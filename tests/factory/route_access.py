@@ -39,6 +39,10 @@ STAFF_BULK = access(LOGIN, HIDDEN, HIDDEN, OK, UNTOUCHED, OK, UNTOUCHED)
 #: what belongs to the agent alone (their saved filter): anyone else's is a 404
 AGENT_OWN = access(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, HIDDEN)
 ADMIN = access(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK)
+#: a supervisor's act on a case of their department; its agents see the case, may not act
+SUPERVISOR_CASE = access(LOGIN, HIDDEN, HIDDEN, FORBIDDEN, HIDDEN, OK, HIDDEN)
+#: staff who work on departments' requests (administrators work on none)
+DEPARTMENT_STAFF = access(LOGIN, HIDDEN, HIDDEN, OK, OK, OK, HIDDEN)
 
 #: route name: (who may GET it, who may POST it); None: the route does not take the method
 ACCESS = {
@@ -67,6 +71,9 @@ ACCESS = {
     "space.requests": (CITIZENS, None),
     "space.notifications": (CITIZENS, None),
     "space.profile": (SIGNED_IN, SIGNED_IN),
+    "space.my_data": (CITIZENS, None),
+    "space.my_data_json": (CITIZENS, None),
+    "space.delete_account": (CITIZENS, CITIZENS),
     "space.case": (OWNER_SIGN_IN, None),
     "space.attachment": (OWNER, None),
     "space.message": (None, OWNER),
@@ -84,6 +91,9 @@ ACCESS = {
     "backoffice.note": (None, STAFF_CASE),
     "backoffice.message": (None, STAFF_CASE),
     "backoffice.assign": (None, STAFF_CASE),
+    "backoffice.legal_hold": (None, SUPERVISOR_CASE),
+    "backoffice.lift_legal_hold": (None, SUPERVISOR_CASE),
+    "backoffice.personal_data_export": (DEPARTMENT_STAFF, DEPARTMENT_STAFF),
     "backoffice.on_behalf": (STAFF, STAFF),
     "backoffice.bulk": (None, STAFF_BULK),
     "dashboards.index": (STAFF, None),
