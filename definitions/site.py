@@ -279,8 +279,8 @@ def legal_problems(document: Document) -> list:
                 found.append(
                     document.problem(
                         ("accessibility",),
-                        N_("the accessibility statement needs %(key)s for the status %(status)s"),
-                        key=repr(key),
+                        N_("the accessibility statement needs %(name)s for the status %(status)s"),
+                        name=repr(key),
                         status=repr(statement.get("status")),
                     )
                 )

@@ -1,4 +1,5 @@
-"""The catalogue of procedures, and the public pages (accessibility, personal data)."""
+"""The catalogue of procedures, and the public pages (accessibility, personal data, legal
+notice)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
+from .. import legal
 from ..language import fold, text
 from ..services import db, services
 
@@ -57,7 +59,19 @@ def catalogue():
 
 @bp.route("/accessibilite")
 def accessibility():
-    return render_template("portal/accessibility.html")
+    return render_template(
+        "portal/accessibility.html", statement=legal.site().accessibility if legal.site() else None
+    )
+
+
+@bp.route("/mentions-legales")
+def legal_notice():
+    site = legal.site()
+    return render_template(
+        "portal/legal_notice.html",
+        notice=site.legal_notice if site else None,
+        dpo=site.dpo if site else None,
+    )
 
 
 @bp.route("/donnees-personnelles")
@@ -73,4 +87,5 @@ def privacy():
         "portal/privacy.html",
         retention=retention,
         draft_days=current_app.config.get("DRAFT_RETENTION_DAYS"),
+        dpo=legal.site().dpo if legal.site() else None,
     )

@@ -49,6 +49,7 @@ ACCESS = {
     "portal.catalogue": (EVERYONE, None),
     "portal.accessibility": (EVERYONE, None),
     "portal.privacy": (EVERYONE, None),
+    "portal.legal_notice": (EVERYONE, None),
     "auth.login": (SIGNED_OUT, EVERYONE),
     "auth.logout": (None, EVERYONE),
     "auth.password": (SIGNED_IN, SIGNED_IN),

@@ -46,7 +46,13 @@ SAFE_TYPES = {
 }
 #: The public pages a visitor who is not signed in may keep in a cache; everything else is
 #: personal, or for staff.
-CACHEABLE = {"portal.catalogue", "portal.accessibility", "portal.privacy", "filing.start"}
+CACHEABLE = {
+    "portal.catalogue",
+    "portal.accessibility",
+    "portal.privacy",
+    "portal.legal_notice",
+    "filing.start",
+}
 EXPIRED = "Le formulaire a expiré"
 
 
