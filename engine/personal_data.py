@@ -6,7 +6,8 @@ identities), every request it owns or that was filed with its e-mail address wit
 account — drafts included — with the answers, the files' descriptions, the history, the
 messages both ways, the reminders, the satisfaction, and the notifications of the personal
 space. The agents' internal notes are not part of it. Staff produce it for their
-departments' requests only (``departments``).
+departments' requests only (``departments``), and see the account's details only when it
+has one of them.
 
 :func:`delete_account` deletes a citizen's account: its drafts go with their files; its
 submitted requests stay with the authority, detached from the account, and follow their
@@ -90,18 +91,21 @@ def export(
     if account is not None:
         email = account.email
     site = runtime.site
+    requests = cases_of(session, account, email, departments)
+    # staff see an account's details only when it has a request in their departments
+    withheld = account is not None and departments is not None and not requests
     data: dict[str, Any] = {
         "generated_at": clock.now().isoformat(),
         "controller": str(site.authority) if site is not None else None,
         "email": email,
-        "account": _account(session, account) if account is not None else None,
-        "requests": [
-            _request(session, runtime, case)
-            for case in cases_of(session, account, email, departments)
-        ],
+        "account": _account(session, account) if account is not None and not withheld else None,
+        "account_withheld": withheld,
+        "requests": [_request(session, runtime, case) for case in requests],
     }
     data["notifications"] = (
-        [
+        []
+        if withheld
+        else [
             {
                 "at": _when(n.created_at),
                 "subject": n.subject,
@@ -113,7 +117,7 @@ def export(
                 .where(Notification.account_id == account.id)
                 .order_by(Notification.id)
             )
-            if departments is None or n.department is None or n.department in departments
+            if departments is None or n.department in departments
         ]
         if account is not None
         else []

@@ -121,6 +121,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "produced": _moment(data["generated_at"]),
         "email": data["email"],
+        "account_withheld": data["account_withheld"],
         "account": None
         if account is None
         else {

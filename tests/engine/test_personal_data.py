@@ -116,7 +116,10 @@ def test_staff_export_by_email_keeps_to_their_departments(sessions, runtime, pub
     assert mine["account"]["name"] == "Léa Martin"
     assert {r["reference"] for r in mine["requests"]} == {ids["owned"], ids["anonymous"]}
     assert not any(r["draft"] for r in mine["requests"])  # staff never see drafts
-    assert elsewhere["requests"] == []
+    assert elsewhere["requests"] == [] and elsewhere["notifications"] == []
+    # no request of theirs: the account's details are withheld from these agents
+    assert elsewhere["account"] is None and elsewhere["account_withheld"] is True
+    assert mine["account_withheld"] is False
     assert nobody["account"] is None and nobody["requests"] == []
 
 
