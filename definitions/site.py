@@ -120,6 +120,40 @@ class IdentityProvider:
 
 
 @dataclass(frozen=True, slots=True)
+class LegalNotice:
+    """The legal notice (LCEN article 6): who publishes the service, who directs the
+    publication, who hosts it."""
+
+    publisher: Text
+    director: Text
+    host: Text
+
+
+@dataclass(frozen=True, slots=True)
+class DataProtectionOfficer:
+    email: str
+    name: Text | None = None
+    address: Text | None = None
+
+
+#: The accessibility statuses a statement may declare (RGAA): full, partial, none.
+ACCESSIBILITY_STATUSES = ("full", "partial", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Accessibility:
+    """The accessibility statement (RGAA; law 2005-102, article 47)."""
+
+    status: str
+    audit_date: str | None = None
+    audited_pages: tuple[Text, ...] = ()
+    non_conformities: tuple[Text, ...] = ()
+    derogations: tuple[Text, ...] = ()
+    contact: Text | None = None
+    plan: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     authority: Text
     languages: tuple[str, ...]
@@ -128,10 +162,16 @@ class Site:
     timezone: str = DEFAULT_TIMEZONE
     source_file: str = ""
     identity: Mapping[str, IdentityProvider] = field(default_factory=lambda: MappingProxyType({}))
-    #: the authority's postal address, phone number and logo (receipts, documents)
+    #: the authority's postal address, phone number and logo (receipts, documents, legal pages)
     address: Text | None = None
     phone: Text | None = None
-    logo: Text | None = None
+    logo: str | None = None
+    legal_notice: LegalNotice | None = None
+    dpo: DataProtectionOfficer | None = None
+    accessibility: Accessibility | None = None
+    #: what the legal pages need and the file does not say: ``guichet check --site``
+    #: reports these; the site still loads without them
+    legal_problems: tuple = ()
 
     def contact(self, department: str | None) -> tuple[Text | None, str | None, str | None]:
         """The postal address, phone and e-mail of ``department`` (the service in charge of
@@ -213,11 +253,13 @@ def read_site(
         timezone=timezone,
         source_file=document.file,
         identity=MappingProxyType(identity),
-        **{
-            key: reader.text((key,), data[key])
-            for key in ("address", "phone", "logo")
-            if key in data
-        },
+        address=reader.text(("address",), data.get("address")),
+        phone=reader.text(("phone",), data.get("phone")),
+        logo=data.get("logo") if isinstance(data.get("logo"), str) else None,
+        legal_notice=_legal_notice(reader, data.get("legal_notice")),
+        dpo=_dpo(reader, data.get("dpo")),
+        accessibility=_accessibility(reader, data.get("accessibility")),
+        legal_problems=tuple(legal_problems(document)),
     )
     return site, reader.problems
 
@@ -259,6 +301,91 @@ def secure_issuer(url: str) -> bool:
     host = parts.netloc.rsplit("@", 1)[-1]
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     return host in LOOPBACK_HOSTS
+
+
+def _legal_notice(reader: Reader, value: Mapping[str, Any] | None) -> LegalNotice | None:
+    if value is None:
+        return None
+    return LegalNotice(
+        *(
+            reader.text(("legal_notice", key), value[key])
+            for key in ("publisher", "director", "host")
+        )
+    )
+
+
+def _dpo(reader: Reader, value: Mapping[str, Any] | None) -> DataProtectionOfficer | None:
+    if value is None:
+        return None
+    email = value["email"]
+    return DataProtectionOfficer(
+        email if isinstance(email, str) else str(next(iter(email.values()))),
+        reader.text(("dpo", "name"), value.get("name")),
+        reader.text(("dpo", "address"), value.get("address")),
+    )
+
+
+def _accessibility(reader: Reader, value: Mapping[str, Any] | None) -> Accessibility | None:
+    if value is None:
+        return None
+
+    def texts(key: str) -> tuple[Text, ...]:
+        return tuple(
+            reader.text(("accessibility", key, i), item)
+            for i, item in enumerate(value.get(key, ()))
+        )
+
+    audit_date = value.get("audit_date")
+    return Accessibility(
+        status=value["status"],
+        audit_date=audit_date if isinstance(audit_date, str) else None,
+        audited_pages=texts("audited_pages"),
+        non_conformities=texts("non_conformities"),
+        derogations=texts("derogations"),
+        contact=reader.text(("accessibility", "contact"), value.get("contact")),
+        plan=reader.text(("accessibility", "plan"), value.get("plan")),
+    )
+
+
+def legal_problems(document: Document) -> list:
+    """What the legal pages need that the site config does not say: the authority's
+    address, the legal notice (LCEN article 6), the data protection officer (GDPR article
+    37, compulsory for public authorities), and an accessibility statement with what the
+    RGAA requires of it (the audit's date and pages unless nothing was audited, the
+    non-conformities when partially compliant, a contact, the multi-year plan)."""
+    data = document.data
+    found = []
+    for key, msgid in (
+        ("address", N_("the legal pages need the authority's postal address (address)")),
+        (
+            "legal_notice",
+            N_("the legal notice needs legal_notice (publisher, director and host)"),
+        ),
+        ("dpo", N_("the personal-data pages need the data protection officer (dpo: email)")),
+        (
+            "accessibility",
+            N_("the accessibility statement needs accessibility (status: full, partial or none)"),
+        ),
+    ):
+        if data.get(key) in (None, "", {}):
+            found.append(document.problem((), msgid))
+    statement = data.get("accessibility")
+    if isinstance(statement, dict):
+        audited = statement.get("status") in ("full", "partial")
+        required = [("contact", True), ("plan", True), ("audit_date", audited)]
+        required.append(("audited_pages", audited))
+        required.append(("non_conformities", statement.get("status") == "partial"))
+        for key, needed in required:
+            if needed and statement.get(key) in (None, "", [], {}):
+                found.append(
+                    document.problem(
+                        ("accessibility",),
+                        N_("the accessibility statement needs %(name)s for the status %(status)s"),
+                        name=repr(key),
+                        status=repr(statement.get("status")),
+                    )
+                )
+    return found
 
 
 def check_connector(

@@ -206,6 +206,13 @@ class Case(Base):
         sa.Index("ix_cases_filer_email", "filer_email"),
         # the inbox's tabs (migration 0008): counted from the index alone, and sorted
         *inbox_indexes(),
+        # the retention purge: closed cases not anonymised yet, per version (migration 0013)
+        sa.Index(
+            "ix_cases_retention",
+            "version_id",
+            "closed_at",
+            postgresql_where=sa.text("closed_at IS NOT NULL AND anonymised_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -234,6 +241,10 @@ class Case(Base):
     clock_paused_at: Mapped[dt.datetime | None]
     clock_remaining_days: Mapped[int | None]
     anonymised_at: Mapped[dt.datetime | None]
+    #: a legal hold keeps a closed case from being anonymised (engine.retention): since when,
+    #: and why (who set it is in the audit log)
+    legal_hold_at: Mapped[dt.datetime | None]
+    legal_hold_reason: Mapped[str | None] = mapped_column(sa.Text)
     #: when someone last acted on the case or wrote about it (the inbox's "last activity")
     last_activity_at: Mapped[dt.datetime | None]
     lock_version: Mapped[int] = mapped_column(default=1)

@@ -117,3 +117,10 @@ def receipt(
         t.gettext("Acknowledgement of receipt: %(title)s") % {"title": title},
         "\n\n".join(lines),
     )
+
+
+def redacted(language: str) -> str:
+    """What stays of a message, a note or a reminder once its request is anonymised."""
+    return translations(language).gettext(
+        "Deleted: this request was anonymised at the end of its retention period."
+    )

@@ -22,14 +22,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import cases, drafts, rollups, texts
+from . import cases, drafts, retention, rollups, texts
 from .catalogue import Runtime
 from .clock import Clock
 from .errors import Conflict, EngineError, Refused
 from .models import Case, OutboxMessage, Timer
 from .notifications import notify_text, site_language, site_timezone
 from .outbox import Delivery, DeliveryFailed, backoff, claim
-from .storage import Storage, as_storage
+from .storage import Storage, as_storage, remove
 from .workflow import Actor
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ class Worker:
         purge_every: dt.timedelta = dt.timedelta(hours=1),
         uploads: Storage | Path | None = None,
         flush_every: float = 1.0,
+        anonymise_closed: bool = True,
     ):
         self.runtime = runtime
         self.sessions = sessions
@@ -77,6 +78,9 @@ class Worker:
         self.flush_every = flush_every
         #: set to stop after the delivery (or timer) in flight; ``run`` uses its own event
         self.stopping = threading.Event()
+        #: whether closed cases past their retention are anonymised (engine.retention)
+        self.anonymise_closed = anonymise_closed
+        self._anonymised_at: dt.datetime | None = None
 
     # -- timers ------------------------------------------------------------------------------
 
@@ -368,19 +372,44 @@ class Worker:
             log.info("%d abandoned drafts purged", len(purged.cases))
         return len(purged.cases)
 
+    # -- retention of closed cases ----------------------------------------------------------
+
+    def anonymise_expired(self) -> int:
+        """Anonymise the closed cases past their retention (engine.retention), at most every
+        ``purge_every``; returns how many."""
+        if not self.anonymise_closed:
+            return 0
+        now = self.clock.now()
+        if self._anonymised_at is not None and now - self._anonymised_at < self.purge_every:
+            return 0
+        try:
+            with self.sessions() as session, session.begin():
+                purged = retention.purge(session, self.runtime, self.clock)
+        except Exception:  # noqa: BLE001 - housekeeping must not stop the deliveries
+            log.exception("the closed cases past their retention could not be anonymised")
+            return 0
+        remove(self.storage, purged.attachments)
+        if len(purged.cases) < retention.BATCH:
+            self._anonymised_at = now  # else more are waiting: go on at the next round
+        if purged.cases:
+            log.info("%d closed cases anonymised", len(purged.cases))
+        return len(purged.cases)
+
     # -- loop --------------------------------------------------------------------------------
 
     def run_once(self) -> int:
         """Fire the due timers, then deliver the due outbox rows; returns how many.
 
-        The statistics rollups are refreshed and abandoned drafts purged too when they are
-        due (not counted), unless the worker is stopping."""
+        The statistics rollups are refreshed, abandoned drafts purged and closed cases past
+        their retention anonymised too when they are due (not counted), unless the worker is
+        stopping."""
         done = self.run_timers()
         if not self.stopping.is_set():
             done += self.run_outbox()
         if not self.stopping.is_set():
             self.refresh_rollups()
             self.purge_drafts()
+            self.anonymise_expired()
         return done
 
     def run(self, stop: threading.Event, idle: float = 1.0) -> None:

@@ -42,13 +42,14 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
 
     renderers.registry.load_entry_points()  # plug-in field types, and their widgets
 
-    from . import extensions, params, services, templating, wording
+    from . import extensions, legal, params, services, templating, wording
 
     extensions.init_app(app)
     services.init_app(app)
     params.init_app(app)
     templating.init_app(app)
     wording.init_app(app)
+    legal.init_app(app)
 
     from jinja2 import ChoiceLoader, PackageLoader
 

@@ -41,7 +41,13 @@ def content_security_policy(site) -> str:
 #: browser or a shared cache may keep them. Every other answer (personal space, filing,
 #: tracking link, account pages, back office, console, errors) is sent with ``no-store``.
 PUBLIC_ENDPOINTS = frozenset(
-    {"portal.catalogue", "portal.accessibility", "portal.privacy", "filing.start"}
+    {
+        "portal.catalogue",
+        "portal.accessibility",
+        "portal.privacy",
+        "portal.legal_notice",
+        "filing.start",
+    }
 )
 
 

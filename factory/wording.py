@@ -78,6 +78,11 @@ AUDIT_ACTION_WORDS = {
     "procedure.withdraw": _l("Procedure withdrawn"),
     "procedure.restore": _l("Procedure restored"),
     "read": _l("Case read"),
+    "retention_purge": _l("Closed requests anonymised"),
+    "legal_hold_set": _l("Legal hold set"),
+    "legal_hold_lifted": _l("Legal hold lifted"),
+    "personal_data_export": _l("Personal data exported"),
+    "account_deleted": _l("Account deleted by its holder"),
     "transition": _l("Action on a case"),
 }
 

@@ -3,7 +3,7 @@ the dashboards and the exports (XLSX, CSV)."""
 
 from __future__ import annotations
 
-# case_page and inbox_actions add their views to inbox.bp
-from . import case_page, dashboards, exports, inbox, inbox_actions  # noqa: F401
+# case_page, inbox_actions and personal_data add their views to inbox.bp
+from . import case_page, dashboards, exports, inbox, inbox_actions, personal_data  # noqa: F401
 
 blueprints = (inbox.bp, dashboards.bp, exports.bp)

@@ -155,6 +155,7 @@ def case(case_id: int):
             )
         ),
         others=[summary(other) for other in others],
+        retention_days=procedure.retention_days,
         moment=case_view.moment,
         day=case_view.day,
     )

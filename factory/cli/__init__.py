@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import click
 
-from . import maintenance, procedures, processes, users
+from . import gdpr, maintenance, procedures, processes, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,6 +38,7 @@ for _command in (
     maintenance.config,
     maintenance.drafts,
     maintenance.outbox,
+    gdpr.gdpr,
     processes.worker,
     processes.serve,
     users.users,

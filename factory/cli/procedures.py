@@ -29,6 +29,9 @@ def check(paths: tuple[str, ...], site: str | None, strict: bool) -> None:
     from definitions.lint import lint_paths
 
     result = check_paths(paths, site, connector_schemas=settings_schemas())
+    if result.site is not None:
+        # what the legal pages need (legal notice, DPO, accessibility statement)
+        result.problems = [*result.site.legal_problems, *result.problems]
     echo_problems(result.problems)
     warnings = lint_paths(paths, site)
     echo_problems(warnings)

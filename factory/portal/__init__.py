@@ -3,8 +3,8 @@ space, and the tracking link of anonymous filers."""
 
 from __future__ import annotations
 
-# actions and drafts add their views to filing.bp
-from . import actions, catalogue, drafts, filing, space  # noqa: F401
+# actions and drafts add their views to filing.bp, my_data to space.bp
+from . import actions, catalogue, drafts, filing, my_data, space  # noqa: F401
 
 #: Registered in this order: the catalogue, filing, the personal space. ``drafts`` and
 #: ``actions`` add their views to ``filing.bp``.

@@ -1,12 +1,14 @@
-"""The catalogue of procedures, and the public pages (accessibility, personal data)."""
+"""The catalogue of procedures, and the public pages (accessibility, personal data, legal
+notice)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
+from .. import legal
 from ..language import fold, text
 from ..services import db, services
 
@@ -57,9 +59,33 @@ def catalogue():
 
 @bp.route("/accessibilite")
 def accessibility():
-    return render_template("portal/accessibility.html")
+    return render_template(
+        "portal/accessibility.html", statement=legal.site().accessibility if legal.site() else None
+    )
+
+
+@bp.route("/mentions-legales")
+def legal_notice():
+    site = legal.site()
+    return render_template(
+        "portal/legal_notice.html",
+        notice=site.legal_notice if site else None,
+        dpo=site.dpo if site else None,
+    )
 
 
 @bp.route("/donnees-personnelles")
 def privacy():
-    return render_template("portal/privacy.html")
+    state = services()
+    session = db()
+    retention = []
+    for row in state.runtime.catalogue.published(session):
+        procedure = state.runtime.catalogue.compiled(session, row.id).procedure
+        retention.append((text(procedure.title), procedure.retention_days))
+    retention.sort(key=lambda item: fold(item[0]))
+    return render_template(
+        "portal/privacy.html",
+        retention=retention,
+        draft_days=current_app.config.get("DRAFT_RETENTION_DAYS"),
+        dpo=legal.site().dpo if legal.site() else None,
+    )

@@ -33,6 +33,7 @@ from engine.drafts import remove_files
 from engine.models import Account, Attachment, Case
 from engine.workflow import Actor
 
+from .. import legal
 from ..access import (
     actor,
     draft_case,
@@ -57,7 +58,12 @@ def start(slug: str):
         abort(404)
     procedure = state.runtime.catalogue.compiled(db(), row.id).procedure
     return render_template(
-        "filing/start.html", procedure=procedure, slug=slug, drafts=draft_offers(slug)
+        "filing/start.html",
+        procedure=procedure,
+        slug=slug,
+        drafts=draft_offers(slug),
+        notice=legal.notice(procedure),
+        dpo=legal.site().dpo if legal.site() else None,
     )
 
 

@@ -34,6 +34,23 @@ def test_agent_pages(examples, open_page, texts, audit):
     audit.check(page, "dashboards")
     page.goto("/agents/tableaux-de-bord/acte-naissance")
     audit.check(page, "a dashboard")
+    page.goto("/agents/donnees-personnelles")
+    audit.check(page, "an access request")
+    page.get_by_label(texts.ui("E-mail address of the person")).fill("citoyen@demo.guichet.fr")
+    page.get_by_role("button", name=texts.ui("Produce the export")).click()
+    expect(page.get_by_text(receipt.reference).first).to_be_visible()
+    audit.check(page, "an access request, the export")
+
+    supervisor = open_page()
+    sign_in_as(supervisor, texts, "responsable@demo.guichet.fr")
+    supervisor.goto(page.url.split("/agents/")[0] + "/agents/")
+    supervisor.get_by_role("link", name=receipt.reference).click()
+    supervisor.get_by_label(texts.ui("Reason for a legal hold")).fill("Recours contentieux.")
+    supervisor.get_by_role("button", name=texts.ui("Put under a legal hold")).click()
+    expect(supervisor.get_by_role("status")).to_contain_text(
+        texts.ui("The request is under a legal hold: it will not be anonymised.")
+    )
+    audit.check(supervisor, "a case under a legal hold")
     audit.assert_clean()
 
 

@@ -44,6 +44,10 @@ ADMIN = access(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK)
 CITIZEN_LINK = access(LOGIN, HIDDEN, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)
 #: back from the provider's sign-out: everyone goes on to the catalogue
 BACK_AWAY = access(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
+#: a supervisor's act on a case of their department; its agents see the case, may not act
+SUPERVISOR_CASE = access(LOGIN, HIDDEN, HIDDEN, FORBIDDEN, HIDDEN, OK, HIDDEN)
+#: staff who work on departments' requests (administrators work on none)
+DEPARTMENT_STAFF = access(LOGIN, HIDDEN, HIDDEN, OK, OK, OK, HIDDEN)
 
 #: route name: (who may GET it, who may POST it); None: the route does not take the method
 ACCESS = {
@@ -54,6 +58,7 @@ ACCESS = {
     "ops.healthz": (EVERYONE, None),
     "ops.readyz": (EVERYONE, None),
     "ops.metrics": (EVERYONE, None),
+    "portal.legal_notice": (EVERYONE, None),
     "auth.login": (SIGNED_OUT, EVERYONE),
     "auth.logout": (None, EVERYONE),
     "auth.password": (SIGNED_IN, SIGNED_IN),
@@ -82,6 +87,9 @@ ACCESS = {
     "space.requests": (CITIZENS, None),
     "space.notifications": (CITIZENS, None),
     "space.profile": (SIGNED_IN, SIGNED_IN),
+    "space.my_data": (CITIZENS, None),
+    "space.my_data_json": (CITIZENS, None),
+    "space.delete_account": (CITIZENS, CITIZENS),
     "space.case": (OWNER_SIGN_IN, None),
     "space.attachment": (OWNER, None),
     "space.receipt_pdf": (OWNER, None),
@@ -107,6 +115,9 @@ ACCESS = {
     "backoffice.note": (None, STAFF_CASE),
     "backoffice.message": (None, STAFF_CASE),
     "backoffice.assign": (None, STAFF_CASE),
+    "backoffice.legal_hold": (None, SUPERVISOR_CASE),
+    "backoffice.lift_legal_hold": (None, SUPERVISOR_CASE),
+    "backoffice.personal_data_export": (DEPARTMENT_STAFF, DEPARTMENT_STAFF),
     "backoffice.on_behalf": (STAFF, STAFF),
     "backoffice.bulk": (None, STAFF_BULK),
     "dashboards.index": (STAFF, None),

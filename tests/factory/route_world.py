@@ -191,6 +191,10 @@ POSTS: dict[str, Post] = {
         },
     ),
     "backoffice.assign": Post("agent", {"assignee": "agent"}),
+    "backoffice.legal_hold": Post("supervisor", {"reason": "Recours contentieux en cours."}),
+    # the case is not held: lifting is refused, nothing changes
+    "backoffice.lift_legal_hold": Post("supervisor", {"reason": "Jugement rendu."}, changes=False),
+    "backoffice.personal_data_export": Post("agent", {"email": "a@example.org"}, {200}),
     "backoffice.bulk": Post("agent", {"transition": "delivrer", "case": "staff_case"}, {200}),
     "backoffice.take": Post("agent", {"case": "staff_case"}),
     "backoffice.save_filter": Post("agent", {"name": "Mes dossiers", "query": "tab=mine"}),
@@ -245,6 +249,9 @@ POSTS: dict[str, Post] = {
     "space.message": Post("citizen_a", {"body": "Avez-vous reçu ma pièce ?"}),
     "space.message_token": Post("anonymous", {"body": "Avez-vous reçu ma pièce ?"}),
     "space.profile": Post("citizen_a", {"name": "Léa Martin"}),
+    "space.delete_account": Post(
+        "citizen_a", {"password": PASSWORD, "confirm": "yes"}, own_client=True
+    ),
     "space.reminder": Post("citizen_a", {"comment": "Où en est ma demande ?"}),
     "space.reminder_token": Post("anonymous", {"comment": "Où en est ma demande ?"}),
     "space.satisfaction": Post(

@@ -566,10 +566,12 @@ def test_the_forms_and_the_command_line_refuse_the_same_addresses(app, tmp_path)
 # -- 18. the personal-data page says what is true -----------------------------------------------
 
 
-def test_the_personal_data_page_promises_no_anonymisation(app):
+def test_the_personal_data_page_says_what_the_purge_does(app):
+    """Closed requests are anonymised by the worker (engine.retention), so the page says it;
+    tests/engine/test_retention.py holds the code to it."""
     html = app.test_client().get("/donnees-personnelles").get_data(as_text=True)
-    assert "anonymisées à l" not in html
-    assert "Rien n’est encore supprimé ni anonymisé automatiquement" in html
+    assert "Rien n’est encore supprimé ni anonymisé automatiquement" not in html
+    assert "Une fois close, une demande est conservée pendant la durée" in html
 
 
 def test_long_passwords_are_judged_without_failing():

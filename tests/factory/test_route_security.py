@@ -26,7 +26,7 @@ from .route_world import (
 )
 
 #: Routes that serve a file, and what kind of file.
-UPLOAD, EXPORT, SCHEMA, PDF = "upload", "export", "schema", "pdf"
+UPLOAD, EXPORT, SCHEMA, PDF, PERSONAL_DATA = "upload", "export", "schema", "pdf", "personal data"
 FILES = {
     "space.attachment": UPLOAD,
     "space.attachment_token": UPLOAD,
@@ -41,6 +41,7 @@ FILES = {
     "exports.csv": EXPORT,
     "exports.xlsx": EXPORT,
     "console.procedure_schema": SCHEMA,  # what the console's editor completes from
+    "space.my_data_json": PERSONAL_DATA,
 }
 #: What a download may be sent as: nothing a browser would render as a page, an image
 #: with scripts, or run.
@@ -49,6 +50,7 @@ SAFE_TYPES = {
     EXPORT: {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
     SCHEMA: {"application/json"},
     PDF: {"application/pdf"},
+    PERSONAL_DATA: {"application/json"},
 }
 #: Routes that answer machines (probes, Prometheus), not people, and the type they answer:
 #: never a download, never a page.
@@ -59,7 +61,13 @@ PROBES = {
 }
 #: The public pages a visitor who is not signed in may keep in a cache; everything else is
 #: personal, or for staff.
-CACHEABLE = {"portal.catalogue", "portal.accessibility", "portal.privacy", "filing.start"}
+CACHEABLE = {
+    "portal.catalogue",
+    "portal.accessibility",
+    "portal.privacy",
+    "portal.legal_notice",
+    "filing.start",
+}
 EXPIRED = "Le formulaire a expiré"
 
 
