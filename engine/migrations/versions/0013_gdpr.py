@@ -1,7 +1,7 @@
 """Legal holds on cases, and an index for the retention purge.
 
 Revision ID: 0013_gdpr
-Revises: 0011_identities
+Revises: 0012_documents
 Create Date: 2026-12-02
 """
 
