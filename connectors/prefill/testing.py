@@ -18,14 +18,23 @@ class StaticPrefillSource(PrefillSource):
             "fail": {"type": "boolean"},
         },
     }
-    keys = {"name": "string", "address": "address", "family_quotient": "integer"}
+    keys = {
+        "name": "string",
+        "address": "address",
+        "family_quotient": "integer",
+        "active": "boolean",
+    }
+    from_types = ("siret", "text")
+    from_identity = True
 
     def __init__(self, name: str, settings: dict[str, Any]):
         super().__init__(name, settings)
         self.lookups: list[str | None] = []
 
-    def lookup(self, key: str | None, identity: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    def lookup(self, key: Any, identity: Mapping[str, Any]) -> Mapping[str, Any] | None:
         self.lookups.append(key)
         if self.settings.get("fail"):
             raise LookupFailed("the test source is set to fail")
-        return self.settings.get("answers", {}).get(key or "")
+        if key is None:
+            key = identity.get("family_name") or ""
+        return self.settings.get("answers", {}).get(str(key))

@@ -130,8 +130,8 @@ def prefill(procedure: Procedure, account: Account | None) -> dict:
     }
     answers = {}
     for field in procedure.form.fields:
-        if not field.prefill:
-            continue
+        if not isinstance(field.prefill, str):
+            continue  # a lookup in a prefill source happens as the filer answers
         source, _, key = field.prefill.partition(".")
         if source == "identity" and identity.get(key):
             answers[field.id] = identity[key]
