@@ -59,3 +59,7 @@ class Defaults:
     #: New drafts, per remote address.
     DRAFT_RATE_LIMIT = "20 per minute;200 per day"
     REMINDER_RATE_LIMIT = "1 per day"
+    #: Lookups in prefill sources (and address searches), per browser session: at most
+    #: this many in this many seconds; past it, the citizen types the values.
+    PREFILL_LOOKUPS = 30
+    PREFILL_LOOKUP_WINDOW_SECONDS = 600

@@ -44,6 +44,7 @@ from ..answers import visible_pages
 from ..extensions import limiter
 from ..language import text
 from ..services import db, services
+from . import prefill as lookups
 from .filing import bp, compiled_of
 
 # -- the procedure's page and the start ------------------------------------------------------
@@ -109,7 +110,9 @@ def begin(slug: str):
         return redirect(url_for("filing.start", slug=slug))
     who = Actor("citizen") if procedure.login == "none" else actor()
     case = cases.new_draft(db(), state.runtime, row, who, state.clock)
-    case.answers = prefill(procedure, db().get(Account, who.account_id) if who.account_id else None)
+    account = db().get(Account, who.account_id) if who.account_id else None
+    case.answers = prefill(procedure, account)
+    lookups.at_start(procedure, case, account)
     db().commit()
     remember_draft(case)
     return redirect(

@@ -109,6 +109,7 @@ def live_server(tmp_path_factory):
                 "UPLOAD_FOLDER": str(folder / "uploads"),
                 "DEMO_ACCOUNTS": True,
                 "RATELIMIT_ENABLED": False,
+                "PREFILL_SOURCES": {},  # no public API is called: a test names its own sources
             }
         )
     server = make_server("127.0.0.1", 0, app, threaded=True)  # port 0: a free port
