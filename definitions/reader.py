@@ -312,6 +312,8 @@ class Reader:
         """A field's ``prefill: {source:, from:, value:}`` against the site's prefill sources
         and the procedure's ``fields``: the source is declared, its type gives ``value``, and
         the ``from:`` field exists and has a type the source takes as a key."""
+        if "search" in data and data.get("type") == "address" and self.site is not None:
+            self.check_address_search((*path, "search"), data["search"])
         lookup = data.get("prefill")
         if not isinstance(lookup, dict) or self.site is None:
             return
@@ -361,6 +363,25 @@ class Reader:
         for position, name in enumerate(names):
             where = (*path, "from") if len(names) == 1 else (*path, "from", position)
             self.check_prefill_origin(where, data["id"], name, fields, source)
+
+    def check_address_search(self, path, name: str) -> None:
+        """An address field's ``search:`` names a declared source that suggests addresses."""
+        sources = self.site.prefill_sources
+        source = sources.get(name)
+        if source is None:
+            self.error(
+                path,
+                N_("the prefill source %(name)s is not declared in the site config%(hint)s"),
+                name=repr(name),
+                hint=suggestion(name, sources),
+            )
+        elif source.keys is not None and not source.searches:
+            self.error(
+                path,
+                N_("%(source)s (%(kind)s) does not suggest addresses: name a ban source"),
+                source=repr(name),
+                kind=a_prefill_source(source.type),
+            )
 
     def check_prefill_origin(self, path, field_id: str, name: str, fields, source) -> None:
         """One field of a lookup's ``from:``: it exists and the source takes its type."""

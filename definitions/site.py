@@ -82,6 +82,8 @@ class PrefillSourceConfig:
     from_types: tuple[str, ...] = ()
     from_identity: bool = False
     from_count: int = 1
+    #: whether it suggests addresses as one types (an address field's ``search:``)
+    searches: bool = False
 
     def resolved(self) -> dict[str, Any]:
         """The settings with secrets revealed, for the source itself only."""
@@ -183,6 +185,7 @@ def read_site(
             tuple(description["from_types"]) if description else (),
             bool(description["from_identity"]) if description else False,
             int(description.get("from_count", 1)) if description else 1,
+            bool(description.get("searches")) if description else False,
         )
     map_config = None
     if "map" in data:

@@ -62,4 +62,5 @@ class PrefillSource:
             "from_types": list(cls.from_types),
             "from_identity": cls.from_identity,
             "from_count": cls.from_count,
+            "searches": callable(getattr(cls, "search", None)),
         }

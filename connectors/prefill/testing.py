@@ -15,6 +15,7 @@ class StaticPrefillSource(PrefillSource):
         "additionalProperties": False,
         "properties": {
             "answers": {"type": "object", "additionalProperties": {"type": "object"}},
+            "addresses": {"type": "array", "items": {"type": "object"}},
             "fail": {"type": "boolean"},
         },
     }
@@ -38,3 +39,16 @@ class StaticPrefillSource(PrefillSource):
         if key is None:
             key = identity.get("family_name") or ""
         return self.settings.get("answers", {}).get(str(key))
+
+    def search(self, query: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """The ``addresses`` setting's entries whose label holds ``query`` (any case)."""
+        self.lookups.append(query)
+        if self.settings.get("fail"):
+            raise LookupFailed("the test source is set to fail")
+        words = query.lower().split()
+        found = [
+            item
+            for item in self.settings.get("addresses", [])
+            if all(word in str(item.get("label", "")).lower() for word in words)
+        ]
+        return found[: limit or 5]

@@ -264,6 +264,7 @@ def _render_page(procedure, case, pages, current, form):
         review=procedure.form.review,
         deletable=may_delete(case),
         prefill_mentions=prefill.mentions(procedure, current),
+        address_searches=prefill.address_searches(case, current),
     )
 
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, flash, session
+from flask import current_app, flash, session, url_for
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 
@@ -282,3 +282,15 @@ def at_start(procedure: Procedure, case: Case, account) -> None:
     identity = identity_of(account)
     if identity:
         run(procedure, case, todo, identity)
+
+
+def address_searches(case: Case, page: Page) -> dict[str, str]:
+    """The page's address fields with a search, each with the URL of its JSON search."""
+    sources = services().prefill
+    found = {}
+    for field in page.fields:
+        name = field.settings.get("search") if field.type == "address" else None
+        source = sources.get(name) if name else None
+        if source is not None and callable(getattr(source, "search", None)):
+            found[field.id] = url_for("filing.address_search", case_id=case.id, field_id=field.id)
+    return found

@@ -58,6 +58,7 @@ ACCESS = {
     "filing.resume": (OWNER, None),
     "filing.resume_link": (NOBODY, None),
     "filing.page": (OWNER, OWNER),
+    "filing.address_search": (OWNER, None),
     "filing.review": (OWNER, None),
     "filing.delete_draft": (OWNER, OWNER),
     "filing.submit": (None, OWNER),
