@@ -89,7 +89,8 @@ def test_someone_else_s_draft_is_not_searched(app, filer):
 def test_the_page_offers_the_search_to_scripts_and_keeps_the_plain_inputs(filer):
     client, case_id = filer
     html = client.get(f"/brouillons/{case_id}/localisation").get_data(as_text=True)
-    assert f'data-address-search-for="adresse" data-url="/brouillons/{case_id}/adresses/adresse"' in html
+    url = f"/brouillons/{case_id}/adresses/adresse"
+    assert f'data-address-search-for="adresse" data-url="{url}"' in html
     assert "address-search.js" in html
     assert 'name="adresse-street"' in html and 'name="adresse-postcode"' in html
     assert "Rechercher l’adresse" in html.replace("&#39;", "’")
