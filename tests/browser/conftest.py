@@ -95,6 +95,8 @@ def live_server(tmp_path_factory):
 
     from factory import create_app
 
+    from .journeys import prefill_sources
+
     folder = tmp_path_factory.mktemp("browser")
     with pytest.MonkeyPatch.context() as patch:  # the site config reads them at start
         for name, value in EXAMPLE_ENVIRON.items():
@@ -109,7 +111,8 @@ def live_server(tmp_path_factory):
                 "UPLOAD_FOLDER": str(folder / "uploads"),
                 "DEMO_ACCOUNTS": True,
                 "RATELIMIT_ENABLED": False,
-                "PREFILL_SOURCES": {},  # no public API is called: a test names its own sources
+                # no public API is called: the test doubles answer (journeys.PREFILL_SOURCES)
+                "PREFILL_SOURCES": prefill_sources(),
             }
         )
     server = make_server("127.0.0.1", 0, app, threaded=True)  # port 0: a free port
