@@ -37,12 +37,19 @@ def address_search(case_id: int, field_id: str):
     if len(query) > MAX_QUERY:
         abort(400)
     if len(query) < 3:
-        return jsonify(results=[])
+        return _json([])
     if not prefill.allowed():
-        return jsonify(results=[], error="too_many"), 429
+        return _json([], "too_many"), 429
     try:
         found = source.search(query)
     except LookupFailed:
-        return jsonify(results=[], error="unavailable"), 503
+        return _json([], "unavailable"), 503
     keys = ("label", "street", "postcode", "city", "lat", "lon")
-    return jsonify(results=[{k: item[k] for k in keys} for item in found])
+    return _json([{k: item[k] for k in keys} for item in found])
+
+
+def _json(results: list, error: str | None = None):
+    """The answer, as a JSON download: a browser opening the URL never renders it."""
+    response = jsonify(results=results, **({"error": error} if error else {}))
+    response.headers["Content-Disposition"] = "attachment; filename=adresses.json"
+    return response

@@ -26,7 +26,7 @@ from .route_world import (
 )
 
 #: Routes that serve a file, and what kind of file.
-UPLOAD, EXPORT, SCHEMA = "upload", "export", "schema"
+UPLOAD, EXPORT, SCHEMA, SEARCH = "upload", "export", "schema", "search"
 FILES = {
     "space.attachment": UPLOAD,
     "space.attachment_token": UPLOAD,
@@ -34,6 +34,7 @@ FILES = {
     "exports.csv": EXPORT,
     "exports.xlsx": EXPORT,
     "console.procedure_schema": SCHEMA,  # what the console's editor completes from
+    "filing.address_search": SEARCH,  # what an address field's search suggests
 }
 #: What a download may be sent as: nothing a browser would render as a page, an image
 #: with scripts, or run.
@@ -41,6 +42,7 @@ SAFE_TYPES = {
     UPLOAD: {"application/octet-stream", "application/pdf", "image/png", "image/jpeg"},
     EXPORT: {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
     SCHEMA: {"application/json"},
+    SEARCH: {"application/json"},
 }
 #: The public pages a visitor who is not signed in may keep in a cache; everything else is
 #: personal, or for staff.
