@@ -174,3 +174,39 @@ def test_agents_see_which_answers_came_from_which_source(tmp_path, example_envir
     html = agent.get(f"/agents/dossiers/{case_id}").get_data(as_text=True)
     assert "Rempli à partir de l’annuaire national des entreprises" in html.replace("&#39;", "’")
     assert "puis modifié par l’usager" in html  # the name was changed after the lookup
+
+
+def test_the_after_school_form_prefills_the_family_quotient(tmp_path, example_environ, peer):
+    from connectors.prefill.particulier import ApiParticulier
+
+    from ..prefill_peers import ALLOCATAIRE, POSTCODE, TOKEN
+
+    settings = {"url": peer.url, "token": TOKEN, "purpose": "calculer le tarif"}
+    sources = {"caf": ApiParticulier("caf", settings)}
+    app = make_app(tmp_path, CITIZENS, PREFILL_SOURCES=sources)
+    client = app.test_client()
+    sign_in(client, "a@example.org")
+    case_id = start(client, "inscription-periscolaire")
+    page = f"/brouillons/{case_id}/responsable"
+    html = client.get(page).get_data(as_text=True)
+    assert "la CAF ou la MSA, via API Particulier" in html  # the mention the API requires
+    assert "calculer le tarif" in html
+    answers = {
+        "nom": "Martin",
+        "prenom": "Claire",
+        "courriel": "a@example.org",
+        "telephone": "06 12 34 56 78",
+        "adresse-street": "1 rue des Lilas",
+        "adresse-postcode": POSTCODE,
+        "adresse-city": "Valbois-sur-Loire",
+        "regime": "caf",
+        "numero_allocataire": ALLOCATAIRE,
+    }
+    response = post_page(client, case_id, answers, page="responsable")
+    assert response.status_code == 302, errors(response)
+    assert response.headers["Location"].endswith("/responsable")  # to check the quotient
+    assert case_of(app, case_id).answers["quotient_familial"] == 754
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'value="754"' in html
+    request = peer.requests[-1]
+    assert request["query"] == {"numeroAllocataire": [ALLOCATAIRE], "codePostal": [POSTCODE]}
