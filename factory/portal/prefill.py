@@ -284,13 +284,16 @@ def at_start(procedure: Procedure, case: Case, account) -> None:
         run(procedure, case, todo, identity)
 
 
-def address_searches(case: Case, page: Page) -> dict[str, str]:
-    """The page's address fields with a search, each with the URL of its JSON search."""
+def address_searches(case: Case, page: Page) -> dict[str, dict[str, str]]:
+    """The page's address fields with a search: the URL of each one's JSON search, and the
+    page's location field, whose latitude and longitude the chosen address fills."""
     sources = services().prefill
+    point = next((f.id for f in page.fields if f.type == "location"), "")
     found = {}
     for field in page.fields:
         name = field.settings.get("search") if field.type == "address" else None
         source = sources.get(name) if name else None
         if source is not None and callable(getattr(source, "search", None)):
-            found[field.id] = url_for("filing.address_search", case_id=case.id, field_id=field.id)
+            url = url_for("filing.address_search", case_id=case.id, field_id=field.id)
+            found[field.id] = {"url": url, "location": point}
     return found

@@ -1,6 +1,7 @@
 /* The address search of address fields with "search:": an ARIA combobox (the APG
  * "combobox with listbox popup" pattern) above the street, postcode and city inputs, which
- * it fills when an address is chosen. Without JavaScript, or when the search does not
+ * it fills when an address is chosen, with the latitude and longitude of the page's location
+ * field when there is one. Without JavaScript, or when the search does not
  * answer, the plain inputs stay as they are. Texts come from the page (data-*), in French.
  */
 (function () {
@@ -134,6 +135,17 @@
           }
         }
       );
+      var point = marker.getAttribute("data-location");
+      if (point && typeof item.lat === "number" && typeof item.lon === "number") {
+        // the page's location field: the point of the address chosen (bounds are the server's)
+        [["lat", item.lat], ["lon", item.lon]].forEach(function (pair) {
+          var target = document.querySelector("[name='" + point + "-" + pair[0] + "']");
+          if (target) {
+            target.value = String(pair[1]);
+            target.dispatchEvent(new Event("input", { bubbles: true }));
+          }
+        });
+      }
       var country = part("country");
       if (country && country.tagName === "SELECT") {
         country.value = "FR";

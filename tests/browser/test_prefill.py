@@ -44,6 +44,8 @@ def test_the_address_search_with_the_keyboard_alone(open_page, texts, audit):
     expect(street).to_have_value("12 Rue des Lilas")
     expect(page.locator("[name='adresse-postcode']")).to_have_value("41000")
     expect(page.locator("[name='adresse-city']")).to_have_value("Valbois-sur-Loire")
+    expect(page.locator("[name='position-lat']")).to_have_value("47.5861")  # the point too
+    expect(page.locator("[name='position-lon']")).to_have_value("1.3345")
     expect(
         page.get_by_role("status").filter(
             has_text=texts.ui("The address is filled in below: check it.")

@@ -90,7 +90,7 @@ def test_the_page_offers_the_search_to_scripts_and_keeps_the_plain_inputs(filer)
     client, case_id = filer
     html = client.get(f"/brouillons/{case_id}/localisation").get_data(as_text=True)
     url = f"/brouillons/{case_id}/adresses/adresse"
-    assert f'data-address-search-for="adresse" data-url="{url}"' in html
+    assert f'data-address-search-for="adresse" data-url="{url}" data-location="position"' in html
     assert "address-search.js" in html
     assert 'name="adresse-street"' in html and 'name="adresse-postcode"' in html
     assert "Rechercher l’adresse" in html.replace("&#39;", "’")
