@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import Flask, Response, request, session
@@ -44,10 +45,26 @@ def may_be_stored() -> bool:
     )
 
 
+def content_security_policy(site) -> str:
+    """The policy, with the origin of the map's tiles (``map: {tiles}``) among the images."""
+    tiles = site.map.tiles if site is not None and site.map is not None else ""
+    match = re.match(r"^(https?://[^/{}]+)/", tiles)
+    if not match:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data:", f"img-src 'self' data: {match.group(1)}", 1
+    )
+
+
 def init_app(app: Flask) -> None:
+    from .services import services
+
+    with app.app_context():
+        policy = content_security_policy(services().runtime.site)
+
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

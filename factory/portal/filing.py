@@ -265,6 +265,7 @@ def _render_page(procedure, case, pages, current, form):
         deletable=may_delete(case),
         prefill_mentions=prefill.mentions(procedure, current),
         address_searches=prefill.address_searches(case, current),
+        location_maps=prefill.location_maps(current),
     )
 
 

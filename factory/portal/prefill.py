@@ -284,6 +284,27 @@ def at_start(procedure: Procedure, case: Case, account) -> None:
         run(procedure, case, todo, identity)
 
 
+def location_maps(page: Page) -> list[dict[str, str]]:
+    """The page's location fields, with the map's tiles of the site config (none without
+    ``map:``), and the field's bounds as ``south,west,north,east``."""
+    site = services().runtime.site
+    if site is None or site.map is None:
+        return []
+    found = []
+    for field in page.fields:
+        if field.type == "location":
+            b = field.bounds
+            found.append(
+                {
+                    "field": field.id,
+                    "tiles": site.map.tiles,
+                    "attribution": site.map.attribution,
+                    "bounds": f"{b.south},{b.west},{b.north},{b.east}" if b else "",
+                }
+            )
+    return found
+
+
 def address_searches(case: Case, page: Page) -> dict[str, dict[str, str]]:
     """The page's address fields with a search: the URL of each one's JSON search, and the
     page's location field, whose latitude and longitude the chosen address fills."""

@@ -156,6 +156,12 @@ class Troubles:
 _HARMLESS = re.compile(r"/favicon\.ico$")
 
 
+def _local_tile(route) -> None:
+    """One small image for every map tile the browser asks for."""
+    tile = EXAMPLES.parent / "factory" / "static" / "leaflet" / "images" / "layers.png"
+    route.fulfill(status=200, content_type="image/png", body=tile.read_bytes())
+
+
 @pytest.fixture
 def open_page(browser, live_server):
     """``open_page(javascript=True)``: a new page in its own context (its own cookies).
@@ -176,6 +182,8 @@ def open_page(browser, live_server):
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)
+        # the example site's map tiles are answered here: no request leaves the machine
+        context.route(re.compile(r"^https://tile\.openstreetmap\.org/"), _local_tile)
         page = context.new_page()
         page.on(
             "console",

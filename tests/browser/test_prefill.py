@@ -80,3 +80,35 @@ def test_the_grant_prefills_the_association_from_its_siret(open_page, texts, aud
     expect(page.get_by_text(re.compile("Rempli à partir de"))).to_be_visible()
     audit.check(page, "the grant's first page, prefilled from the SIRET")
     audit.assert_clean()
+
+
+def test_the_map_places_the_point_with_the_keyboard_alone(open_page, texts, audit):
+    page = open_page()
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 47.59, "longitude": 1.33})
+    filler = keyboard(page, texts)
+    start(page, texts, filler, "signalement-voirie")
+    expect(page.locator(".location-map .leaflet-tile-loaded").first).to_be_visible()
+    audit.check(page, "the location field's map")
+    # the address chosen places the point
+    search = page.get_by_role("combobox", name=texts.ui("Search for the address"))
+    filler.tab_to(search)
+    page.keyboard.type("12 rue des lilas")
+    expect(page.get_by_role("listbox").get_by_role("option")).to_have_count(1)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator(".location-map .leaflet-marker-icon")).to_have_count(1)
+    # "use my position", with the keyboard
+    filler.tab_to(page.get_by_role("button", name=texts.ui("Use my position")))
+    page.keyboard.press("Enter")
+    expect(page.locator("[name='position-lat']")).to_have_value("47.590000")
+    expect(page.locator("[name='position-lon']")).to_have_value("1.330000")
+    audit.check(page, "the location field's map, the point placed")
+    audit.assert_clean()
+
+
+def test_without_javascript_the_latitude_and_longitude_stay(open_page, texts):
+    page = open_page(javascript=False)
+    start(page, texts, keyboard(page, texts), "signalement-voirie")
+    expect(page.locator(".location-map")).to_have_count(0)
+    expect(page.locator("[name='position-lat']")).to_be_visible()
