@@ -86,3 +86,20 @@ def test_a_site_with_a_bad_source_does_not_start(tmp_path):
                 "UPLOAD_FOLDER": str(tmp_path / "uploads"),
             }
         )
+
+
+def test_the_map_tiles_origin_is_admitted_by_the_policy(tmp_path, example_environ):
+    from factory import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}",
+            "SITE": str(EXAMPLES / "guichet.yaml"),
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        }
+    )
+    policy = app.test_client().get("/").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://tile.openstreetmap.org;" in policy
+    assert "script-src 'self';" in policy

@@ -107,3 +107,13 @@ def test_searches_are_limited_per_session(tmp_path, example_environ, peer):
     response = search(client, case_id, "12 rue")
     assert response.status_code == 429
     assert len(peer.requests) == 2
+
+
+def test_the_page_offers_the_map_with_the_site_s_tiles_and_the_field_s_bounds(filer):
+    client, case_id = filer
+    html = client.get(f"/brouillons/{case_id}/localisation").get_data(as_text=True)
+    assert 'data-location-map-for="position"' in html
+    assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
+    assert 'data-bounds="47.55,1.25,47.64,1.4"' in html
+    assert "leaflet/leaflet.js" in html and "location-map.js" in html
+    assert 'name="position-lat"' in html and 'name="position-lon"' in html
