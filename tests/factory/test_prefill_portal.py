@@ -210,3 +210,82 @@ def test_the_after_school_form_prefills_the_family_quotient(tmp_path, example_en
     assert 'value="754"' in html
     request = peer.requests[-1]
     assert request["query"] == {"numeroAllocataire": [ALLOCATAIRE], "codePostal": [POSTCODE]}
+
+
+QUOTIENT_PROCEDURE = """\
+procedure: tarif-cantine
+version: 1
+title: Tarif de la cantine
+department: enfance
+form:
+  pages:
+    - id: famille
+      title: Votre famille
+      fields:
+        - id: quotient_familial
+          type: integer
+          label: Quotient familial
+          prefill: {source: caf, value: family_quotient}
+workflow:
+  initial: recue
+  states:
+    - id: recue
+      label: Reçue
+    - id: close
+      label: Close
+      final: true
+  transitions:
+    - id: clore
+      label: Clore
+      from: recue
+      to: close
+      by: agent
+"""
+
+
+@pytest.mark.parametrize("with_franceconnect", [True, False])
+def test_a_keyless_lookup_reads_the_franceconnect_identity(
+    tmp_path, example_environ, peer, with_franceconnect
+):
+    """The FranceConnect pivot identity is an input of the lookup; without it nothing is
+    asked, and the citizen types the value."""
+    from types import SimpleNamespace
+
+    from connectors.prefill.particulier import ApiParticulier
+    from definitions.procedures import procedure_from_source
+    from engine.models import Account, ExternalIdentity
+    from factory.portal import prefill
+
+    from ..prefill_peers import TOKEN
+
+    settings = {"url": peer.url, "token": TOKEN, "purpose": "calculer le tarif"}
+    app = make_app(tmp_path, CITIZENS, PREFILL_SOURCES={"caf": ApiParticulier("caf", settings)})
+    state = app.extensions["guichet"]
+    procedure, problems = procedure_from_source(QUOTIENT_PROCEDURE, site=state.runtime.site)
+    assert problems == []
+    with app.test_request_context("/"):
+        from factory.services import db
+
+        account = db().scalars(sa.select(Account).where(Account.email == "a@example.org")).one()
+        if with_franceconnect:
+            claims = {
+                "given_name": "CLAIRE",
+                "family_name": "MARTIN",
+                "birthdate": "1985-03-12",
+                "gender": "female",
+                "birthcountry": "99100",
+            }
+            db().add(
+                ExternalIdentity(
+                    provider="franceconnect", sub="s1", account_id=account.id, claims=claims
+                )
+            )
+            db().flush()
+        case = SimpleNamespace(id=1, answers={}, prefilled=None)
+        prefill.at_start(procedure, case, account)
+    if with_franceconnect:
+        assert case.answers == {"quotient_familial": 754}
+        assert case.prefilled["quotient_familial"]["key"] is None
+        assert peer.requests[0]["path"] == "/api/v2/composition-familiale-v2"
+    else:
+        assert case.answers == {} and peer.requests == []
