@@ -31,7 +31,8 @@ ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_URL = os.environ.get("GUICHET_BENCH_DATABASE",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/guichet_bench")
 ENVIRON = {"GUICHET_WEBHOOK_SECRET": "bench", "GUICHET_SMTP_PASSWORD": "bench",
-           "GUICHET_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/"}
+           "GUICHET_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/",
+           "GUICHET_API_PARTICULIER_TOKEN": "bench"}
 PASSWORD = "un mot de passe de banc d'essai"  # noqa: S105 - a throw-away benchmark account
 
 

@@ -27,6 +27,7 @@ ENVIRON = {
     "GUICHET_REGISTRY_SECRET": "bench",
     "GUICHET_AMQP_URL": "amqp://bench",
     "GUICHET_SMTP_PASSWORD": "bench",
+    "GUICHET_API_PARTICULIER_TOKEN": "bench",
 }
 
 

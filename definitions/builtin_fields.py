@@ -258,6 +258,15 @@ class FileField(ft.FieldType):
 
 class AddressField(ft.FieldType):
     name = "address"
+    settings = {
+        "search": {
+            "type": "string",
+            "pattern": "^[a-z0-9][a-z0-9_-]*$",
+            "description": N_(
+                "the prefill source (of type ban) that suggests addresses as one types"
+            ),
+        }
+    }
     structured_keys = frozenset({"street", "postcode", "city", "country"})
     single_value = False
 

@@ -62,11 +62,13 @@ def tests_file(path: Path) -> Path | None:
     return None
 
 
-def load_site_file(path, environ: Mapping[str, str] | None = None, connector_schemas=None):
+def load_site_file(
+    path, environ: Mapping[str, str] | None = None, connector_schemas=None, prefill_types=None
+):
     document, problems = load_file(path)
     if document is None or problems:
         return None, problems
-    return read_site(document, environ, connector_schemas)
+    return read_site(document, environ, connector_schemas, prefill_types)
 
 
 def check_paths(
@@ -76,14 +78,16 @@ def check_paths(
     environ: Mapping[str, str] | None = None,
     with_tests: bool = True,
     connector_schemas: Mapping[str, Mapping] | None = None,
+    prefill_types: Mapping[str, Mapping] | None = None,
 ) -> CheckResult:
     """Load and check procedure files and folders (with their workflows and tests).
 
-    ``connector_schemas`` (type -> settings schema) checks the site's connectors too.
+    ``connector_schemas`` (type -> settings schema) checks the site's connectors too;
+    ``prefill_types`` (type -> description) its prefill sources, and the procedures' lookups.
     """
     result = CheckResult()
     if site_path is not None:
-        result.site, problems = load_site_file(site_path, environ, connector_schemas)
+        result.site, problems = load_site_file(site_path, environ, connector_schemas, prefill_types)
         result.problems += problems
         result.files += 1
     libraries: dict[Path, WorkflowLibrary] = {}

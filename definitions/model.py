@@ -63,6 +63,24 @@ class Bounds:
 
 
 @dataclass(frozen=True, slots=True)
+class PrefillLookup:
+    """``prefill: {source:, from:, value:}``: the answer is looked up in a prefill source of
+    the site config, keyed by the answer of the field ``from_`` (or by the signed-in
+    identity when there is none), and ``value`` names the key of the source's answer."""
+
+    source: str
+    value: str
+    #: the field whose answer is the key, or the fields whose answers make it, in order
+    from_: str | tuple[str, ...] | None = None
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        if self.from_ is None:
+            return ()
+        return (self.from_,) if isinstance(self.from_, str) else tuple(self.from_)
+
+
+@dataclass(frozen=True, slots=True)
 class Field:
     """One field of a form page, of a group, or of a transition's form."""
 
@@ -72,7 +90,8 @@ class Field:
     hint: Text | None = None
     required: bool = False
     visible_if: Expression | None = None
-    prefill: str | None = None
+    #: ``identity.CLAIM`` / ``profile.KEY``, or a lookup in a prefill source
+    prefill: str | PrefillLookup | None = None
     default: Any = None
     autocomplete: str | None = None
     # type-specific settings

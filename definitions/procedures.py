@@ -150,6 +150,12 @@ class ProcedureReader(Reader):
             )
         fields = {f.id: f for _, page_fields in bare for f in page_fields}
         self.check_sub_field_ids(data, bare, fields)
+        for index, page in enumerate(data["pages"]):
+            for position, item in enumerate(page["fields"]):
+                path = ("form", "pages", index, "fields", position)
+                self.check_prefill_lookup(path, item, fields)
+                for sub_position, sub in enumerate(item.get("fields", ())):
+                    self.check_prefill_lookup((*path, "fields", sub_position), sub, fields)
         scope = Scope(fields)
         for index, page_fields in bare:
             page = data["pages"][index]

@@ -16,10 +16,10 @@ from .errors import Problem
 from .expression_checks import analyse, this_source
 from .expressions import Expression, Template
 from .loader import Document
-from .model import Bounds, Field, LocalizedTemplate, Text
-from .schemas import a_field, describe, suggestion
+from .model import Bounds, Field, LocalizedTemplate, PrefillLookup, Text
+from .schemas import a_field, a_prefill_source, describe, suggestion
 from .scope import Scope
-from .texts import N_, Phrase
+from .texts import N_, Phrase, joined
 
 
 class Reader:
@@ -194,9 +194,18 @@ class Reader:
         for key in ("label", "hint", "pattern_message", "unit", "item_label", "text"):
             if key in data:
                 values[key] = self.text((*path, key), data[key])
+        if isinstance(data.get("prefill"), dict):
+            lookup = data["prefill"]
+            origin = lookup.get("from")
+            values["prefill"] = PrefillLookup(
+                lookup["source"],
+                lookup["value"],
+                tuple(origin) if isinstance(origin, list) else origin,
+            )
+        elif "prefill" in data:
+            values["prefill"] = data["prefill"]
         for key in (
             "required",
-            "prefill",
             "autocomplete",
             "min_length",
             "max_length",
@@ -278,7 +287,7 @@ class Reader:
             if tokens and tokens[-1] not in fieldtypes.AUTOCOMPLETE_TOKENS:
                 hint = suggestion(tokens[-1], fieldtypes.AUTOCOMPLETE_TOKENS)
             self.error((*path, "autocomplete"), "%(problem)s%(hint)s", problem=why, hint=hint)
-        if "prefill" in data:
+        if isinstance(data.get("prefill"), str):
             source, _, key = data["prefill"].partition(".")
             known = fieldtypes.IDENTITY_CLAIMS if source == "identity" else fieldtypes.PROFILE_KEYS
             if key not in known:
@@ -302,6 +311,110 @@ class Reader:
                     value=describe(data["default"]),
                     field=a_field(data["type"]),
                 )
+
+    def check_prefill_lookup(self, path, data: dict, fields: Mapping[str, Field]) -> None:
+        """A field's ``prefill: {source:, from:, value:}`` against the site's prefill sources
+        and the procedure's ``fields``: the source is declared, its type gives ``value``, and
+        the ``from:`` field exists and has a type the source takes as a key."""
+        if "search" in data and data.get("type") == "address" and self.site is not None:
+            self.check_address_search((*path, "search"), data["search"])
+        lookup = data.get("prefill")
+        if not isinstance(lookup, dict) or self.site is None:
+            return
+        path = (*path, "prefill")
+        sources = self.site.prefill_sources
+        source = sources.get(lookup["source"])
+        if source is None:
+            self.error(
+                (*path, "source"),
+                N_("the prefill source %(name)s is not declared in the site config%(hint)s"),
+                name=repr(lookup["source"]),
+                hint=suggestion(lookup["source"], sources),
+            )
+            return
+        if source.keys is None:  # the site was read without the installed types
+            return
+        if lookup["value"] not in source.keys:
+            self.error(
+                (*path, "value"),
+                N_("%(source)s (%(kind)s) gives no %(name)s%(hint)s"),
+                source=repr(source.name),
+                kind=a_prefill_source(source.type),
+                name=repr(lookup["value"]),
+                hint=suggestion(lookup["value"], source.keys),
+            )
+        if "from" not in lookup:
+            if not source.from_identity:
+                self.error(
+                    path,
+                    N_("%(source)s (%(kind)s) needs a key: say from which field with from:"),
+                    source=repr(source.name),
+                    kind=a_prefill_source(source.type),
+                )
+            return
+        names = lookup["from"] if isinstance(lookup["from"], list) else [lookup["from"]]
+        if len(names) != source.from_count:
+            self.error(
+                (*path, "from"),
+                N_("%(source)s (%(kind)s) takes %(count)s in from:"),
+                source=repr(source.name),
+                kind=a_prefill_source(source.type),
+                count=Phrase(N_("one field"))
+                if source.from_count == 1
+                else Phrase(N_("a list of %(number)s fields"), number=source.from_count),
+            )
+            return
+        for position, name in enumerate(names):
+            where = (*path, "from") if len(names) == 1 else (*path, "from", position)
+            self.check_prefill_origin(where, data["id"], name, fields, source)
+
+    def check_address_search(self, path, name: str) -> None:
+        """An address field's ``search:`` names a declared source that suggests addresses."""
+        sources = self.site.prefill_sources
+        source = sources.get(name)
+        if source is None:
+            self.error(
+                path,
+                N_("the prefill source %(name)s is not declared in the site config%(hint)s"),
+                name=repr(name),
+                hint=suggestion(name, sources),
+            )
+        elif source.keys is not None and not source.searches:
+            self.error(
+                path,
+                N_("%(source)s (%(kind)s) does not suggest addresses: name a ban source"),
+                source=repr(name),
+                kind=a_prefill_source(source.type),
+            )
+
+    def check_prefill_origin(self, path, field_id: str, name: str, fields, source) -> None:
+        """One field of a lookup's ``from:``: it exists and the source takes its type."""
+        origin = fields.get(name)
+        if origin is None:
+            self.error(
+                path,
+                N_("unknown field %(name)s in from:%(hint)s"),
+                name=repr(name),
+                hint=suggestion(name, fields),
+            )
+        elif name == field_id:
+            self.error(path, N_("a field cannot be prefilled from itself"))
+        elif origin.type not in source.from_types:
+            takes = Phrase(N_("takes no key"))
+            if source.from_types:
+                kinds = [a_field(kind) for kind in source.from_types]
+                takes = Phrase(
+                    N_("takes %(kinds)s"), kinds=joined(kinds, N_("%(first)s or %(rest)s"))
+                )
+            self.error(
+                path,
+                N_("%(name)s is %(field)s, but %(source)s (%(kind)s) %(takes)s"),
+                name=repr(name),
+                field=a_field(origin.type),
+                source=repr(source.name),
+                kind=a_prefill_source(source.type),
+                takes=takes,
+            )
 
     def attach_expressions(self, path, data: dict, field_: Field, scope: Scope) -> Field:
         """Check the field's ``visible_if`` (and its sub-fields') against ``scope``."""

@@ -27,9 +27,12 @@ DESCRIPTIONS = (
     N_("a field id in snake_case (lower-case letters, digits and '_', starting with a letter)"),
     N_("a field id, or FIELD.KEY inside a structured field"),
     N_(
-        "a prefill source (identity.CLAIM from the login identity, or profile.KEY from the "
-        "saved profile)"
+        "a prefill source (identity.CLAIM from the login identity, profile.KEY from the saved "
+        "profile, or {source: NAME, from: FIELD, value: KEY} from a prefill source of the site "
+        "config)"
     ),
+    N_("prefill sources by name, each {type: TYPE, url: …} with its type's settings"),
+    N_("the map of location fields: a tile URL template ({z}/{x}/{y}) and its attribution"),
     N_("a procedure slug (lower-case letters, digits and '-'), unique in the catalogue"),
     N_("a size (a number of bytes, or 500KB, 5MB, 1GB; Ko, Mo, Go also read)"),
     N_("a slug (lower-case letters, digits, '-' and '_')"),

@@ -167,6 +167,13 @@ def a_connector(kind: str) -> Phrase:
     return Phrase(N_("a %(type)s connector"), type=kind)
 
 
+def a_prefill_source(kind: str) -> Phrase:
+    """``a ban prefill source``, ``an api-particulier prefill source``."""
+    if kind[:1] in "aeiou":
+        return Phrase(N_("an %(type)s prefill source"), type=kind)
+    return Phrase(N_("a %(type)s prefill source"), type=kind)
+
+
 def nearest(word: str, choices, cutoff: float = 0.6) -> str | None:
     """The valid name closest to a misspelt one, if any is close enough."""
     matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=cutoff)
@@ -399,11 +406,7 @@ class _Explainer:
                 self.unknown_key(path, name, known)
             if unknown:
                 return
-        what = (
-            description
-            or _described(self.resolve(error.schema))
-            or Phrase(N_("valid here"))
-        )
+        what = description or _described(self.resolve(error.schema)) or Phrase(N_("valid here"))
         self.add(
             path, N_("expected %(what)s, got %(value)s"), what=what, value=describe(error.instance)
         )

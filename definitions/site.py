@@ -1,4 +1,5 @@
-"""The site config (``guichet.yaml``): the authority, its languages, departments, connectors.
+"""The site config (``guichet.yaml``): the authority, its languages, departments, connectors,
+prefill sources and the map's tiles.
 
 Secrets are never written in the file: a value ``env:NAME`` is read from the environment
 when the config loads. An unset variable is a problem; a value is never printed.
@@ -17,7 +18,7 @@ from jsonschema import Draft202012Validator
 from .loader import Document
 from .model import Text
 from .reader import Reader
-from .schemas import a_connector, structural_problems, suggestion
+from .schemas import a_connector, a_prefill_source, structural_problems, suggestion
 from .texts import N_, joined
 
 DEFAULT_TIMEZONE = "Europe/Paris"
@@ -68,6 +69,36 @@ class ConnectorConfig:
     def resolved(self) -> dict[str, Any]:
         """The settings with secrets revealed, for the connector itself only."""
         return _reveal(dict(self.settings))
+
+
+@dataclass(frozen=True, slots=True)
+class PrefillSourceConfig:
+    """A prefill source instance: its type and settings (secrets as :class:`Secret`), and
+    what its type gives (``keys``: key -> kind), takes as a key (``from_types``: field
+    types) and whether it answers from the signed-in identity; ``keys`` is ``None`` when
+    the site was read without the installed types."""
+
+    name: str
+    type: str
+    settings: Mapping[str, Any]
+    keys: Mapping[str, str] | None = None
+    from_types: tuple[str, ...] = ()
+    from_identity: bool = False
+    from_count: int = 1
+    #: whether it suggests addresses as one types (an address field's ``search:``)
+    searches: bool = False
+
+    def resolved(self) -> dict[str, Any]:
+        """The settings with secrets revealed, for the source itself only."""
+        return _reveal(dict(self.settings))
+
+
+@dataclass(frozen=True, slots=True)
+class MapConfig:
+    """The map of ``location`` fields: a tile URL template and its attribution."""
+
+    tiles: str
+    attribution: str = ""
 
 
 def _reveal(value: Any) -> Any:
@@ -173,6 +204,11 @@ class Site:
     #: reports these; the site still loads without them
     legal_problems: tuple = ()
 
+    prefill_sources: Mapping[str, PrefillSourceConfig] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    map: MapConfig | None = None
+
     def contact(self, department: str | None) -> tuple[Text | None, str | None, str | None]:
         """The postal address, phone and e-mail of ``department`` (the service in charge of
         a case), each the authority's when the department gives none."""
@@ -186,11 +222,15 @@ def read_site(
     document: Document,
     environ: Mapping[str, str] | None = None,
     connector_schemas: Mapping[str, Mapping[str, Any]] | None = None,
+    prefill_types: Mapping[str, Mapping[str, Any]] | None = None,
 ):
     """Check a loaded site config. Returns ``(site or None, problems)``.
 
     ``connector_schemas`` maps each known connector type to the JSON Schema of its settings;
     when given, every connector instance is checked against its type's schema.
+    ``prefill_types`` maps each known prefill source type to its description (``settings``,
+    ``keys``, ``from_types``, ``from_identity``: ``connectors.prefill.registry.descriptions``);
+    when given, every prefill source is checked against it, and procedures against its keys.
     """
     environ = os.environ if environ is None else environ
     if not isinstance(document.data, dict):
@@ -230,6 +270,27 @@ def read_site(
             check_connector(reader, name, settings, connector_schemas)
         resolved = _resolve_secrets(reader, ("connectors", name), settings, environ)
         connectors[name] = ConnectorConfig(name, settings["type"], MappingProxyType(resolved))
+    sources = {}
+    for name, settings in data.get("prefill_sources", {}).items():
+        description = None
+        if prefill_types is not None:
+            schemas = {k: v["settings"] for k, v in prefill_types.items()}
+            check_instance(reader, ("prefill_sources", name), settings, schemas, PREFILL_WORDS)
+            description = prefill_types.get(settings["type"])
+        resolved = _resolve_secrets(reader, ("prefill_sources", name), settings, environ)
+        sources[name] = PrefillSourceConfig(
+            name,
+            settings["type"],
+            MappingProxyType(resolved),
+            MappingProxyType(dict(description["keys"])) if description else None,
+            tuple(description["from_types"]) if description else (),
+            bool(description["from_identity"]) if description else False,
+            int(description.get("from_count", 1)) if description else 1,
+            bool(description.get("searches")) if description else False,
+        )
+    map_config = None
+    if "map" in data:
+        map_config = MapConfig(data["map"]["tiles"], data["map"].get("attribution", ""))
     timezone = data.get("timezone", DEFAULT_TIMEZONE)
     try:
         from zoneinfo import ZoneInfo
@@ -260,6 +321,8 @@ def read_site(
         dpo=_dpo(reader, data.get("dpo")),
         accessibility=_accessibility(reader, data.get("accessibility")),
         legal_problems=tuple(legal_problems(document)),
+        prefill_sources=MappingProxyType(sources),
+        map=map_config,
     )
     return site, reader.problems
 
@@ -388,16 +451,48 @@ def legal_problems(document: Document) -> list:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """How the messages about one kind of instance (connectors, prefill sources) name it."""
+
+    unknown_type: str
+    a_kind: Any
+    other: str
+
+
+CONNECTOR_WORDS = _Words(
+    N_("unknown connector type %(type)s%(hint)s"),
+    a_connector,
+    N_("%(message)s (%(type)s connector setting)"),
+)
+PREFILL_WORDS = _Words(
+    N_("unknown prefill source type %(type)s%(hint)s"),
+    a_prefill_source,
+    N_("%(message)s (%(type)s prefill source setting)"),
+)
+
+
 def check_connector(
     reader: Reader, name: str, settings: Mapping[str, Any], schemas: Mapping[str, Mapping[str, Any]]
 ) -> None:
     """Check a connector instance's settings against its type's JSON Schema."""
-    path = ("connectors", name)
+    check_instance(reader, ("connectors", name), settings, schemas, CONNECTOR_WORDS)
+
+
+def check_instance(
+    reader: Reader,
+    path: tuple,
+    settings: Mapping[str, Any],
+    schemas: Mapping[str, Mapping[str, Any]],
+    words: _Words,
+) -> None:
+    """Check an instance's settings (at ``path``) against its type's JSON Schema."""
     kind = settings["type"]
+    a_connector = words.a_kind
     if kind not in schemas:
         reader.error(
             (*path, "type"),
-            N_("unknown connector type %(type)s%(hint)s"),
+            words.unknown_type,
             type=repr(kind),
             hint=suggestion(kind, schemas),
         )
@@ -428,12 +523,7 @@ def check_connector(
                 where, N_("%(connector)s needs %(what)s"), connector=a_connector(kind), what=options
             )
         else:
-            reader.error(
-                where,
-                N_("%(message)s (%(type)s connector setting)"),
-                message=error.message,
-                type=kind,
-            )
+            reader.error(where, words.other, message=error.message, type=kind)
 
 
 def _resolve_secrets(reader: Reader, path, value: Any, environ) -> Any:

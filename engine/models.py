@@ -227,6 +227,9 @@ class Case(Base):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     channel: Mapped[str] = mapped_column(sa.String(20), default="online")
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: the answers that came from a prefill source: {field id: {"source", "type", "at",
+    #: "key" and "value" digests}}; no personal data (``factory.portal.prefill``)
+    prefilled: Mapped[dict[str, Any] | None]
     #: who files, as the answers say, for the inbox's search (engine.inbox.index_requester)
     organisation_name: Mapped[str | None] = mapped_column(sa.String(300))
     filer_email: Mapped[str | None] = mapped_column(sa.String(320))

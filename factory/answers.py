@@ -15,6 +15,20 @@ from .language import current_language
 from .services import today
 
 
+def answer_digest(value: Any) -> str:
+    """A keyed digest of an answer: whether it changed can be told without keeping it
+    (``Case.prefilled``)."""
+    import hashlib
+    import hmac
+    import json
+
+    from flask import current_app
+
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    data = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()[:32]
+
+
 def display(field: Field, value: Any, attachments: dict[str, str] | None = None) -> str:
     """One answer in words, on one line: option labels, dates in full, an address."""
     if value is None or value == "" or value == []:

@@ -103,6 +103,12 @@ class Defaults:
     DRAFT_RATE_LIMIT = "20 per minute;200 per day"
     #: Reminders a citizen sends about one request.
     REMINDER_RATE_LIMIT = "1 per day"
+    #: Lookups in prefill sources (and address searches), per browser session: at most
+    #: this many in this many seconds; past it, the citizen types the values.
+    PREFILL_LOOKUPS = 100
+    PREFILL_LOOKUP_WINDOW_SECONDS = 600
+    #: The address search of address fields, per remote address.
+    ADDRESS_SEARCH_RATE_LIMIT = "60 per minute;1000 per day"
 
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import Flask, Response, request, session
@@ -21,20 +22,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-
-def content_security_policy(site) -> str:
-    """The policy, whose ``form-action`` also admits the identity providers' origins: the
-    sign-in and sign-out buttons post here and are redirected there, and browsers apply
-    ``form-action`` to the redirections that follow a form."""
-    from urllib.parse import urlsplit
-
-    providers = site.identity.values() if site is not None else ()
-    origins = sorted({"{0.scheme}://{0.netloc}".format(urlsplit(p.issuer)) for p in providers})
-    if not origins:
-        return CONTENT_SECURITY_POLICY
-    return CONTENT_SECURITY_POLICY.replace(
-        "form-action 'self'", "form-action 'self' " + " ".join(origins)
-    )
 
 
 #: Pages that are the same for every visitor: shown to someone who is not signed in, a
@@ -63,6 +50,25 @@ def may_be_stored() -> bool:
         and not current_user.is_authenticated
         and not session.modified
     )
+
+
+def content_security_policy(site) -> str:
+    """The policy, with the origin of the map's tiles (``map: {tiles}``) among the images,
+    and the identity providers' origins in ``form-action``: the sign-in and sign-out buttons
+    post here and are redirected there, and browsers apply ``form-action`` to the
+    redirections that follow a form."""
+    from urllib.parse import urlsplit
+
+    policy = CONTENT_SECURITY_POLICY
+    tiles = site.map.tiles if site is not None and site.map is not None else ""
+    match = re.match(r"^(https?://[^/{}]+)/", tiles)
+    if match:
+        policy = policy.replace("img-src 'self' data:", f"img-src 'self' data: {match.group(1)}", 1)
+    providers = site.identity.values() if site is not None else ()
+    origins = sorted({"{0.scheme}://{0.netloc}".format(urlsplit(p.issuer)) for p in providers})
+    if origins:
+        policy = policy.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
+    return policy
 
 
 def init_app(app: Flask) -> None:

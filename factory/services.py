@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
@@ -40,6 +41,8 @@ class Services:
     uploads: Path
     #: where attachments' bytes live (the files of ``uploads``, or an object store)
     storage: Storage
+    #: the site's prefill sources, ready to look up (``connectors.prefill.sources``)
+    prefill: Any = None
 
 
 def services() -> Services:
@@ -54,12 +57,18 @@ def db() -> Session:
 
 
 def init_app(app: Flask) -> None:
+    from connectors.prefill.registry import load_types as prefill_types
     from connectors.registry import settings_schemas
     from definitions.folders import load_site_file
 
+    # the types of prefill sources: two of one name stop the start, naming both
+    sources = prefill_types()
+    descriptions = {name: cls.description() for name, cls in sources.items()}
     site = None
     if app.config.get("SITE"):
-        site, problems = load_site_file(app.config["SITE"], connector_schemas=settings_schemas())
+        site, problems = load_site_file(
+            app.config["SITE"], connector_schemas=settings_schemas(), prefill_types=descriptions
+        )
         if problems:
             raise RuntimeError("the site config has problems:\n" + "\n".join(map(str, problems)))
         site = absolute_folders(site)
@@ -83,6 +92,7 @@ def init_app(app: Flask) -> None:
         clock=app.config.get("CLOCK") or Clock(),
         uploads=uploads,
         storage=storage,
+        prefill=_prefill_sources(app, site, sources),
     )
     if app.config.get("PROCEDURES"):
         publish_at_start(state, Path(app.config["PROCEDURES"]))
@@ -99,6 +109,16 @@ def init_app(app: Flask) -> None:
         session = g.pop("db", None)
         if session is not None:
             session.close()
+
+
+def _prefill_sources(app: Flask, site, types):
+    """The site's prefill source instances; a test config may give them
+    (``PREFILL_SOURCES``: name -> instance)."""
+    from connectors.prefill.sources import PrefillSources
+
+    if app.config.get("PREFILL_SOURCES") is not None:
+        return PrefillSources(dict(app.config["PREFILL_SOURCES"]))
+    return PrefillSources.from_site(site, types)
 
 
 #: The settings of the built-in connector types that name a folder.

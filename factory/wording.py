@@ -44,6 +44,24 @@ CITIZEN_EVENTS = {
 }
 
 
+#: Where prefilled answers come from, by prefill source type (connectors.prefill).
+PREFILL_SOURCE_WORDS = {
+    "recherche-entreprises": _l("the national directory of companies and associations (Sirene)"),
+    "api-entreprise": _l("the Sirene register, through API Entreprise"),
+    "api-particulier": _l("the CAF or the MSA, through API Particulier"),
+    "ban": _l("the national address base (BAN)"),
+}
+
+
+def prefill_source_word(name: str) -> str:
+    """Where the prefill source ``name`` of the site config takes its answers, in words."""
+    site = services().runtime.site
+    config = site.prefill_sources.get(name) if site else None
+    if config is not None and config.type in PREFILL_SOURCE_WORDS:
+        return str(PREFILL_SOURCE_WORDS[config.type])
+    return name
+
+
 #: What each kind of account is (engine.models.ACCOUNT_KINDS).
 ACCOUNT_KIND_WORDS = {
     "citizen": _l("Citizen"),

@@ -11,5 +11,6 @@ cd "$(dirname "$0")/.."
 export GUICHET_SMTP_PASSWORD="${GUICHET_SMTP_PASSWORD:-demo-not-a-secret}"
 export GUICHET_WEBHOOK_SECRET="${GUICHET_WEBHOOK_SECRET:-demo-not-a-secret}"
 export GUICHET_AMQP_URL="${GUICHET_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}"
+export GUICHET_API_PARTICULIER_TOKEN="${GUICHET_API_PARTICULIER_TOKEN:-demo-not-a-secret}"
 .venv/bin/guichet check examples/ --site examples/guichet.yaml
 exec .venv/bin/guichet serve --site examples/guichet.yaml --procedures examples --demo "$@"

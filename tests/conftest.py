@@ -17,6 +17,7 @@ EXAMPLE_ENVIRON = {
     "GUICHET_REGISTRY_SECRET": "test-registry-secret",
     "GUICHET_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/",
     "GUICHET_SMTP_PASSWORD": "test-smtp-password",
+    "GUICHET_API_PARTICULIER_TOKEN": "test-api-particulier-token",
 }
 
 _EXPECT = re.compile(

@@ -19,8 +19,5 @@ def load_types(found: Iterable[EntryPoint] | None = None) -> dict[str, type[Pref
 
 
 def descriptions() -> dict[str, dict]:
-    """The settings schema and the keys of every installed type, by type name."""
-    return {
-        name: {"settings": cls.settings_schema, "keys": dict(cls.keys)}
-        for name, cls in load_types().items()
-    }
+    """The settings schema, the keys and their inputs of every installed type, by name."""
+    return {name: cls.description() for name, cls in load_types().items()}

@@ -129,7 +129,7 @@ def case(case_id: int):
         filed=case_view.moment(item.submitted_at),
         clock=case_view.due(item.clock_expires_at, now) if item.clock_expires_at else None,
         paused=case_view.day(item.clock_paused_at) if item.clock_paused_at else None,
-        sections=case_view.answer_sections(procedure, item.answers, files),
+        sections=case_view.answer_sections(procedure, item.answers, files, item.prefilled),
         files=list(files.values()),
         documents=case_documents(session, item.id),
         transitions=transitions,

@@ -14,13 +14,13 @@ from definitions import formats
 from definitions.model import Field, Procedure
 from engine.timeline import Entry
 
-from ..answers import display
+from ..answers import answer_digest, display
 from ..formatting import days_left
 from ..formatting import format_day as day
 from ..formatting import format_moment as moment
 from ..language import current_language, text
 from ..services import services
-from ..wording import department_name, staff_word, state_label
+from ..wording import department_name, prefill_source_word, staff_word, state_label
 
 # -- values as people read them -------------------------------------------------------------------
 
@@ -75,6 +75,9 @@ class Row:
     lines: list[str]
     files: list = field(default_factory=list)  # the pieces given, as downloads
     items: list[tuple[str, list[Row]]] = field(default_factory=list)  # a group's, headed
+    #: where a prefilled answer came from: the source in words, when, and whether the
+    #: citizen changed it since
+    origin: dict | None = None
 
 
 def answer_rows(fields, answers: dict, files: dict) -> list[Row]:
@@ -108,14 +111,33 @@ def answer_rows(fields, answers: dict, files: dict) -> list[Row]:
     return rows
 
 
-def answer_sections(procedure: Procedure, answers: dict, files: dict) -> list:
-    """(page title, rows) for each page that holds an answer."""
+def answer_sections(
+    procedure: Procedure, answers: dict, files: dict, prefilled: dict | None = None
+) -> list:
+    """(page title, rows) for each page that holds an answer; a prefilled answer's row
+    says where it came from (``Case.prefilled``)."""
     sections = []
     for page in procedure.form.pages:
         rows = answer_rows(page.fields, answers, files)
+        ids = [item.id for item in page.fields if item.stores_value]
+        for item_id, row in zip(ids, rows, strict=False):
+            mark = (prefilled or {}).get(item_id)
+            if mark and item_id in answers:
+                row.origin = {
+                    "source": prefill_source_word(mark.get("source", "")),
+                    "at": _moment(mark.get("at")),
+                    "changed": mark.get("value") != answer_digest(answers[item_id]),
+                }
         if rows:
             sections.append((text(page.title), rows))
     return sections
+
+
+def _moment(value: Any) -> str:
+    try:
+        return moment(dt.datetime.fromisoformat(str(value)))
+    except ValueError:
+        return ""
 
 
 # -- the actions ----------------------------------------------------------------------------------

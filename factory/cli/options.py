@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from connectors.prefill.registry import descriptions
 from connectors.registry import settings_schemas
 from definitions.texts import translations
 
@@ -50,7 +51,9 @@ def load_runtime(site_path: str | None):
 
     site = None
     if site_path:
-        site, problems = load_site_file(site_path, connector_schemas=settings_schemas())
+        site, problems = load_site_file(
+            site_path, connector_schemas=settings_schemas(), prefill_types=descriptions()
+        )
         if problems:
             echo_problems(problems, err=True)
             sys.exit(1)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from connectors.prefill.registry import descriptions
 from connectors.registry import settings_schemas
 from definitions import schemas
 from definitions.folders import check_paths
@@ -28,7 +29,9 @@ def check(paths: tuple[str, ...], site: str | None, strict: bool) -> None:
     """
     from definitions.lint import lint_paths
 
-    result = check_paths(paths, site, connector_schemas=settings_schemas())
+    result = check_paths(
+        paths, site, connector_schemas=settings_schemas(), prefill_types=descriptions()
+    )
     if result.site is not None:
         # what the legal pages need (legal notice, DPO, accessibility statement)
         result.problems = [*result.site.legal_problems, *result.problems]

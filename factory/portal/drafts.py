@@ -45,6 +45,7 @@ from ..answers import visible_pages
 from ..extensions import limiter
 from ..language import text
 from ..services import db, services
+from . import prefill as lookups
 from .filing import bp, compiled_of
 
 # -- the procedure's page and the start ------------------------------------------------------
@@ -115,7 +116,9 @@ def begin(slug: str):
         return redirect(url_for("filing.start", slug=slug))
     who = Actor("citizen") if procedure.login == "none" else actor()
     case = cases.new_draft(db(), state.runtime, row, who, state.clock)
-    case.answers = prefill(procedure, db().get(Account, who.account_id) if who.account_id else None)
+    account = db().get(Account, who.account_id) if who.account_id else None
+    case.answers = prefill(procedure, account)
+    lookups.at_start(procedure, case, account)
     db().commit()
     remember_draft(case)
     return redirect(
@@ -184,8 +187,8 @@ def prefill(procedure: Procedure, account: Account | None) -> dict:
     }
     answers = {}
     for field in procedure.form.fields:
-        if not field.prefill:
-            continue
+        if not isinstance(field.prefill, str):
+            continue  # a lookup in a prefill source happens as the filer answers
         source, _, key = field.prefill.partition(".")
         if source == "identity" and identity.get(key):
             answers[field.id] = identity[key]

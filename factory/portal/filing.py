@@ -44,6 +44,7 @@ from ..extensions import limiter
 from ..language import current_language
 from ..services import db, services, today
 from ..translations import form_translations
+from . import prefill
 
 bp = Blueprint("filing", __name__, template_folder="templates")
 NAV = "nav"  # the name of the page's own buttons ("action" belongs to the renderers)
@@ -115,13 +116,49 @@ def page(case_id: int, page_id: str):
         uploads.keep(case, form, validated=True).commit()  # the valid files stay
         if going == "back":  # going back loses nothing that was saved
             return redirect(_neighbour(case, pages, current, -1))
+        if going == "next" and _prefill_this_page(procedure, case, current, form):
+            return redirect(url_for("filing.page", case_id=case.id, page_id=current.id))
         return _render_page(procedure, case, pages, current, form), 422
     store_files(case, procedure, form, new, page=current.id)
+    todo = prefill.pending(procedure, current, case)
+    if todo:
+        filled = prefill.run(procedure, case, todo, prefill.identity_of(_account()))
+        db().commit()
+        if filled & {f.id for f in current.fields}:  # to check on this page before going on
+            return redirect(url_for("filing.page", case_id=case.id, page_id=current.id))
     if going == "back":
         return redirect(_neighbour(case, pages, current, -1))
     if request.args.get("from") == "review":
         return redirect(url_for("filing.review", case_id=case.id))
     return redirect(_neighbour(case, visible_pages(procedure, case.answers), current, +1))
+
+
+def _account():
+    from engine.models import Account
+
+    return db().get(Account, current_user.id) if current_user.is_authenticated else None
+
+
+def _prefill_this_page(procedure: Procedure, case: Case, current: Page, form) -> bool:
+    """A page not valid yet whose answered key fills fields of the same page (the SIRET
+    above the association's name): its valid answers are kept, the lookup is made, and the
+    page is shown again filled in. False when no such lookup is due."""
+    valid, _refused = keepable_answers(form)
+    on_page = {f.id for f in current.fields}
+    merged = {**case.answers, **valid}
+    todo = [
+        lookup
+        for lookup in prefill.pending(procedure, current, case, answers=merged)
+        if on_page & {f.id for f, _ in lookup.targets}
+    ]
+    if not todo:
+        return False
+    for name in uploads.over_limits(case, form, valid):
+        valid.pop(name, None)
+    store_files(case, procedure, form, valid, page=current.id)
+    prefill.run(procedure, case, todo, prefill.identity_of(_account()))
+    db().commit()
+    return True
 
 
 def _save_later(procedure: Procedure, case: Case, current: Page, form):
@@ -244,6 +281,9 @@ def _render_page(procedure, case, pages, current, form):
         total=len(pages),
         review=procedure.form.review,
         deletable=may_delete(case),
+        prefill_mentions=prefill.mentions(procedure, current),
+        address_searches=prefill.address_searches(case, current),
+        location_maps=prefill.location_maps(current),
     )
 
 

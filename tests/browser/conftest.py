@@ -95,6 +95,8 @@ def live_server(tmp_path_factory):
 
     from factory import create_app
 
+    from .journeys import prefill_sources
+
     folder = tmp_path_factory.mktemp("browser")
     with pytest.MonkeyPatch.context() as patch:  # the site config reads them at start
         for name, value in EXAMPLE_ENVIRON.items():
@@ -109,6 +111,8 @@ def live_server(tmp_path_factory):
                 "UPLOAD_FOLDER": str(folder / "uploads"),
                 "DEMO_ACCOUNTS": True,
                 "RATELIMIT_ENABLED": False,
+                # no public API is called: the test doubles answer (journeys.PREFILL_SOURCES)
+                "PREFILL_SOURCES": prefill_sources(),
             }
         )
     server = make_server("127.0.0.1", 0, app, threaded=True)  # port 0: a free port
@@ -152,6 +156,12 @@ class Troubles:
 _HARMLESS = re.compile(r"/favicon\.ico$")
 
 
+def _local_tile(route) -> None:
+    """One small image for every map tile the browser asks for."""
+    tile = EXAMPLES.parent / "factory" / "static" / "leaflet" / "images" / "layers.png"
+    route.fulfill(status=200, content_type="image/png", body=tile.read_bytes())
+
+
 @pytest.fixture
 def open_page(browser, live_server):
     """``open_page(javascript=True)``: a new page in its own context (its own cookies).
@@ -172,6 +182,8 @@ def open_page(browser, live_server):
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)
+        # the example site's map tiles are answered here: no request leaves the machine
+        context.route(re.compile(r"^https://tile\.openstreetmap\.org/"), _local_tile)
         page = context.new_page()
         page.on(
             "console",

@@ -534,3 +534,46 @@ def set_editor_text(page, text: str) -> None:
         }""",
         text,
     )
+
+
+#: The association the grant's prefill test double knows, by SIRET.
+ASSOCIATION_SIRET = "44306184100047"
+
+
+def prefill_sources() -> dict:
+    """The test doubles of the example site's prefill sources: an association by its
+    SIRET, and two addresses of the town."""
+    from connectors.prefill.testing import StaticPrefillSource
+
+    address = {"street": "12 Rue des Lilas", "postcode": "41000", "city": "Valbois-sur-Loire"}
+    return {
+        "entreprises": StaticPrefillSource(
+            "entreprises",
+            {
+                "answers": {
+                    ASSOCIATION_SIRET: {"name": "Les Amis du vieux Valbois", "address": address}
+                }
+            },
+        ),
+        "adresses": StaticPrefillSource(
+            "adresses",
+            {
+                "addresses": [
+                    {
+                        "label": "12 Rue des Lilas 41000 Valbois-sur-Loire",
+                        **address,
+                        "lat": 47.5861,
+                        "lon": 1.3345,
+                    },
+                    {
+                        "label": "12 Rue des Lys 41000 Valbois-sur-Loire",
+                        "street": "12 Rue des Lys",
+                        "postcode": "41000",
+                        "city": "Valbois-sur-Loire",
+                        "lat": 47.5902,
+                        "lon": 1.3301,
+                    },
+                ]
+            },
+        ),
+    }

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.prefill.registry import descriptions
 from connectors.registry import settings_schemas
 from definitions.errors import Problem
 from definitions.folders import check_paths, load_site_file
@@ -36,7 +37,13 @@ def test_invalid_procedure(path: Path):
     if tests.exists():
         expected += expectations(tests)
     assert expected, f"{path.name} announces no '# expect:' line"
-    result = check_paths([path], SITE, environ=ENVIRON, connector_schemas=settings_schemas())
+    result = check_paths(
+        [path],
+        SITE,
+        environ=ENVIRON,
+        connector_schemas=settings_schemas(),
+        prefill_types=descriptions(),
+    )
     found = [relative(p, INVALID) for p in result.problems]
     assert sorted(found) == sorted(set(expected))
 
@@ -45,7 +52,7 @@ def test_invalid_procedure(path: Path):
 def test_invalid_site(path: Path):
     expected = expectations(path)
     assert expected, f"{path.name} announces no '# expect:' line"
-    _, problems = load_site_file(path, ENVIRON, settings_schemas())
+    _, problems = load_site_file(path, ENVIRON, settings_schemas(), descriptions())
     found = [relative(p, path.parent) for p in problems]
     assert sorted(found) == sorted(expected)
     for problem in problems:

@@ -8,6 +8,7 @@ import re
 
 from click.testing import CliRunner
 
+from connectors.prefill.registry import descriptions as prefill_types
 from connectors.registry import settings_schemas
 from definitions.errors import MAX_PROBLEMS, Problem, capped
 from definitions.folders import check_paths, load_site_file
@@ -155,10 +156,14 @@ def _every_problem(tmp_path) -> list[Problem]:
     for path in sorted(INVALID.glob("*.yaml")):
         if not path.name.endswith(".tests.yaml"):
             problems += check_paths(
-                [path], SITE, environ=ENVIRON, connector_schemas=settings_schemas()
+                [path],
+                SITE,
+                environ=ENVIRON,
+                connector_schemas=settings_schemas(),
+                prefill_types=prefill_types(),
             ).problems
     for path in sorted((FIXTURES / "invalid-sites").glob("*.yaml")):
-        problems += load_site_file(path, ENVIRON, settings_schemas())[1]
+        problems += load_site_file(path, ENVIRON, settings_schemas(), prefill_types())[1]
     return problems + _broken_problems(tmp_path)
 
 

@@ -106,6 +106,7 @@ def make_app(tmp_path, people: dict[str, tuple[str, tuple[str, ...]]], **config)
             "PROCEDURES": str(EXAMPLES),
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
             "RATELIMIT_ENABLED": False,
+            "PREFILL_SOURCES": {},  # no public API is called: a test names its own sources
             **config,
         }
     )

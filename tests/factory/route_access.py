@@ -78,6 +78,7 @@ ACCESS = {
     "filing.resume": (OWNER, None),
     "filing.resume_link": (NOBODY, None),
     "filing.page": (OWNER, OWNER),
+    "filing.address_search": (OWNER, None),
     "filing.review": (OWNER, None),
     "filing.delete_draft": (OWNER, OWNER),
     "filing.submit": (None, OWNER),

@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import url_for
 
+from connectors.prefill.testing import StaticPrefillSource
 from definitions.folders import check_paths
 from definitions.scenarios import resolve_dates
 from engine import cases
@@ -79,6 +80,7 @@ DRAFT_ENDPOINTS = (
     "filing.review",
     "filing.submit",
     "filing.delete_draft",
+    "filing.address_search",
 )
 
 #: Uploaded files whose declared type a browser would run or render: a download must never
@@ -284,6 +286,7 @@ class World:
                     "SITE": str(EXAMPLES / "guichet.yaml"),
                     "PROCEDURES": str(EXAMPLES),
                     "UPLOAD_FOLDER": str(folder / "uploads"),
+                    "PREFILL_SOURCES": {"adresses": StaticPrefillSource("adresses", {})},
                 }
             )
         finally:
@@ -537,6 +540,8 @@ class World:
                 found[name] = "acte-naissance"
             elif name == "page_id":
                 found[name] = "demandeur"
+            elif name == "field_id":
+                found[name] = "adresse_envoi"
             elif name == "transition_id":
                 found[name] = "apporter_precisions" if blueprint == "filing" else "refuser"
             else:

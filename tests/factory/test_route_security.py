@@ -26,7 +26,9 @@ from .route_world import (
 )
 
 #: Routes that serve a file, and what kind of file.
-UPLOAD, EXPORT, SCHEMA, PDF, PERSONAL_DATA = "upload", "export", "schema", "pdf", "personal data"
+UPLOAD, EXPORT, SCHEMA, PDF, PERSONAL_DATA, SEARCH = (
+    "upload", "export", "schema", "pdf", "personal data", "search"
+)
 FILES = {
     "space.attachment": UPLOAD,
     "space.attachment_token": UPLOAD,
@@ -42,6 +44,7 @@ FILES = {
     "exports.xlsx": EXPORT,
     "console.procedure_schema": SCHEMA,  # what the console's editor completes from
     "space.my_data_json": PERSONAL_DATA,
+    "filing.address_search": SEARCH,  # what an address field's search suggests
 }
 #: What a download may be sent as: nothing a browser would render as a page, an image
 #: with scripts, or run.
@@ -51,6 +54,7 @@ SAFE_TYPES = {
     SCHEMA: {"application/json"},
     PDF: {"application/pdf"},
     PERSONAL_DATA: {"application/json"},
+    SEARCH: {"application/json"},
 }
 #: Routes that answer machines (probes, Prometheus), not people, and the type they answer:
 #: never a download, never a page.
