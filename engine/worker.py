@@ -3,14 +3,19 @@
 Run as ``guichet worker`` (any number, on any number of machines: rows are claimed with
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) or as a thread of the embedded server. A claim is
 a lease: the rows of a worker that dies are claimed again once it runs out, so nothing is
-lost, and receivers deduplicate on the event id.
+lost, and receivers deduplicate on the event id. Outbox rows are claimed in batches and
+their results written in batches (one transaction per batch, not per delivery); a worker
+asked to stop (SIGTERM, ``stop_on_signals``) finishes the delivery in flight, writes what it
+did and gives back what it had not started.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,6 +54,7 @@ class Worker:
         draft_retention_days: int | None = None,
         purge_every: dt.timedelta = dt.timedelta(hours=1),
         uploads: Storage | Path | None = None,
+        flush_every: float = 1.0,
     ):
         self.runtime = runtime
         self.sessions = sessions
@@ -67,10 +73,16 @@ class Worker:
         #: where attachments' bytes are (a folder is read as a LocalStorage)
         self.storage = as_storage(uploads)
         self._purged_at: dt.datetime | None = None
+        #: seconds after which the results of a batch are written even if it goes on
+        self.flush_every = flush_every
+        #: set to stop after the delivery (or timer) in flight; ``run`` uses its own event
+        self.stopping = threading.Event()
 
     # -- timers ------------------------------------------------------------------------------
 
     def run_timers(self) -> int:
+        if self.stopping.is_set():
+            return 0
         with self.sessions() as session, session.begin():
             claimed = claim(
                 session,
@@ -81,9 +93,25 @@ class Worker:
                 lease=self.lease,
             )
             ids = [t.id for t in claimed]
-        for timer_id in ids:
+            token = claimed[0].claim if claimed else None
+        for index, timer_id in enumerate(ids):
+            if self.stopping.is_set():
+                self._release_timers(token, ids[index:])
+                return index
             self._run_timer(timer_id)
         return len(ids)
+
+    def _release_timers(self, token: str, ids: list[int]) -> None:
+        """Timers claimed but not fired (the worker stops): due again at once."""
+        with self.sessions() as session, session.begin():
+            session.execute(
+                sa.update(Timer)
+                .where(Timer.id.in_(ids), Timer.status == "running", Timer.claim == token)
+                .values(
+                    status="pending", locked_until=None, claim=None, attempts=Timer.attempts - 1
+                )
+                .execution_options(synchronize_session=False)
+            )
 
     def _run_timer(self, timer_id: int) -> None:
         with self.sessions() as session:
@@ -158,6 +186,18 @@ class Worker:
     # -- outbox ------------------------------------------------------------------------------
 
     def run_outbox(self) -> int:
+        """Claim a batch of due rows, deliver them, and record the results in batches.
+
+        One transaction claims the batch; the results are written together at the end of the
+        batch, or as soon as ``flush_every`` has passed since the last write (then the lease
+        of the rows still waiting is extended). A worker killed in between loses nothing: the
+        rows it delivered without recording it are still claimed and delivered again once
+        the lease runs out (at least once; receivers deduplicate on the event id). When the
+        worker is asked to stop, it finishes the delivery in flight, records the results and
+        gives the rows it has not started back at once. Returns how many were delivered or
+        attempted."""
+        if self.stopping.is_set():
+            return 0
         with self.sessions() as session, session.begin():
             claimed = claim(
                 session,
@@ -168,49 +208,118 @@ class Worker:
                 lease=self.lease,
                 running="delivering",
             )
+            token = claimed[0].claim if claimed else None
             deliveries = [
-                (
-                    m.id,
-                    m.claim,
-                    Delivery(m.event_id, m.connector, m.kind, m.audience, m.payload, m.attempts),
-                )
+                (m.id, Delivery(m.event_id, m.connector, m.kind, m.audience, m.payload, m.attempts))
                 for m in claimed
             ]
-        for message_id, token, delivery in deliveries:
-            self._deliver(message_id, token, delivery)
-        return len(deliveries)
+        if not deliveries:
+            return 0
+        results: list[tuple[int, Delivery, str | None, bool]] = []
+        flushed = time.monotonic()
+        done = 0
+        for index, (message_id, delivery) in enumerate(deliveries):
+            if self.stopping.is_set():
+                break
+            error, retryable = self._attempt(delivery)
+            results.append((message_id, delivery, error, retryable))
+            done = index + 1
+            if time.monotonic() - flushed >= self.flush_every and done < len(deliveries):
+                waiting = [m for m, _ in deliveries[done:]]
+                self._record(token, results, extend=waiting)
+                results, flushed = [], time.monotonic()
+        self._record(token, results, release=[m for m, _ in deliveries[done:]])
+        return done
 
-    def _deliver(self, message_id: int, token: str, delivery: Delivery) -> None:
-        error: str | None = None
-        retryable = True
+    def _attempt(self, delivery: Delivery) -> tuple[str | None, bool]:
+        """One delivery through the connector: (the error or None, whether to retry)."""
         try:
             self.deliver(delivery)
         except DeliveryFailed as failure:
-            error, retryable = str(failure), failure.retryable
+            return str(failure), failure.retryable
         except Exception as failure:  # noqa: BLE001 - any connector error is retried
-            error = f"{type(failure).__name__}: {failure}"
+            return f"{type(failure).__name__}: {failure}", True
+        return None, True
+
+    def _record(
+        self,
+        token: str,
+        results: list[tuple[int, Delivery, str | None, bool]],
+        *,
+        extend: list[int] = (),
+        release: list[int] = (),
+    ) -> None:
+        """Write the results of deliveries in one transaction. Only the rows still held by
+        this claim are written: a row whose lease ran out and that another worker took
+        keeps that worker's result."""
+        if not results and not extend and not release:
+            return
         now = self.clock.now()
+        mine = sa.and_(OutboxMessage.claim == token, OutboxMessage.status == "delivering")
+        delivered = [message_id for message_id, _, error, _ in results if error is None]
         with self.sessions() as session, session.begin():
-            message = session.get(OutboxMessage, message_id, with_for_update=True)
-            if message.claim != token:
-                # our lease ran out and another worker took the row: its result stands
-                log.warning("delivery %s was taken over by another worker", delivery.event_id)
-                return
-            message.claim, message.locked_until = None, None
-            if error is None:
-                message.status, message.delivered_at, message.last_error = "delivered", now, None
-            elif not retryable or message.attempts >= self.max_attempts:
-                message.status, message.last_error = "dead", error
-                log.warning(
-                    "delivery %s to %s is a dead letter: %s",
-                    delivery.event_id,
-                    delivery.connector,
-                    error,
+            if delivered:
+                written = session.execute(
+                    sa.update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(delivered), mine)
+                    .values(
+                        status="delivered",
+                        delivered_at=now,
+                        last_error=None,
+                        claim=None,
+                        locked_until=None,
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if written != len(delivered):
+                    # our lease ran out and another worker took rows: its results stand
+                    log.warning(
+                        "%d deliveries were taken over by another worker",
+                        len(delivered) - written,
+                    )
+            for message_id, delivery, error, retryable in results:
+                if error is None:
+                    continue
+                if not retryable or delivery.attempt >= self.max_attempts:
+                    values = {"status": "dead", "last_error": error}
+                    log.warning(
+                        "delivery %s to %s is a dead letter: %s",
+                        delivery.event_id,
+                        delivery.connector,
+                        error,
+                    )
+                else:
+                    wait = backoff(delivery.attempt, self.retry_after, self.max_retry_after)
+                    values = {
+                        "status": "pending",
+                        "last_error": error,
+                        "next_attempt_at": now + wait,
+                    }
+                session.execute(
+                    sa.update(OutboxMessage)
+                    .where(OutboxMessage.id == message_id, mine)
+                    .values(claim=None, locked_until=None, **values)
+                    .execution_options(synchronize_session=False)
                 )
-            else:
-                message.status, message.last_error = "pending", error
-                message.next_attempt_at = now + backoff(
-                    message.attempts, self.retry_after, self.max_retry_after
+            if extend:
+                session.execute(
+                    sa.update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(extend), mine)
+                    .values(locked_until=now + self.lease)
+                    .execution_options(synchronize_session=False)
+                )
+            if release:
+                # not attempted: back in the queue at once, and this claim is not an attempt
+                session.execute(
+                    sa.update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(release), mine)
+                    .values(
+                        status="pending",
+                        claim=None,
+                        locked_until=None,
+                        attempts=OutboxMessage.attempts - 1,
+                    )
+                    .execution_options(synchronize_session=False)
                 )
 
     # -- statistics --------------------------------------------------------------------------
@@ -259,13 +368,19 @@ class Worker:
         """Fire the due timers, then deliver the due outbox rows; returns how many.
 
         The statistics rollups are refreshed and abandoned drafts purged too when they are
-        due (not counted)."""
-        done = self.run_timers() + self.run_outbox()
-        self.refresh_rollups()
-        self.purge_drafts()
+        due (not counted), unless the worker is stopping."""
+        done = self.run_timers()
+        if not self.stopping.is_set():
+            done += self.run_outbox()
+        if not self.stopping.is_set():
+            self.refresh_rollups()
+            self.purge_drafts()
         return done
 
     def run(self, stop: threading.Event, idle: float = 1.0) -> None:
+        """Work until ``stop`` is set: the delivery or timer in flight is finished, its result
+        recorded, and what was claimed but not started is given back before returning."""
+        self.stopping = stop
         while not stop.is_set():
             try:
                 done = self.run_once()
@@ -274,6 +389,20 @@ class Worker:
                 done = 0
             if not done:
                 stop.wait(idle)
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT set ``stop`` (the worker finishes what is in flight, then returns);
+    the same signal a second time ends the process at once (what was claimed is claimed
+    again when its lease runs out). Call it from the main thread."""
+
+    def handler(signum, frame) -> None:
+        log.info("stopping after the delivery in flight (%s)", signal.Signals(signum).name)
+        stop.set()
+        signal.signal(signum, signal.SIG_DFL)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
 
 
 def start_thread(worker: Worker, idle: float = 1.0) -> tuple[threading.Thread, threading.Event]:

@@ -1,12 +1,15 @@
-"""A real worker process, for the test that kills one with SIGKILL (test_engine_worker.py).
+"""A real worker process, for the tests that kill one with SIGKILL or stop one with SIGTERM
+(test_engine_worker.py).
 
     python -P tests/worker_process.py DATABASE_URL LOG [--schema S] [--batch N] [--delay SECONDS]
 
 It builds a Runtime from examples/guichet.yaml (the secrets come from the environment, as
 tests/conftest.py EXAMPLE_ENVIRON sets them), then delivers the due outbox rows of the
-database until none is left. Its connector appends each event id to LOG, one line, flushed
-and fsynced before it returns, so that what was delivered survives the kill; it sleeps a
-little per delivery so that the kill lands in the middle of a batch.
+database until none is left, or until SIGTERM (handled as ``guichet worker`` does, with
+``engine.worker.stop_on_signals``). Its connector appends each event id to LOG, one line,
+flushed and fsynced before it returns, so that what was delivered survives the kill; it
+sleeps a little per delivery so that the signal lands in the middle of a batch. It prints
+"started", then "done" when it ran out of rows or "stopped" when SIGTERM stopped it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from definitions.folders import load_site_file
     from engine.catalogue import Runtime
     from engine.db import make_engine, make_session_factory
-    from engine.worker import Worker
+    from engine.worker import Worker, stop_on_signals
 
     site, problems = load_site_file(EXAMPLES / "guichet.yaml", os.environ)
     if problems:
@@ -51,11 +55,15 @@ def main(argv: list[str] | None = None) -> int:
             os.fsync(log.fileno())
         time.sleep(args.delay)
 
+    stop = threading.Event()
+    stop_on_signals(stop)
     worker = Worker(runtime, sessions, deliver, batch=args.batch)
+    worker.stopping = stop
     print("started", flush=True)
-    while worker.run_outbox():
+    while worker.run_outbox() and not stop.is_set():
         pass
-    print("done", flush=True)
+    engine.dispose()
+    print("stopped" if stop.is_set() else "done", flush=True)
     return 0
 
 

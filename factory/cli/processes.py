@@ -48,12 +48,11 @@ def worker(
     """Fire due timers and deliver the outbox through the site's connectors."""
     import datetime as dt
     import logging
-    import signal
     import threading
 
     from connectors.registry import ConnectorRegistry, RegistryError
     from engine.db import make_session_factory
-    from engine.worker import Worker
+    from engine.worker import Worker, stop_on_signals
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -72,14 +71,14 @@ def worker(
         rollup_every=dt.timedelta(seconds=rollup_every),
         uploads=Path(uploads),
     )
+    stop = threading.Event()
+    stop_on_signals(stop)  # SIGTERM: finish the delivery in flight, then exit
+    the_worker.stopping = stop
     try:
         if once:
-            while the_worker.run_once():
+            while the_worker.run_once() and not stop.is_set():
                 pass
             return
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
         click.echo("The worker is running (Ctrl+C stops it).", err=True)
         the_worker.run(stop)
     finally:
