@@ -11,6 +11,7 @@ evaluated by the validator built here; editors simply ignore them.
 from __future__ import annotations
 
 import datetime as dt
+from collections import ChainMap
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -73,32 +74,30 @@ def expression_context(
 def visible_answers(
     procedure: Procedure, answers: Mapping[str, Any], *, today: dt.date, case: Any = None
 ) -> dict[str, Any]:
-    """The answers to the pages and fields that are shown; hidden ones are dropped."""
+    """The answers to the pages and fields that are shown; hidden ones are dropped.
+
+    A condition reads the answers judged so far as kept, and the answers not judged yet
+    (later pages, later fields) as given. One context serves every condition: it starts
+    from the answers as given and changes only where a kept value differs from the given
+    one (a group whose items lost their hidden fields), so the cost grows with the number
+    of fields, not with its square."""
     kept: dict[str, Any] = {}
+    context = expression_context(procedure.fields, answers, today=today, case=case)
     for page in procedure.form.pages:
-        context = expression_context(
-            procedure.fields, kept | _rest(answers, kept, procedure), today=today, case=case
-        )
         if page.when is not None and not page.when.holds(context):
             continue
         for field in page.fields:
             if not field.stores_value or answers.get(field.id) is None:
                 continue
-            context = expression_context(
-                procedure.fields, kept | _rest(answers, kept, procedure), today=today, case=case
-            )
             if field.visible_if is not None and not field.visible_if.holds(context):
                 continue
             value = answers[field.id]
             if field.type == "group" and isinstance(value, list):
                 value = [_visible_item(field, item, context) for item in value]
+                kind = fieldtypes.registry.get(field.type)
+                context[field.id] = kind.expression_value(value) if kind is not None else value
             kept[field.id] = value
     return kept
-
-
-def _rest(answers, kept, procedure):
-    """Answers not yet judged (later pages), which expressions may read too."""
-    return {k: v for k, v in answers.items() if k not in kept and k in procedure.fields}
 
 
 def _visible_item(group: Field, item: Any, context: dict[str, Any]) -> Any:
@@ -109,7 +108,8 @@ def _visible_item(group: Field, item: Any, context: dict[str, Any]) -> Any:
         if not field.stores_value or item.get(field.id) is None:
             continue
         if field.visible_if is not None:
-            local = context | expression_context(group.fields, item, today=context["today"])
+            own = expression_context(group.fields, item, today=context["today"])
+            local = ChainMap(own, context)
             if not field.visible_if.holds(local):
                 continue
         kept[field.id] = item[field.id]

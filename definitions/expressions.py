@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, pass_context
+from jinja2 import StrictUndefined, TemplateError, nodes, pass_context
+from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import text_filters
@@ -148,6 +149,20 @@ def _compiled_expression(source: str):
     return _environment.compile_expression(source, undefined_to_none=False)
 
 
+#: names a call may read from the context besides the expression's own (``age`` reads today)
+_ALWAYS_READ = frozenset({"today", "now"})
+
+
+@lru_cache(maxsize=8192)
+def _names_read(source: str) -> frozenset[str] | None:
+    """The names ``source`` reads, or None when it does not parse (the compiler will say)."""
+    try:
+        tree = Parser(_environment, source, state="variable").parse_expression()
+    except (TemplateError, RecursionError):
+        return None
+    return _ALWAYS_READ | {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
+
+
 @lru_cache(maxsize=8192)
 def _compiled_template(source: str):
     return _environment.from_string(source)
@@ -160,7 +175,14 @@ class Expression:
     source: str
 
     def evaluate(self, context: Mapping[str, Any]) -> Any:
-        return _compiled_expression(self.source)(**context)
+        """The value of the expression; only the names it reads are taken from ``context``
+        (a form of 500 fields does not copy 500 names for each condition)."""
+        names = _names_read(self.source)
+        if names is None:
+            return _compiled_expression(self.source)(**context)
+        return _compiled_expression(self.source)(
+            **{name: context[name] for name in names if name in context}
+        )
 
     def holds(self, context: Mapping[str, Any]) -> bool:
         """Whether the condition holds. A condition that cannot be evaluated, such as

@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from jsonschema import Draft202012Validator
 
-from definitions.answers import validate_answers
+from definitions.answers import validate_answers, visible_answers
 from definitions.procedures import load_procedure
 
 from ..conftest import FIXTURES
+from ..wide_forms import wide_procedure
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -183,3 +184,65 @@ def test_group_items_respect_visibility(kinds):
     assert "class_name" not in kept["children"][0]
     too_many = [{"first_name": "A"}, {"first_name": "B"}, {"first_name": "C"}]
     assert errors(kinds, {"consent": True, "children": too_many})[1] == [("children", "maxItems")]
+
+
+# -- cost: linear in the number of fields -------------------------------------------------------
+
+
+class CountingAnswers(dict):
+    """Answers that count how many times a value is read."""
+
+    reads = 0
+
+    def get(self, key, default=None):
+        CountingAnswers.reads += 1
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        CountingAnswers.reads += 1
+        return super().__getitem__(key)
+
+    def items(self):
+        CountingAnswers.reads += len(self)
+        return super().items()
+
+
+def cost_of_visible_answers(procedure, answers, monkeypatch) -> tuple[int, int]:
+    """(answers read, names copied into the conditions' evaluations) for one call."""
+    from definitions import expressions
+
+    copied = []
+    compiled = expressions._compiled_expression
+
+    def counting(source):
+        function = compiled(source)
+        return lambda **names: copied.append(len(names)) or function(**names)
+
+    monkeypatch.setattr(expressions, "_compiled_expression", counting)
+    CountingAnswers.reads = 0
+    kept = visible_answers(procedure, CountingAnswers(answers), today=TODAY)
+    monkeypatch.undo()
+    assert kept == visible_answers(procedure, answers, today=TODAY)
+    return CountingAnswers.reads, sum(copied)
+
+
+def test_visible_answers_costs_grow_linearly_with_the_number_of_fields(monkeypatch):
+    small, small_answers = wide_procedure(50)
+    large, large_answers = wide_procedure(500)
+    small_reads, small_copied = cost_of_visible_answers(small, small_answers, monkeypatch)
+    large_reads, large_copied = cost_of_visible_answers(large, large_answers, monkeypatch)
+    # ten times the fields: about ten times the work (a hundred times if it were quadratic)
+    assert large_reads <= 12 * small_reads, (small_reads, large_reads)
+    assert large_copied <= 12 * small_copied, (small_copied, large_copied)
+    assert large_reads <= 4 * 510, large_reads
+
+
+def test_visible_answers_still_reads_earlier_and_later_answers(monkeypatch):
+    procedure, answers = wide_procedure(30)
+    answers["champ_9"] = "cacher"
+    kept = visible_answers(procedure, answers, today=TODAY)
+    assert "champ_9" in kept and "champ_10" not in kept and "champ_11" in kept
+    # a hidden page drops its fields; the conditions after it read the answers as given
+    answers["relation"] = "aucune"
+    kept = visible_answers(procedure, answers, today=TODAY)
+    assert not any(key.startswith("champ_") for key in kept)
