@@ -75,7 +75,10 @@ def received(url: str) -> int:
 
 
 def fresh_engine(database: str, tmp: Path):
+    from engine import models
     from engine.db import Base, make_engine
+
+    assert models.OutboxMessage.__table__.metadata is Base.metadata  # the tables are declared
 
     if database == "sqlite":
         engine = make_engine(f"sqlite:///{tmp / 'outbox.db'}")
