@@ -108,7 +108,8 @@ def _visible_item(group: Field, item: Any, context: dict[str, Any]) -> Any:
         if not field.stores_value or item.get(field.id) is None:
             continue
         if field.visible_if is not None:
-            local = ChainMap(expression_context(group.fields, item, today=context["today"]), context)
+            own = expression_context(group.fields, item, today=context["today"])
+            local = ChainMap(own, context)
             if not field.visible_if.holds(local):
                 continue
         kept[field.id] = item[field.id]

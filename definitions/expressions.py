@@ -164,7 +164,10 @@ def _names_read(source: str) -> frozenset[str] | None:
         tree = Parser(_environment, source, state="variable").parse_expression()
     except (TemplateError, RecursionError):
         return None
-    return _ALWAYS_READ | {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
+    found = [tree, *tree.find_all(nodes.Name)]  # find_all yields the descendants only
+    return _ALWAYS_READ | {
+        node.name for node in found if isinstance(node, nodes.Name) and node.ctx == "load"
+    }
 
 
 @lru_cache(maxsize=8192)

@@ -162,10 +162,13 @@ def submit(
         raise InvalidValues(errors, "the answers are not complete or not valid")
     try:
         with session.begin_nested(), optimistic():
+            # the counter first: its statement would otherwise flush the case's changes,
+            # and the case would be written twice
+            reference = next_reference(session, compiled, runtime.calendar.local(now).year)
             case.answers = kept
             index_requester(case, compiled.procedure)
             case.idempotency_key = idempotency_key
-            case.reference = next_reference(session, compiled, runtime.calendar.local(now).year)
+            case.reference = reference
             case.submitted_at = now
             initial = compiled.procedure.workflow.initial
             add_event(session, case, actor, now, "submitted", to_state=initial)

@@ -103,7 +103,8 @@ def enter_state(
     case.state_entered_at = now
     case.department = department_of(compiled, state, case) or case.department
     case.closed_at = now if state.final else None
-    timers.leave_state(session, case)
+    if previous is not None:  # a draft entering its first state has no deadlines to cancel
+        timers.leave_state(session, case)
     timers.enter_state(session, runtime, compiled, case, state, previous, now)
     run_actions(session, runtime, compiled, case, state.on_enter, actor, now, held=held)
 

@@ -304,7 +304,11 @@ class Worker:
                     )
                 else:
                     wait = backoff(delivery.attempt, self.retry_after, self.max_retry_after)
-                    values = {"status": "pending", "last_error": error, "next_attempt_at": now + wait}
+                    values = {
+                        "status": "pending",
+                        "last_error": error,
+                        "next_attempt_at": now + wait,
+                    }
                 session.execute(
                     sa.update(OutboxMessage)
                     .where(OutboxMessage.id == message_id, mine)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import load_only
 from werkzeug.datastructures import CombinedMultiDict
 
 import renderers
@@ -33,6 +34,7 @@ from ..audit import audit
 from ..downloads import download, pdf_download
 from ..errors import attempt
 from ..language import current_language, text
+from ..paging import keyset_page
 from ..params import int_arg
 from ..services import db, services
 from ..translations import form_translations
@@ -45,6 +47,18 @@ def of_case(model, case_id: int, *where, order=None) -> list:
     """The rows of ``model`` about one case, oldest first (or in ``order``)."""
     query = sa.select(model).where(model.case_id == case_id, *where)
     return list(db().scalars(query.order_by(order if order is not None else model.id)))
+
+
+#: the 360° list: how many other cases of the citizen a page shows, and what it reads of them
+OTHERS_PAGE_SIZE = 20
+OTHER_COLUMNS = (
+    Case.id,
+    Case.version_id,
+    Case.reference,
+    Case.state,
+    Case.department,
+    Case.submitted_at,
+)
 
 
 @bp.route("/dossiers/<int:case_id>")
@@ -84,23 +98,27 @@ def case(case_id: int):
             .order_by(Attachment.created_at)
         )
     }
-    others = []
+    others, others_next = [], None
     if item.owner_id is not None:
-        others = list(
-            session.scalars(
-                sa.select(Case)
-                .where(
-                    Case.owner_id == item.owner_id,
-                    Case.id != item.id,
-                    Case.submitted_at.is_not(None),
-                )
-                .order_by(Case.id.desc())
-            )
+        # one page of the citizen's other cases, and only the columns the list shows
+        page = keyset_page(
+            session,
+            sa.select(Case)
+            .options(load_only(*OTHER_COLUMNS))
+            .where(
+                Case.owner_id == item.owner_id,
+                Case.id != item.id,
+                Case.submitted_at.is_not(None),
+            ),
+            Case.id,
+            int_arg("others_after"),
+            size=OTHERS_PAGE_SIZE,
         )
+        others, others_next = page.rows, page.next_after
 
     def summary(other: Case) -> dict:
-        """The 360° view: every other case of the citizen, across procedures; only those of
-        the agent's departments can be opened."""
+        """The 360° view: the other cases of the citizen, across procedures, a page at a
+        time; only those of the agent's departments can be opened."""
         other_procedure = catalogue.compiled(session, other.version_id).procedure
         return {
             "case": other,
@@ -156,6 +174,7 @@ def case(case_id: int):
         ),
         others=[summary(other) for other in others],
         retention_days=procedure.retention_days,
+        others_next=others_next,
         moment=case_view.moment,
         day=case_view.day,
     )

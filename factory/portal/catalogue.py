@@ -29,15 +29,15 @@ def catalogue_entries(query: str = "") -> list[Entry]:
     state = services()
     session = db()
     entries = []
-    for row in state.runtime.catalogue.published(session):
-        procedure = state.runtime.catalogue.compiled(session, row.id).procedure
+    # what each version shows is read once per process, without compiling the version
+    for listing in state.runtime.catalogue.listings(session):
         entry = Entry(
-            procedure.slug,
-            text(procedure.title),
-            text(procedure.summary),
-            text(procedure.category) or _("Other procedures"),
-            procedure.estimated_minutes,
-            procedure.login,
+            listing.slug,
+            text(listing.title),
+            text(listing.summary),
+            text(listing.category) or _("Other procedures"),
+            listing.estimated_minutes,
+            listing.login,
         )
         haystack = fold(" ".join([entry.title, entry.summary, entry.category]))
         if all(word in haystack for word in fold(query).split()):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import load_only
 
 from engine import exchanges, receipts
 from engine.documents import case_documents
@@ -32,7 +33,8 @@ from ..access import citizen_actor, own_case, tracked_case
 from ..downloads import download, pdf_download, pdf_or_503
 from ..errors import attempt
 from ..extensions import limiter
-from ..params import parse_int
+from ..paging import keyset_page
+from ..params import int_arg, parse_int
 from ..services import db, services
 from ..wording import state_label
 from .actions import what_was_asked
@@ -46,17 +48,49 @@ def requests():
     if current_user.kind != "citizen":
         abort(404)
     session = db()
-    mine = list(
-        session.scalars(
-            sa.select(Case).where(Case.owner_id == current_user.id).order_by(Case.id.desc())
-        )
-    )
-    groups = {
-        "drafts": [c for c in mine if c.is_draft],
-        "open": [c for c in mine if not c.is_draft and c.closed_at is None],
-        "closed": [c for c in mine if c.closed_at is not None],
+    mine = Case.owner_id == current_user.id
+    where = {
+        "drafts": Case.submitted_at.is_(None),
+        "open": sa.and_(Case.submitted_at.is_not(None), Case.closed_at.is_(None)),
+        "closed": Case.closed_at.is_not(None),
     }
-    return render_template("space/requests.html", groups=groups, view=case_view)
+    # the three counts in one statement, then one page of each group: only the columns
+    # the page shows, never the answers, whatever the number of cases
+    counts = session.execute(
+        sa.select(*(sa.func.count().filter(condition) for condition in where.values())).where(mine)
+    ).one()
+    shown = (
+        Case.id,
+        Case.version_id,
+        Case.reference,
+        Case.state,
+        Case.submitted_at,
+        Case.created_at,
+        Case.closed_at,
+    )
+    after = {key: int_arg(f"after_{key}") for key in where}
+    groups, more = {}, {}
+    for key, condition in where.items():
+        page = keyset_page(
+            session,
+            sa.select(Case).options(load_only(*shown)).where(mine, condition),
+            Case.id,
+            after[key],
+            size=REQUESTS_PAGE_SIZE,
+        )
+        groups[key], more[key] = page.rows, page.next_after
+    return render_template(
+        "space/requests.html",
+        groups=groups,
+        counts=dict(zip(where, counts, strict=True)),
+        more=more,
+        after=after,
+        view=case_view,
+    )
+
+
+#: rows of each group of "Mes demandes" a page shows
+REQUESTS_PAGE_SIZE = 20
 
 
 def case_view(case: Case) -> dict:
@@ -134,8 +168,6 @@ def _detail(case: Case, token: str | None = None):
         receipt=not case.is_draft,
         decision=receipts.implicit_decision(session, services().runtime, view["compiled"], case),
     )
-
-
 
 
 @bp.route("/mes-demandes/<int:case_id>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import types
 
 import pytest
 
@@ -180,3 +181,20 @@ def test_a_text_building_too_much_is_refused_at_its_line_when_the_file_is_checke
     assert problem.message.startswith(
         "this text builds too large a value: repeating a text of 1 character 1,000,000,000 times"
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "context", "expected"),
+    [
+        ("danger", {"danger": True}, True),
+        ("(danger)", {"danger": True}, True),
+        ("not danger", {"danger": False}, True),
+        ("a.postcode == '41000'", {"a": {"postcode": "41000"}}, True),
+        ("age(born) >= 18", {"born": dt.date(2000, 1, 1), "today": dt.date(2026, 1, 1)}, True),
+        ("x in ['a', 'b'] and y|length > 1", {"x": "a", "y": "ab"}, True),
+        ("case.state == 'recue'", {"case": types.SimpleNamespace(state="recue")}, True),
+    ],
+)
+def test_an_expression_reads_the_names_it_uses_from_a_larger_context(source, context, expected):
+    unrelated = {f"field_{n}": n for n in range(50)}
+    assert Expression(source).evaluate({**unrelated, **context}) is expected
