@@ -60,6 +60,14 @@ def test_each_procedure_shows_its_information_notice(app):
     assert "CNIL" in html
 
 
+def test_the_notice_names_departments_not_connectors(app):
+    """Citizens read who receives their data in words: the departments; the connectors that
+    carry it to the departments' systems are in the register, not named by their ids."""
+    html = app.test_client().get("/demarches/subvention-association").get_data(as_text=True)
+    assert "Vie associative et sportive" in html and "Finances" in html
+    assert "bus-finances" not in html and "(amqp)" not in html
+
+
 @pytest.mark.parametrize(
     "site, expected",
     [
