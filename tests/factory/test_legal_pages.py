@@ -19,7 +19,7 @@ def test_the_footer_links_the_legal_pages_with_the_declared_status(app):
     assert 'href="/mentions-legales">Mentions légales</a>' in page
     assert 'href="/donnees-personnelles">Données personnelles</a>' in page
     assert "Accessibilité\u00a0: partiellement conforme" in page  # the examples say partial
-    assert "1 place de la Mairie" in page and "02 54 00 00 00" in page
+    assert "1 place de la Mairie" in page and "02 54 00 10 00" in page
 
 
 def test_the_legal_notice_names_publisher_director_host_and_dpo(app):
