@@ -59,3 +59,9 @@ class Defaults:
     #: New drafts, per remote address.
     DRAFT_RATE_LIMIT = "20 per minute;200 per day"
     REMINDER_RATE_LIMIT = "1 per day"
+    #: The REST API: requests per client (per token), how long an event waits before the
+    #: feed serves it (so that rows committed out of id order are never skipped), and the
+    #: origins a browser may call it from (none: CORS off).
+    API_RATE_LIMIT = "600 per minute;20000 per day"
+    API_EVENTS_SETTLE_SECONDS = 5.0
+    API_CORS_ORIGINS: tuple[str, ...] = ()

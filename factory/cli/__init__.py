@@ -4,6 +4,7 @@
 - :mod:`.processes`: ``serve`` (the web application) and ``worker``;
 - :mod:`.maintenance`: ``db upgrade``, ``drafts purge``, ``outbox list`` and ``replay``;
 - :mod:`.users`: ``users create``;
+- :mod:`.api_clients`: ``api-clients create``, ``list``, ``revoke`` (clients of the REST API);
 - :mod:`.options`: the options and openings they share (database, site config).
 
 The web layer never imports this package (``tests/test_architecture.py`` checks it).
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import click
 
-from . import maintenance, procedures, processes, users
+from . import api_clients, maintenance, procedures, processes, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +40,7 @@ for _command in (
     processes.worker,
     processes.serve,
     users.users,
+    api_clients.api_clients,
 ):
     main.add_command(_command)
 
