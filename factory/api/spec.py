@@ -103,6 +103,41 @@ LINKS = (
 )
 
 
+#: The download of an attachment, streamed from storage: not validated by spectree (which
+#: reads a whole answer to validate it), so described here.
+DOWNLOAD_PATH = "/api/v1/cases/{case_id}/attachments/{attachment_id}"
+DOWNLOAD = {
+    "get": {
+        "operationId": "download_attachment",
+        "summary": "Download an attachment of a case",
+        "description": (
+            "Always as `application/octet-stream`, with its name in `Content-Disposition`."
+        ),
+        "tags": ["documents"],
+        "parameters": [
+            {"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            {
+                "name": "attachment_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+            },
+        ],
+        "responses": {
+            "200": {
+                "description": "The file",
+                "content": {
+                    "application/octet-stream": {
+                        "schema": {"type": "string", "format": "binary"}
+                    }
+                },
+            },
+            "404": {"description": "No such attachment of a case of the client's departments"},
+        },
+    }
+}
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI document, built once per application."""
     cached = current_app.extensions.get("guichet.api.openapi")
@@ -114,6 +149,7 @@ def document() -> dict[str, Any]:
 
 
 def _complete(spec: dict[str, Any]) -> dict[str, Any]:
+    spec["paths"][DOWNLOAD_PATH] = copy.deepcopy(DOWNLOAD)
     schemas = spec["components"]["schemas"]
     problem_ref = next(
         (f"#/components/schemas/{name}" for name in schemas if name.split(".")[-1] == "Problem"),
@@ -134,6 +170,8 @@ def _complete(spec: dict[str, Any]) -> dict[str, Any]:
                         },
                     )
             for code, response in responses.items():
+                if code[0] in "45" and "content" not in response and problem_ref is not None:
+                    response["content"] = {"application/json": {"schema": {}}}
                 content = response.get("content", {})
                 if code[0] in "45" and "application/json" in content:
                     schema = content.pop("application/json")["schema"]
