@@ -26,7 +26,6 @@ STAFF_WORDS = {
     "administrator": _l("an administrator"),
     "timer": _l("a deadline"),
     "system": _l("the system"),
-    "api": _l("a department's system"),
     "fire": _l("deadline"),
     "remind": _l("reminder"),
     "clock_expiry": _l("legal deadline"),
@@ -35,7 +34,7 @@ STAFF_WORDS = {
     "counter": _l("Counter"),
     "phone": _l("Phone"),
     "mail": _l("Mail"),
-    "api": _l("API"),
+    "api": _l("API"),  # the channel, and the actor kind of an API client
 }
 
 #: What citizens read in their request's history; a transition reads as the state it reached.
