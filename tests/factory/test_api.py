@@ -197,9 +197,10 @@ def test_another_departments_client_gets_404_on_every_case_operation(world, api)
 def test_an_attachment_downloads_as_an_attachment(world, api):
     url = f"/api/v1/cases/{world.ids['other']}/attachments/{world.ids['attachment']}"
     response = api.get(url, headers=world.headers())
+    body = response.get_data()
     response.close()
     assert response.status_code == 200
-    assert response.get_data() == DOCUMENT
+    assert body == DOCUMENT
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.mimetype == "application/octet-stream"
     elsewhere = f"/api/v1/cases/{world.ids['received']}/attachments/{world.ids['attachment']}"
