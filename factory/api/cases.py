@@ -256,6 +256,7 @@ def expected_version(headers: IfMatch | None, case: Case) -> int:
         HTTP_404=Problem,
         HTTP_409=Problem,
         HTTP_412=Problem,
+        HTTP_415=Problem,
         HTTP_422=Problem,
         HTTP_428=Problem,
     ),
@@ -291,7 +292,13 @@ def fire_transition(case_id: int, transition_id: str, json: FireBody, headers: I
 @requires("cases:write")
 @spectree.validate(
     json=MessageBody,
-    resp=Responses(HTTP_201=MessageInfo, HTTP_404=Problem, HTTP_409=Problem, HTTP_422=Problem),
+    resp=Responses(
+        HTTP_201=MessageInfo,
+        HTTP_404=Problem,
+        HTTP_409=Problem,
+        HTTP_415=Problem,
+        HTTP_422=Problem,
+    ),
     tags=["cases"],
     operation_id="post_message",
 )
@@ -379,6 +386,7 @@ def attach_document(case_id: int):
         HTTP_403=Problem,
         HTTP_404=Problem,
         HTTP_409=Problem,
+        HTTP_415=Problem,
         HTTP_422=Problem,
     ),
     tags=["cases"],

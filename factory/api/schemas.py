@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 #: A page holds at most this many rows.
 MAX_PAGE = 200
@@ -84,7 +84,7 @@ class CaseQuery(Model):
     procedure: str | None = Field(None, max_length=100)
     state: str | None = Field(None, max_length=100)
     #: only the cases where something happened since (ISO 8601 with a time zone)
-    updated_since: dt.datetime | None = None
+    updated_since: AwareDatetime | None = None
     #: the ``next`` of the previous page
     after: int | None = Field(None, ge=1, le=2**53)
     limit: int = Field(50, ge=1, le=MAX_PAGE)

@@ -24,6 +24,7 @@ from flask import url_for
 from definitions.folders import check_paths
 from definitions.scenarios import resolve_dates
 from engine import cases
+from engine.clock import FrozenClock
 from engine.db import Base
 from engine.models import Attachment, InternalNote, Message, OutboxMessage, SavedFilter
 from engine.workflow import Actor
@@ -315,6 +316,9 @@ class World:
                     "SITE": str(EXAMPLES / "guichet.yaml"),
                     "PROCEDURES": str(EXAMPLES),
                     "UPLOAD_FOLDER": str(folder / "uploads"),
+                    # a stopped clock: what the walk reads and writes does not depend on how
+                    # long it takes (a session's last_seen_at is written once a minute)
+                    "CLOCK": FrozenClock(dt.datetime.now(dt.UTC)),
                 }
             )
         finally:

@@ -60,8 +60,8 @@ def downgrade() -> None:
 def _channels(old: str, new: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
-        op.drop_constraint("ck_cases_channel", "cases", type_="check")
-        op.create_check_constraint("ck_cases_channel", "cases", new)
+        op.drop_constraint(op.f("ck_cases_channel"), "cases", type_="check")
+        op.create_check_constraint(op.f("ck_cases_channel"), "cases", new)
         return
     version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
     bind.exec_driver_sql("PRAGMA writable_schema = ON")
