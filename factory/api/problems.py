@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, json
+from flask import Blueprint, Response, current_app, json, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, EngineError, InvalidValues, NotFound, Refused
 
+from ..errors import http_error_page
 from ..services import db
 
 MEDIA_TYPE = "application/problem+json"
@@ -164,12 +165,27 @@ def from_engine(error: EngineError) -> Response:
     return problem(400)
 
 
+def under_api(path: str) -> bool:
+    return path == "/api/v1" or path.startswith("/api/v1/")
+
+
 def init_blueprint(bp: Blueprint) -> None:
     bp.register_error_handler(
         ApiProblem,
         lambda e: problem(e.status, e.detail, title=e.title, headers=e.headers, **e.extra),
     )
     bp.register_error_handler(EngineError, from_engine)
+
+    # an address under /api/v1/ that no route takes (or not with this method, or refused
+    # before routing, as a NUL character is) is the API's too: a problem, not the site's
+    # error page. (A handler by class wins over these by code: the CSRF page stays.)
+    for code in (400, 404, 405, 413):
+
+        @bp.app_errorhandler(code)
+        def _unrouted(error: HTTPException):
+            if not under_api(request.path):
+                return http_error_page(error)
+            return _http(error)
 
     @bp.errorhandler(HTTPException)
     def _http(error: HTTPException):

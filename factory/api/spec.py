@@ -65,6 +65,7 @@ def _response_problem(request, response, error, instance, adapter=None) -> None:
 
 #: The problems every authenticated operation may answer.
 COMMON_PROBLEMS = {
+    "400": "A request Guichet refuses to read (a NUL character anywhere, a malformed body)",
     "401": "Missing, unknown or revoked token",
     "403": "The client's token lacks the scope",
     "429": "Too many requests from this client",
@@ -152,7 +153,7 @@ def _complete(spec: dict[str, Any]) -> dict[str, Any]:
     spec["paths"][DOWNLOAD_PATH] = copy.deepcopy(DOWNLOAD)
     schemas = spec["components"]["schemas"]
     problem_ref = next(
-        (f"#/components/schemas/{name}" for name in schemas if name.split(".")[-1] == "Problem"),
+        (f"#/components/schemas/{name}" for name in schemas if name.split(".")[0] == "Problem"),
         None,
     )
     operations = {}

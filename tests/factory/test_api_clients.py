@@ -4,6 +4,7 @@ once, stored hashed, revocable)."""
 from __future__ import annotations
 
 import hashlib
+import html as html_module
 import re
 
 import sqlalchemy as sa
@@ -115,5 +116,5 @@ def test_the_console_creates_shows_the_token_once_and_revokes(tmp_path, example_
     with app.extensions["guichet"].sessions() as session:
         actions = set(session.scalars(sa.select(AuditEvent.action)))
     assert {"api_client.create", "api_client.revoke", "api.list"} <= actions
-    journal = admin.get("/console/journal").get_data(as_text=True)
+    journal = html_module.unescape(admin.get("/console/journal").get_data(as_text=True))
     assert "Client de l'API Logiciel d'état civil" in journal
