@@ -128,9 +128,7 @@ DOWNLOAD = {
             "200": {
                 "description": "The file",
                 "content": {
-                    "application/octet-stream": {
-                        "schema": {"type": "string", "format": "binary"}
-                    }
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
                 },
             },
             "404": {"description": "No such attachment of a case of the client's departments"},
