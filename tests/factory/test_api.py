@@ -400,3 +400,26 @@ def test_the_openapi_document_is_3_1_and_public(api):
     page = api.get("/api/v1/")
     assert page.status_code == 200
     assert "OpenAPI" in page.get_data(as_text=True)
+
+
+def test_what_the_api_does_reads_in_the_back_office_and_the_personal_space(world, api):
+    """A transition, a message and a document of a department's system show on the case
+    page of its agents and in the citizen's space, like an agent's."""
+    case = world.ids["received"]
+    read = api.get(f"/api/v1/cases/{case}", headers=world.headers())
+    fire(api, world, "demander_precisions", read.headers["ETag"], {"message": "Précisez."})
+    api.post(f"/api/v1/cases/{case}/messages", json={"body": "Bonjour"}, headers=world.headers())
+    api.post(
+        f"/api/v1/cases/{case}/documents",
+        data={"file": (io.BytesIO(DOCUMENT), "arrete.pdf")},
+        headers=world.headers(),
+    )
+    agent = world.app.test_client()
+    sign_in(agent, "ec@example.org")
+    page = agent.get(f"/agents/dossiers/{case}")
+    assert page.status_code == 200
+    assert "arrete.pdf" in page.get_data(as_text=True)
+    citizen = world.app.test_client()
+    sign_in(citizen, "a@example.org")
+    space = citizen.get(f"/mes-demandes/{case}").get_data(as_text=True)
+    assert "Bonjour" in space and "Précisez." in space
