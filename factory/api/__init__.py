@@ -16,6 +16,7 @@ and write is in the audit log; each client has its own rate limit; CORS is off u
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import csrf, limiter
 
@@ -33,12 +34,33 @@ def openapi():
     return current_app.json.response(spec.document())
 
 
+#: What each operation does, for the page people read (the document's summaries are in
+#: English, for programmers' tools).
+OPERATION_TITLES = {
+    "list_procedures": _l("The procedures and their published versions"),
+    "read_procedure_version": _l("One version of a procedure: the JSON Schema of its answers"),
+    "list_cases": _l("The cases of the client's departments"),
+    "file_case": _l("File a case on behalf of a citizen"),
+    "read_case": _l("One case: answers, state, history, documents"),
+    "download_attachment": _l("Download a document of a case"),
+    "fire_transition": _l("Fire a transition (the case's version in If-Match)"),
+    "post_message": _l("Write to the citizen"),
+    "attach_document": _l("Attach a document to a case"),
+    "list_events": _l("The events of the client's departments, from a cursor"),
+}
+
+
 @bp.get("/")
 def documentation():
     """The API described for people, in French, from the OpenAPI document (public)."""
     document = spec.document()
     operations = [
-        {"method": method.upper(), "path": path, **operation}
+        {
+            "method": method.upper(),
+            "path": path,
+            "title": OPERATION_TITLES.get(operation["operationId"], operation["summary"]),
+            **operation,
+        }
         for path, methods in sorted(document["paths"].items())
         for method, operation in methods.items()
     ]
