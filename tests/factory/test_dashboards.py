@@ -26,7 +26,6 @@ NNBSP = "\u202f"  # the thin space French puts between thousands and before %
 def people():
     return {**BACK_OFFICE, "chef@example.org": ("supervisor", ("etat-civil", "voirie"))}
 
-
 BOARD = "/agents/tableaux-de-bord/acte-naissance"
 FIGURES = {
     "filed_per_week": [

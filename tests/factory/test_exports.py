@@ -47,12 +47,8 @@ def births(app):
         version = state.runtime.catalogue.current(session, "acte-naissance")
         filed = [
             cases.submit_answers(
-                session,
-                state.runtime,
-                version,
-                dict(BIRTH_ANSWERS, **extra),
-                Actor("citizen"),
-                state.clock,
+                session, state.runtime, version, dict(BIRTH_ANSWERS, **extra),
+                Actor("citizen"), state.clock,
             )  # fmt: skip
             for extra in ({"telephone": "+33612345678"}, {"nom": "=HYPERLINK(1)"})
         ]
@@ -122,7 +118,9 @@ def test_the_xlsx_export_reads_back_in_french(app, births):
     assert row["Adresse d'envoi — pays"] == "France"
     assert row["Votre pièce d'identité — nombre de fichiers"] == 1
     assert not [h for h in header if h in BIRTH_ANSWERS]  # labels, never ids
-    other = read_xlsx(agent(app, "voirie@example.org").get("/agents/export.xlsx").get_data())[1]
+    other = read_xlsx(
+        agent(app, "voirie@example.org").get("/agents/export.xlsx").get_data()
+    )[1]
     assert [line[0] for line in other[1:]] == [references[1]]
     assert other[0][-1] == "Réponses"  # every procedure: the answers on one line, labelled
     assert other[1][-1].startswith("Votre nom : =HYPERLINK(1) ; Vos prénoms : Léa Camille")

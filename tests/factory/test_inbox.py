@@ -17,19 +17,9 @@ from engine.workflow import Actor
 
 from .portal_helpers import BACK_OFFICE, csrf, sign_in
 
-EVERY_DEPARTMENT = (
-    "accueil",
-    "etat-civil",
-    "voirie",
-    "voirie-nord",
-    "voirie-sud",
-    "enfance",
-    "vie-associative",
-    "finances",
-    "urbanisme",
-    "domaine-public",
-    "transition-ecologique",
-)
+EVERY_DEPARTMENT = ("accueil", "etat-civil", "voirie", "voirie-nord", "voirie-sud", "enfance",
+                    "vie-associative", "finances", "urbanisme", "domaine-public",
+                    "transition-ecologique")
 
 
 @pytest.fixture
@@ -39,9 +29,8 @@ def people():
 
 def tab_counts(page: str) -> dict[str, int]:
     """The tabs' names and counts as the page shows them."""
-    found = re.findall(
-        r'<li><a href="[^"]*tab=(\w+)[^"]*"[^>]*>\s*[^<]*<span class="count">(\d+)', page
-    )
+    found = re.findall(r'<li><a href="[^"]*tab=(\w+)[^"]*"[^>]*>\s*[^<]*<span class="count">(\d+)',
+                       page)
     return {name: int(number) for name, number in found}
 
 
@@ -60,13 +49,8 @@ def file(app, examples, slug: str, owner: str | None = None, changes: dict | Non
             try:
                 with session.begin_nested():
                     case = cases.submit_answers(
-                        session,
-                        state.runtime,
-                        version,
-                        answers,
-                        Actor("citizen", owner_id),
-                        state.clock,
-                        owner_id=owner_id,
+                        session, state.runtime, version, answers,
+                        Actor("citizen", owner_id), state.clock, owner_id=owner_id,
                     )
                 break
             except Exception:  # noqa: BLE001,S112 - a scenario that is not a valid filing
@@ -86,10 +70,8 @@ def test_tab_counts_follow_each_act_at_once(app, filed):
     assert tab_counts(page) == {"todo": 1, "mine": 0, "waiting": 0, "closed": 0}
     assert "À traiter" in page and "Mes dossiers" in page and "En attente de l" in page
     # "M'attribuer": one click, and the counts move with the lists
-    taken = agent.post(
-        "/agents/prendre",
-        data={"csrf_token": csrf(agent, "/agents/"), "case": str(case_id), "back": "tab=todo"},
-    )
+    taken = agent.post("/agents/prendre", data={"csrf_token": csrf(agent, "/agents/"),
+                                                "case": str(case_id), "back": "tab=todo"})
     assert taken.status_code == 302 and taken.headers["Location"].endswith("/agents/?tab=todo")
     page = agent.get("/agents/?tab=mine").get_data(as_text=True)
     assert tab_counts(page) == {"todo": 0, "mine": 1, "waiting": 0, "closed": 0}
@@ -110,9 +92,8 @@ def test_another_departments_case_is_neither_counted_nor_taken(app, filed):
     sign_in(other, "voirie@example.org")
     page = other.get("/agents/").get_data(as_text=True)
     assert tab_counts(page) == {"todo": 0, "mine": 0, "waiting": 0, "closed": 0}
-    other.post(
-        "/agents/prendre", data={"csrf_token": csrf(other, "/agents/"), "case": str(case_id)}
-    )
+    other.post("/agents/prendre", data={"csrf_token": csrf(other, "/agents/"),
+                                        "case": str(case_id)})
     with app.extensions["guichet"].sessions() as session:
         assert session.get(Case, case_id).assignee_id is None
 
@@ -121,14 +102,10 @@ def test_the_row_says_who_filed_what_and_the_deadline_in_words(app, examples):
     state = app.extensions["guichet"]
     now = state.clock.now()
     soon, late = now + dt.timedelta(days=3, hours=1), now - dt.timedelta(days=2, hours=1)
-    _, first = file(app, examples, "occupation-domaine-public", changes={"clock_expires_at": soon})
-    _, second = file(
-        app,
-        examples,
-        "occupation-domaine-public",
-        owner="a@example.org",
-        changes={"clock_expires_at": late},
-    )
+    _, first = file(app, examples, "occupation-domaine-public",
+                    changes={"clock_expires_at": soon})
+    _, second = file(app, examples, "occupation-domaine-public", owner="a@example.org",
+                     changes={"clock_expires_at": late})
     chief = app.test_client()
     sign_in(chief, "chef@example.org")
     page = chief.get("/agents/").get_data(as_text=True)
@@ -168,14 +145,10 @@ def test_grouped_actions_take_the_selection(app, examples):
     page = agent.get("/agents/").get_data(as_text=True)
     assert 'id="bulk-form"' in page and 'form="bulk-form"' in page
     assert "Déposer pour un usager" in page
-    response = agent.post(
-        "/agents/lot",
-        data={
-            "csrf_token": csrf(agent, "/agents/"),
-            "action": "assign",
-            "case": [str(ids[0]), str(ids[1]), "999999"],
-        },
-    )
+    response = agent.post("/agents/lot", data={
+        "csrf_token": csrf(agent, "/agents/"), "action": "assign",
+        "case": [str(ids[0]), str(ids[1]), "999999"],
+    })
     assert response.status_code == 200
     with app.extensions["guichet"].sessions() as session:
         mine = session.scalars(sa.select(Account.id).where(Account.email == "ec@example.org")).one()
@@ -188,14 +161,10 @@ def test_saved_filters_are_each_agents_own(app, filed):
     agent, other = app.test_client(), app.test_client()
     sign_in(agent, "ec@example.org")
     sign_in(other, "voirie@example.org")
-    saved = agent.post(
-        "/agents/filtres",
-        data={
-            "csrf_token": csrf(agent, "/agents/"),
-            "name": "Mes naissances",
-            "query": "tab=mine&procedure=acte-naissance&after=x&evil=1",
-        },
-    )
+    saved = agent.post("/agents/filtres", data={
+        "csrf_token": csrf(agent, "/agents/"), "name": "Mes naissances",
+        "query": "tab=mine&procedure=acte-naissance&after=x&evil=1",
+    })
     assert saved.status_code == 302
     with app.extensions["guichet"].sessions() as session:
         kept = session.scalars(sa.select(SavedFilter)).one()
@@ -203,18 +172,14 @@ def test_saved_filters_are_each_agents_own(app, filed):
     page = agent.get("/agents/").get_data(as_text=True)
     assert "Mes naissances" in page and "?tab=mine&amp;procedure=acte-naissance" in page
     assert "Mes naissances" not in other.get("/agents/").get_data(as_text=True)
-    refused = other.post(
-        f"/agents/filtres/{kept.id}/supprimer", data={"csrf_token": csrf(other, "/agents/")}
-    )
+    refused = other.post(f"/agents/filtres/{kept.id}/supprimer",
+                         data={"csrf_token": csrf(other, "/agents/")})
     assert refused.status_code == 404
-    unnamed = agent.post(
-        "/agents/filtres",
-        data={"csrf_token": csrf(agent, "/agents/"), "name": "  ", "query": "tab=mine"},
-    )
+    unnamed = agent.post("/agents/filtres", data={"csrf_token": csrf(agent, "/agents/"),
+                                                  "name": "  ", "query": "tab=mine"})
     assert unnamed.status_code == 302
-    deleted = agent.post(
-        f"/agents/filtres/{kept.id}/supprimer", data={"csrf_token": csrf(agent, "/agents/")}
-    )
+    deleted = agent.post(f"/agents/filtres/{kept.id}/supprimer",
+                         data={"csrf_token": csrf(agent, "/agents/")})
     assert deleted.status_code == 302
     with app.extensions["guichet"].sessions() as session:
         assert session.scalars(sa.select(SavedFilter)).all() == []
@@ -236,14 +201,8 @@ def statements_of(app, client, url: str) -> list[str]:
     return found
 
 
-SLUGS = (
-    "acte-naissance",
-    "occupation-domaine-public",
-    "signalement-voirie",
-    "inscription-periscolaire",
-    "aide-velo-electrique",
-    "subvention-association",
-)
+SLUGS = ("acte-naissance", "occupation-domaine-public", "signalement-voirie",
+         "inscription-periscolaire", "aide-velo-electrique", "subvention-association")
 
 
 def spread(app, examples, count: int) -> None:
@@ -260,10 +219,8 @@ def spread(app, examples, count: int) -> None:
             case.closed_at = state.clock.now() if chosen.final else None
 
 
-@pytest.mark.parametrize(
-    "url",
-    ["/agents/", "/agents/?tab=closed&sort=activity", "/agents/?tab=waiting&sort=deadline&q=nom"],
-)
+@pytest.mark.parametrize("url", ["/agents/", "/agents/?tab=closed&sort=activity",
+                                 "/agents/?tab=waiting&sort=deadline&q=nom"])
 def test_the_page_makes_a_constant_number_of_statements(app, examples, url):
     chief = app.test_client()
     sign_in(chief, "chef@example.org")
@@ -319,12 +276,9 @@ def test_the_counters_agree_with_counting_the_cases(app, examples):
             waiting[row.slug] = frozenset(s.id for s in workflow.states if s.owner == "citizen")
         scope = queries.Scope(chief.id, frozenset(EVERY_DEPARTMENT), waiting)
         now = state.clock.now()
-        for filters in (
-            queries.Filters(),
-            queries.Filters(assigned="me"),
-            queries.Filters(procedure="acte-naissance"),
-            queries.Filters(assigned="none", state="recue"),
-        ):
+        for filters in (queries.Filters(), queries.Filters(assigned="me"),
+                        queries.Filters(procedure="acte-naissance"),
+                        queries.Filters(assigned="none", state="recue")):
             kept = queries.counts(session, scope, filters, now)
             assert kept == queries.counted(session, scope, filters, now), filters
         assert sum(kept.values()) > 0 or filters.state

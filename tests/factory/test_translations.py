@@ -40,7 +40,6 @@ KEYWORDS = {
 def po_path(package: str):
     return ROOT / package / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 
-
 #: %(name)s, %(num)d... and the bare %s, %d of printf.
 PLACEHOLDER = re.compile(r"%(?:\([A-Za-z_]\w*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 

@@ -102,6 +102,7 @@ def test_a_migration_plan_is_dry_run_then_applied_from_the_console(app, admin, f
 
     from ...migration_world import PLAN, version_2
 
+
     _, case_id = filed
     publish_v2(app, admin, version_2())
     skeleton = admin.get(MIGRATION).get_data(as_text=True)
