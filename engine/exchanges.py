@@ -38,7 +38,7 @@ def post_message(
         raise Refused("form", f"a message has 1 to {MAX_MESSAGE_LENGTH} characters")
     if _is_citizen_of(case, actor):
         author, audience = "citizen", "agents"
-    elif actor.is_staff and case.department in actor.departments:
+    elif (actor.is_staff or actor.is_api) and case.department in actor.departments:
         author, audience = "agent", "citizen"
     else:
         raise Refused("actor", "only the citizen and the case's agents write about it")

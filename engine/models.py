@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, utcnow
 
-CHANNELS = ("online", "counter", "phone", "mail")
+CHANNELS = ("online", "counter", "phone", "mail", "api")
 #: Staff act on cases in the back office; agents and supervisors within their departments.
 STAFF_KINDS = ("agent", "supervisor", "administrator")
 DEPARTMENT_KINDS = ("agent", "supervisor")
@@ -130,6 +130,41 @@ class ExternalIdentity(Base):
     claims: Mapped[dict[str, Any]] = mapped_column(default=dict)
     linked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+#: What an API client may be allowed to do (issue 15: the REST API).
+API_SCOPES = (
+    "cases:read",
+    "cases:write",
+    "documents:read",
+    "procedures:read",
+    "events:read",
+)
+
+
+class ApiClient(Base):
+    """A department's system that calls the REST API with a bearer token.
+
+    Only the token's SHA-256 is kept (the token is random and long, so a plain digest is
+    enough); the token itself is shown once, when the client is created. A client acts as
+    its departments, and with ``as_agent`` also as their agents."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    departments: Mapped[list[Any]] = mapped_column(default=list)
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    as_agent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id"))
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
 
 
 class ReferenceCounter(Base):

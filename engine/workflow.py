@@ -18,6 +18,10 @@ from definitions.model import Procedure, Transition
 
 from .models import DEPARTMENT_KINDS, STAFF_KINDS
 
+#: The actor kind of a REST API client: it acts as its departments (``by: {department:}``),
+#: and as their agents when it was created so (``as_agent``).
+API_KIND = "api"
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -27,6 +31,9 @@ class Actor:
     account_id: int | None = None
     departments: frozenset[str] = frozenset()
     tracking_token: str | None = None  # an anonymous citizen, holding a case's link
+    #: an API client (kind ``api``): which one, and whether it acts as its departments' agents
+    client_id: int | None = None
+    as_agent: bool = False
 
     @classmethod
     def timer(cls) -> Actor:
@@ -35,6 +42,10 @@ class Actor:
     @property
     def is_staff(self) -> bool:
         return self.kind in STAFF_KINDS
+
+    @property
+    def is_api(self) -> bool:
+        return self.kind == API_KIND
 
 
 def compile_machine(procedure: Procedure) -> Machine:
@@ -89,7 +100,10 @@ def may_act(
     owner_id: int | None,
     tracking_token: str | None,
 ) -> bool:
-    """Whether ``actor`` is who the transition's ``by:`` names, for a case in ``department``."""
+    """Whether ``actor`` is who the transition's ``by:`` names, for a case in ``department``.
+
+    An API client fires its departments' transitions, and their agents' ones when it acts
+    as an agent; never a supervisor's, a citizen's or a timer's."""
     kind = transition.actor
     if kind == "timer":
         return actor.kind == "timer"
@@ -100,9 +114,12 @@ def may_act(
             return actor.account_id == owner_id
         return tracking_token is not None and actor.tracking_token == tracking_token
     if kind == "agent":
-        return actor.kind in DEPARTMENT_KINDS and department in actor.departments
+        acts_as_agent = actor.kind in DEPARTMENT_KINDS or (actor.is_api and actor.as_agent)
+        return acts_as_agent and department in actor.departments
     if kind == "supervisor":
         return actor.kind == "supervisor" and department in actor.departments
     if kind == "department":
-        return actor.kind in DEPARTMENT_KINDS and (transition.actor_department in actor.departments)
+        return (actor.kind in DEPARTMENT_KINDS or actor.is_api) and (
+            transition.actor_department in actor.departments
+        )
     return False

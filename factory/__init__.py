@@ -1,8 +1,8 @@
 """The Flask application: the citizen portal, the back office, the console, accounts.
 
 Each side is a sub-package registering its blueprints with their own templates (``portal``,
-``backoffice``, ``console``, ``auth``); none imports another. What several need lives in the
-modules beside this one (``access``, ``errors``, ``language``, ``params``, ``services``...);
+``backoffice``, ``console``, ``auth``, ``api``); none imports another. What several need lives
+in the modules beside this one (``access``, ``errors``, ``language``, ``params``, ``services``...);
 the command line (``cli``) uses the application and is never imported by it.
 
 ``create_app()`` reads defaults, then ``GUICHET_*`` environment variables, then the site
@@ -53,13 +53,13 @@ def create_app(test_config: dict | None = None, overrides: dict | None = None) -
 
     from jinja2 import ChoiceLoader, PackageLoader
 
-    from . import auth, backoffice, console, errors, observability, ops, portal, security
+    from . import api, auth, backoffice, console, errors, observability, ops, portal, security
 
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("renderers", "templates")])
     observability.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for side in (portal, auth, backoffice, console, ops):
+    for side in (portal, auth, backoffice, console, ops, api):
         for blueprint in side.blueprints:
             app.register_blueprint(blueprint)
     import renderers

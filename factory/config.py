@@ -110,6 +110,12 @@ class Defaults:
     #: The address search of address fields, per remote address.
     ADDRESS_SEARCH_RATE_LIMIT = "60 per minute;1000 per day"
 
+    #: The REST API: requests per client (per token), how long an event waits before the
+    #: feed serves it (so that rows committed out of id order are never skipped), and the
+    #: origins a browser may call it from (none: CORS off).
+    API_RATE_LIMIT = "600 per minute;20000 per day"
+    API_EVENTS_SETTLE_SECONDS = 5.0
+    API_CORS_ORIGINS: tuple[str, ...] = ()
 
 
 def from_environment() -> dict:

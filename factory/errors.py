@@ -100,6 +100,12 @@ def attempt(
     return None
 
 
+def http_error_page(error: HTTPException):
+    """The error page of an HTTP error."""
+    title, advice = MESSAGES.get(error.code, MESSAGES[400])
+    return render_template("error.html", code=error.code, title=title, advice=advice), error.code
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine(error: EngineError):
@@ -127,12 +133,7 @@ def init_app(app: Flask) -> None:
             ),
         ), 400
 
-    @app.errorhandler(HTTPException)
-    def _http(error: HTTPException):
-        title, advice = MESSAGES.get(error.code, MESSAGES[400])
-        return render_template(
-            "error.html", code=error.code, title=title, advice=advice
-        ), error.code
+    app.register_error_handler(HTTPException, http_error_page)
 
     if app.testing or app.debug:
         return  # let tests and the debugger see the exception

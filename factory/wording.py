@@ -34,6 +34,7 @@ STAFF_WORDS = {
     "counter": _l("Counter"),
     "phone": _l("Phone"),
     "mail": _l("Mail"),
+    "api": _l("API"),  # the channel, and the actor kind of an API client
 }
 
 #: What citizens read in their request's history; a transition reads as the state it reached.
@@ -102,6 +103,18 @@ AUDIT_ACTION_WORDS = {
     "personal_data_export": _l("Personal data exported"),
     "account_deleted": _l("Account deleted by its holder"),
     "transition": _l("Action on a case"),
+    "api_client.create": _l("API client created"),
+    "api_client.revoke": _l("API client revoked"),
+    "api.list": _l("Cases listed through the API"),
+    "api.read": _l("Case read through the API"),
+    "api.download": _l("File downloaded through the API"),
+    "api.transition": _l("Action on a case through the API"),
+    "api.message": _l("Message sent through the API"),
+    "api.attach": _l("Document attached through the API"),
+    "api.file": _l("Case filed through the API"),
+    "api.events": _l("Events read through the API"),
+    "api.procedures": _l("Procedures listed through the API"),
+    "api.procedure": _l("Procedure version read through the API"),
 }
 
 

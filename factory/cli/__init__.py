@@ -5,6 +5,7 @@
 - :mod:`.maintenance`: ``db upgrade``, ``drafts purge``, ``outbox list`` and ``replay``,
   ``config env``;
 - :mod:`.users`: ``users create``;
+- :mod:`.api_clients`: ``api-clients create``, ``list``, ``revoke`` (clients of the REST API);
 - :mod:`.options`: the options and openings they share (database, site config).
 
 The web layer never imports this package (``tests/test_architecture.py`` checks it).
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import click
 
-from . import gdpr, maintenance, procedures, processes, users
+from . import api_clients, gdpr, maintenance, procedures, processes, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,6 +43,7 @@ for _command in (
     processes.worker,
     processes.serve,
     users.users,
+    api_clients.api_clients,
 ):
     main.add_command(_command)
 

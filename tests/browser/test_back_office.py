@@ -66,6 +66,8 @@ def test_console_pages(open_page, texts, audit):
         ("/console/journal", "the audit log"),
         ("/console/utilisateurs", "users"),
         ("/console/utilisateurs/nouveau", "a new staff account"),
+        ("/console/clients-api", "the API clients"),
+        ("/api/v1/", "the API's description"),
     ]:
         page.goto(url)
         audit.check(page, name)

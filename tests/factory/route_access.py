@@ -48,6 +48,10 @@ BACK_AWAY = access(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
 SUPERVISOR_CASE = access(LOGIN, HIDDEN, HIDDEN, FORBIDDEN, HIDDEN, OK, HIDDEN)
 #: staff who work on departments' requests (administrators work on none)
 DEPARTMENT_STAFF = access(LOGIN, HIDDEN, HIDDEN, OK, OK, OK, HIDDEN)
+#: the REST API reads no session cookie: whoever is signed in, without a bearer token the
+#: answer is a 401 (who may use it with a token is in API_ACCESS)
+UNAUTHENTICATED = frozenset({401})
+TOKEN_ONLY = access(*[UNAUTHENTICATED] * 7)
 
 #: route name: (who may GET it, who may POST it); None: the route does not take the method
 ACCESS = {
@@ -148,6 +152,53 @@ ACCESS = {
     "console.new_user": (ADMIN, ADMIN),
     "console.user": (ADMIN, ADMIN),
     "console.activation": (None, ADMIN),
+    "console.api_client_list": (ADMIN, ADMIN),
+    "console.revoke_api_client": (None, ADMIN),
+    "api.openapi": (EVERYONE, None),
+    "api.documentation": (EVERYONE, None),
+    "api.list_procedures": (TOKEN_ONLY, None),
+    "api.read_procedure_version": (TOKEN_ONLY, None),
+    "api.list_cases": (TOKEN_ONLY, None),
+    "api.read_case": (TOKEN_ONLY, None),
+    "api.download_attachment": (TOKEN_ONLY, None),
+    "api.list_events": (TOKEN_ONLY, None),
+    "api.fire_transition": (None, TOKEN_ONLY),
+    "api.post_message": (None, TOKEN_ONLY),
+    "api.attach_document": (None, TOKEN_ONLY),
+    "api.file_case": (None, TOKEN_ONLY),
+}
+
+#: The REST API's clients of the route world (``route_world.API_CLIENTS``): etat-civil's
+#: system (every scope, as an agent), voirie's (every scope), and a reader of etat-civil's
+#: cases only (``cases:read``).
+API_CLIENT_NAMES = ("etat-civil", "voirie", "lecteur")
+
+
+def api_access(*outcomes) -> dict:
+    return dict(zip(API_CLIENT_NAMES, outcomes, strict=True))
+
+
+#: the world's cases are etat-civil's: voirie's client never learns they exist
+API_CASE = api_access(OK, HIDDEN, OK)
+API_CASE_DOCUMENTS = api_access(OK, HIDDEN, FORBIDDEN)
+API_CASE_WRITE = api_access(OK, HIDDEN, FORBIDDEN)
+#: filing: a procedure of etat-civil is not voirie's to file
+API_FILE = api_access(OK, FORBIDDEN, FORBIDDEN)
+API_SCOPED = api_access(OK, OK, FORBIDDEN)
+API_LISTS = api_access(OK, OK, OK)
+
+#: API route name: (who may GET it, who may POST it), by the client whose token is sent
+API_ACCESS = {
+    "api.list_procedures": (API_SCOPED, None),
+    "api.read_procedure_version": (API_SCOPED, None),
+    "api.list_cases": (API_LISTS, None),
+    "api.read_case": (API_CASE, None),
+    "api.download_attachment": (API_CASE_DOCUMENTS, None),
+    "api.list_events": (API_SCOPED, None),
+    "api.fire_transition": (None, API_CASE_WRITE),
+    "api.post_message": (None, API_CASE_WRITE),
+    "api.attach_document": (None, API_CASE_WRITE),
+    "api.file_case": (None, API_FILE),
 }
 #: what a GET answers when it works, when it is not 200
 GET_OK = {

@@ -9,6 +9,7 @@ that a test can put it back as it was (``World.restore``) after a POST changed i
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import sqlite3
@@ -24,6 +25,7 @@ from connectors.prefill.testing import StaticPrefillSource
 from definitions.folders import check_paths
 from definitions.scenarios import resolve_dates
 from engine import cases
+from engine.clock import FrozenClock
 from engine.db import Base
 from engine.models import (
     Attachment,
@@ -57,6 +59,24 @@ ACCOUNTS = {
     # not an actor: the staff account the console's account pages act on
     "staff": ("renfort@example.org", "agent", ("etat-civil",)),
 }
+#: The REST API's clients: name -> (departments, scopes, as an agent). The API is
+#: token-authenticated: its routes are walked with these tokens (and, to show that a session
+#: opens nothing there, with every signed-in actor and no token).
+API_CLIENTS = {
+    "etat-civil": (
+        ("etat-civil",),
+        ("cases:read", "cases:write", "documents:read", "procedures:read", "events:read"),
+        True,
+    ),
+    "voirie": (
+        ("voirie",),
+        ("cases:read", "cases:write", "documents:read", "procedures:read", "events:read"),
+        True,
+    ),
+    "lecteur": (("etat-civil",), ("cases:read",), False),
+}
+#: The blueprint of the token-authenticated routes.
+API_BLUEPRINT = "api"
 #: Endpoints that serve the application's own assets: nobody's data, no table to describe them.
 STATIC_ENDPOINTS = ("static", "renderers.static")
 #: Routes whose token is a signed one sent by e-mail: walked with a forged token.
@@ -157,6 +177,11 @@ class Post:
     url: dict = field(default_factory=dict)
     #: the request signs its client in or out: it gets a client of its own
     own_client: bool = False
+    #: a route of the REST API: the client whose bearer token works, the JSON body (``data``
+    #: is then a multipart form, for a file) and the headers ("version": the case's)
+    bearer: str | None = None
+    json: dict | None = None
+    headers: dict = field(default_factory=dict)
 
 
 STRONG = "un autre mot de passe solide"
@@ -206,6 +231,31 @@ POSTS: dict[str, Post] = {
     "backoffice.on_behalf": Post("agent", {"procedure": "acte-naissance", "channel": "counter"}),
     "backoffice.transition": Post("agent", {"motif_refus": "Pièce illisible."}),
     "console.activation": Post("administrator", {"active": "0"}),
+    "console.api_client_list": Post(
+        "administrator",
+        {"name": "SIG voirie", "departments": "voirie", "scopes": "cases:read"},
+        {201},
+    ),
+    "console.revoke_api_client": Post("administrator"),
+    # the REST API: a signed-in agent of the case's department, without the token, is refused
+    "api.fire_transition": Post(
+        "agent",
+        ok={200},
+        bearer="etat-civil",
+        json={"values": {"motif_refus": "Pièce illisible."}},
+        headers={"If-Match": "version"},
+    ),
+    "api.post_message": Post(
+        "agent", ok={201}, bearer="etat-civil", json={"body": "Votre acte est prêt."}
+    ),
+    "api.attach_document": Post("agent", {"file": "document"}, ok={201}, bearer="etat-civil"),
+    "api.file_case": Post(
+        "agent",
+        ok={201},
+        bearer="etat-civil",
+        json={"procedure": "acte-naissance", "answers": "birth_answers"},
+        headers={"Idempotency-Key": "registre-0001"},
+    ),
     "console.new_user": Post(
         "administrator",
         {
@@ -263,6 +313,9 @@ POSTS: dict[str, Post] = {
     "space.satisfaction_token": Post("anonymous", {"rating": "5"}, changes=False),
 }
 
+#: A document the API attaches: a whole PDF.
+DOCUMENT = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -287,6 +340,9 @@ class World:
                     "PROCEDURES": str(EXAMPLES),
                     "UPLOAD_FOLDER": str(folder / "uploads"),
                     "PREFILL_SOURCES": {"adresses": StaticPrefillSource("adresses", {})},
+                    # a stopped clock: what the walk reads and writes does not depend on how
+                    # long it takes (a session's last_seen_at is written once a minute)
+                    "CLOCK": FrozenClock(dt.datetime.now(dt.UTC)),
                 }
             )
         finally:
@@ -296,6 +352,7 @@ class World:
                 else:
                     os.environ[key] = value
         self.state = self.app.extensions["guichet"]
+        self.tokens: dict[str, str] = {}
         self.ids = self._populate()
         # every actor signs in before the copy is taken: their server-side sessions are part
         # of the world that restore() brings back
@@ -456,6 +513,19 @@ class World:
                 created_at=now,
             )
             session.add(dead)
+            from engine import api_clients
+
+            for name, (departments, scopes, as_agent) in API_CLIENTS.items():
+                client, self.tokens[name] = api_clients.create_client(
+                    session,
+                    name,
+                    departments=departments,
+                    scopes=scopes,
+                    as_agent=as_agent,
+                    now=now,
+                )
+            ids["api_client"] = client.id
+            self.birth_answers = dict(birth_answers)
             saved = SavedFilter(
                 account_id=ids["agent"], name="Naissances", query="tab=mine", created_at=now
             )
@@ -478,6 +548,10 @@ class World:
                     dt.datetime.now(dt.UTC),
                 ),
             )
+        with self.app.app_context(), state.sessions() as session:
+            from engine.models import Case
+
+            ids["staff_case_version"] = session.get(Case, ids["staff_case"]).lock_version
         return ids
 
     def restore(self) -> None:
@@ -514,7 +588,7 @@ class World:
             elif name == "case_id":
                 if endpoint in DRAFT_ENDPOINTS:
                     found[name] = self.ids["draft"]
-                elif blueprint == "backoffice":
+                elif blueprint in ("backoffice", API_BLUEPRINT):
                     found[name] = self.ids["staff_case"]
                 else:
                     found[name] = self.ids["case"]
@@ -523,7 +597,7 @@ class World:
             elif name == "token" and endpoint in TRACKING_TOKEN_ENDPOINTS:
                 found[name] = self.ids["token"]
             elif name == "attachment_id":
-                if blueprint == "backoffice":
+                if blueprint in ("backoffice", API_BLUEPRINT):
                     found[name] = "att-staff"
                 else:
                     found[name] = "att-tracked" if "token" in route.arguments else "att-case"
@@ -536,6 +610,10 @@ class World:
                 found[name] = self.ids["saved_filter"]
             elif name == "account_id":
                 found[name] = self.ids["staff"]
+            elif name == "client_id":
+                found[name] = self.ids["api_client"]
+            elif name == "version":
+                found[name] = 1
             elif name == "slug":
                 found[name] = "acte-naissance"
             elif name == "page_id":
@@ -557,6 +635,24 @@ class World:
         rule, _ = self.app.url_map.bind("localhost").match(url, method, return_rule=True)
         assert rule.rule == route.rule, f"{url} reaches {rule.rule}, not {route.rule}"
         return url
+
+    def api_request(self, post: Post, client: str | None) -> dict:
+        """The keyword arguments of a test client's ``post`` for an API route: the bearer
+        token of ``client`` (None: no token), the JSON body or the file, the headers."""
+        headers = {
+            key: (f'"{self.ids["staff_case_version"]}"' if value == "version" else value)
+            for key, value in post.headers.items()
+        }
+        if client is not None:
+            headers["Authorization"] = f"Bearer {self.tokens[client]}"
+        if post.json is not None:
+            body = {
+                key: (dict(self.birth_answers) if value == "birth_answers" else value)
+                for key, value in post.json.items()
+            }
+            return {"json": body, "headers": headers}
+        data = {key: (io.BytesIO(DOCUMENT), "arrete.pdf") for key in post.data}
+        return {"data": data, "headers": headers}
 
     def post_data(self, post: Post) -> dict:
         """The form of ``post``, with ids of the world where it names them."""

@@ -15,8 +15,26 @@ import sqlalchemy as sa
 
 from engine.models import Case, InternalNote, Message
 
-from .route_access import ACCESS, AWAY, GET_OK, LOGIN, OK, UNTOUCHED
-from .route_world import ACTORS, POSTS, STATE_CHANGING, World, changed_tables, routes
+from .route_access import (
+    ACCESS,
+    API_ACCESS,
+    API_CLIENT_NAMES,
+    AWAY,
+    GET_OK,
+    LOGIN,
+    OK,
+    UNTOUCHED,
+)
+from .route_world import (
+    ACTORS,
+    API_BLUEPRINT,
+    API_CLIENTS,
+    POSTS,
+    STATE_CHANGING,
+    World,
+    changed_tables,
+    routes,
+)
 
 
 def expected(route, actor: str, method: str) -> tuple[set[int], str | None, bool]:
@@ -63,6 +81,19 @@ def test_every_route_is_described(world):
             world.url(route)
         except AssertionError as error:
             problems.append(str(error))
+    for route in routes(world.app):
+        needs_token = (
+            route.endpoint.startswith(API_BLUEPRINT + ".")
+            and route.name in ACCESS
+            and (
+                any(outcome != OK for who in ACCESS[route.name] if who for outcome in who.values())
+            )
+        )
+        if needs_token and route.name not in API_ACCESS:
+            problems.append(f"{route.rule} ({route.name}): add it to API_ACCESS")
+        if needs_token and route.methods & STATE_CHANGING and POSTS[route.name].bearer is None:
+            problems.append(f"{route.rule} ({route.name}): say whose token posts it")
+    problems += [f"{name}: no such route in API_ACCESS" for name in API_ACCESS.keys() - names]
     problems += [f"{name}: no such route in ACCESS" for name in ACCESS.keys() - names]
     problems += [f"{name}: no such route in POSTS" for name in POSTS.keys() - names]
     assert problems == []
@@ -112,6 +143,49 @@ def test_every_post_route_for_every_actor(world, actor):
             changed = changed_tables(before, world.snapshot())
             if changed:
                 wrong.append(f"POST {route.rule} as {actor} changed {changed}")
+    world.restore()
+    assert wrong == []
+
+
+def test_the_api_tables_name_the_world_s_clients():
+    assert set(API_CLIENT_NAMES) == set(API_CLIENTS)
+
+
+@pytest.mark.parametrize("client_name", API_CLIENT_NAMES)
+def test_every_api_route_for_every_api_client(world, client_name):
+    """The REST API's routes with each client's bearer token: another department's case is
+    a 404, a missing scope a 403; a refused POST changes nothing."""
+    wrong = []
+    client = world.app.test_client()
+    token = {"Authorization": f"Bearer {world.tokens[client_name]}"}
+    for route in routes(world.app):
+        if route.name not in API_ACCESS:
+            continue
+        get, post = API_ACCESS[route.name]
+        if get is not None:
+            response = client.get(world.url(route), headers=token)
+            response.close()
+            statuses = {200} if get[client_name] == OK else set(get[client_name])
+            if response.status_code not in statuses:
+                wrong.append(f"GET {route.rule} as {client_name}: {response.status_code}")
+        if post is not None:
+            world.restore()
+            before = world.snapshot()
+            arguments = world.api_request(POSTS[route.name], client_name)
+            response = client.post(world.url(route), **arguments)
+            works = post[client_name] == OK
+            statuses = set(POSTS[route.name].ok) if works else set(post[client_name])
+            if response.status_code not in statuses:
+                wrong.append(
+                    f"POST {route.rule} as {client_name}: {response.status_code} "
+                    f"{response.get_data(as_text=True)[:200]}"
+                )
+            # a refused request still records when the client was last seen
+            changed = [t for t in changed_tables(before, world.snapshot()) if t != "api_clients"]
+            if not works and changed:
+                wrong.append(f"POST {route.rule} as {client_name} changed {changed}")
+            if works and not changed:
+                wrong.append(f"POST {route.rule} as {client_name} changed nothing")
     world.restore()
     assert wrong == []
 

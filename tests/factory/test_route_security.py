@@ -2,7 +2,9 @@
 
 - every state-changing route refuses a missing, a forged, and another session's CSRF token
   with a 400 page in French, and changes nothing; with its own token the same request works
-  and (where it changes something) changes the database;
+  and (where it changes something) changes the database; the REST API's routes, which take
+  no CSRF token but a bearer token, refuse a signed-in session whatever its CSRF token (401)
+  and change nothing, and work with the bearer token alone;
 - every route that serves a file answers it as an attachment, of a type no browser runs or
   renders, with ``nosniff`` (uploaded files are stored here with hostile declared types);
 - personal pages and every back-office and console page are sent with ``no-store``.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from .route_access import ACCESS, OK
+from .route_access import ACCESS, API_ACCESS, OK
 from .route_world import (
     ACTORS,
     HOSTILE_FILES,
@@ -26,8 +28,8 @@ from .route_world import (
 )
 
 #: Routes that serve a file, and what kind of file.
-UPLOAD, EXPORT, SCHEMA, PDF, PERSONAL_DATA, SEARCH = (
-    "upload", "export", "schema", "pdf", "personal data", "search"
+UPLOAD, EXPORT, SCHEMA, PDF, PERSONAL_DATA, SEARCH, API_DOCUMENT = (
+    "upload", "export", "schema", "pdf", "personal data", "search", "api document"
 )
 FILES = {
     "space.attachment": UPLOAD,
@@ -45,7 +47,13 @@ FILES = {
     "console.procedure_schema": SCHEMA,  # what the console's editor completes from
     "space.my_data_json": PERSONAL_DATA,
     "filing.address_search": SEARCH,  # what an address field's search suggests
+    "api.download_attachment": UPLOAD,
+    # the API's description, read by programs (not a file a person saves): JSON, not an
+    # attachment, never sniffed
+    "api.openapi": API_DOCUMENT,
 }
+#: The client whose bearer token fetches the API's files.
+API_READER = "etat-civil"
 #: What a download may be sent as: nothing a browser would render as a page, an image
 #: with scripts, or run.
 SAFE_TYPES = {
@@ -55,6 +63,7 @@ SAFE_TYPES = {
     PDF: {"application/pdf"},
     PERSONAL_DATA: {"application/json"},
     SEARCH: {"application/json"},
+    API_DOCUMENT: {"application/json"},
 }
 #: Routes that answer machines (probes, Prometheus), not people, and the type they answer:
 #: never a download, never a page.
@@ -117,6 +126,9 @@ def test_every_state_changing_route_refuses_a_bad_csrf_token(world):
             continue
         posted += 1
         post = POSTS[route.name]  # test_access checks that every route has its line
+        if post.bearer is not None:
+            wrong += _token_route_problems(world, route, post)
+            continue
         world.restore()
         client = world.new_client(post.actor) if post.own_client else world.client(post.actor)
         other = world.client("citizen_b" if post.actor != "citizen_b" else "citizen_a")
@@ -154,6 +166,40 @@ def test_every_state_changing_route_refuses_a_bad_csrf_token(world):
     assert wrong == []
 
 
+def _token_route_problems(world, route, post) -> list[str]:
+    """A route of the REST API: a signed-in session (``post.actor``, who may act on the case
+    in the back office) with its valid CSRF token, or a missing or forged one, and no bearer
+    token, is refused (401) and changes nothing; the bearer token alone, with no CSRF token
+    and no session, works."""
+    wrong = []
+    world.restore()
+    url = world.url(route, post.url)
+    session = world.client(post.actor)
+    valid = world.token(session)
+    before = world.snapshot()
+    for what, token in {"valid": valid, "missing": None, "forged": _forged(valid)}.items():
+        arguments = world.api_request(post, None)
+        if token is not None:
+            arguments["headers"] = {**arguments["headers"], "X-CSRFToken": token}
+        response = session.post(url, **arguments)
+        if response.status_code != 401:
+            wrong.append(
+                f"{route.rule} from a session with a {what} CSRF token: {response.status_code}"
+            )
+        changed = changed_tables(before, world.snapshot())
+        if changed:
+            wrong.append(f"{route.rule} from a session with a {what} CSRF token changed {changed}")
+    response = world.app.test_client().post(url, **world.api_request(post, post.bearer))
+    if response.status_code not in post.ok:
+        wrong.append(
+            f"{route.rule} with its bearer token: {response.status_code}, expected {set(post.ok)}"
+        )
+    elif post.changes and not changed_tables(before, world.snapshot()):
+        wrong.append(f"{route.rule} with its bearer token changed nothing: fix its POSTS line")
+    world.restore()
+    return wrong
+
+
 # -- files -------------------------------------------------------------------------------------
 
 
@@ -164,7 +210,7 @@ def _download_problems(route, actor, response) -> list[str]:
     if response.status_code != 200:
         return [f"{where}: {response.status_code}"]
     disposition = response.headers.get("Content-Disposition", "")
-    if not disposition.startswith("attachment"):
+    if kind != API_DOCUMENT and not disposition.startswith("attachment"):
         problems.append(f"{where}: Content-Disposition {disposition!r}, not an attachment")
     if response.mimetype not in SAFE_TYPES[kind]:
         problems.append(f"{where}: served as {response.mimetype}")
@@ -181,10 +227,14 @@ def test_every_download_is_an_attachment_of_a_safe_type(world):
     for route in routes(world.app):
         if route.name not in FILES:
             continue
-        for actor in ACTORS:
-            if ACCESS[route.name][0][actor] != OK:
+        readers = [(actor, world.client(actor), {}) for actor in ACTORS]
+        if route.name in API_ACCESS:  # token-authenticated: no session reaches it
+            bearer = {"Authorization": f"Bearer {world.tokens[API_READER]}"}
+            readers = [(API_READER, world.app.test_client(), bearer)]
+        for actor, client, headers in readers:
+            if not headers and ACCESS[route.name][0][actor] != OK:
                 continue
-            response = world.client(actor).get(world.url(route))
+            response = client.get(world.url(route), headers=headers)
             body = response.get_data()
             response.close()
             wrong += _download_problems(route, actor, response)
