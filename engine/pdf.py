@@ -1,6 +1,6 @@
 """HTML made into PDF documents with WeasyPrint: tagged for assistive technologies and
-archivable (PDF/A-3a: the accessible level of PDF/A, which requires the structure tree),
-with the document's language set.
+archivable (PDF/A-3a: the accessible level of PDF/A, which requires the structure tree,
+identified as PDF/UA-1 too), with the document's language set.
 
 WeasyPrint needs Pango from the system (Debian: ``libpango-1.0-0 libpangoft2-1.0-0
 libharfbuzz-subset0``, and a font such as ``fonts-dejavu-core``). Rendering takes a few
@@ -10,6 +10,7 @@ but ``data:`` addresses.
 
 from __future__ import annotations
 
+import base64
 import gc
 import warnings
 from collections.abc import Iterable
@@ -19,19 +20,30 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 #: PDF/A-3, level "a" (accessible): archivable, and tagged (a structure tree, MarkInfo).
 PDF_VARIANT = "pdf/a-3a"
+#: WeasyPrint declares one variant in the XMP metadata; the tagged document also meets
+#: what PDF/UA-1 identifies (structure tree, MarkInfo, language, DisplayDocTitle), so its
+#: identification schema is added beside PDF/A's (ISO 14289-1, 5.4).
+PDF_UA_IDENTIFICATION = (
+    "data:application/rdf+xml;base64,"
+    + base64.b64encode(
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">'
+        b"<pdfuaid:part>1</pdfuaid:part></rdf:Description></rdf:RDF>"
+    ).decode()
+)
 
 
 class PdfUnavailable(RuntimeError):
     """WeasyPrint, or the system libraries it needs, are not installed."""
 
 
-def _no_fetch(url: str, *args, **kwargs):
-    # A document never reads the network or the disk: only data: URLs (an embedded logo).
-    if url.startswith("data:"):
-        from weasyprint import default_url_fetcher
+def _fetcher():
+    # A document never reads the network or the disk: only data: URLs (an embedded logo,
+    # the PDF/UA identification). Another address is refused by the fetcher and left out
+    # of the document, with a warning in WeasyPrint's log.
+    from weasyprint.urls import URLFetcher
 
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"documents do not load {url.split(':', 1)[0]} resources")
+    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=False)
 
 
 def render_pdf(document: str) -> bytes:
@@ -45,8 +57,11 @@ def render_pdf(document: str) -> bytes:
         # WeasyPrint opens its sRGB colour profile (PDF/A's output intent) and leaves the
         # file to the garbage collector: the ResourceWarning is its own, not ours.
         warnings.simplefilter("ignore", ResourceWarning)
-        data = HTML(string=document, url_fetcher=_no_fetch, base_url=None).write_pdf(
-            pdf_variant=PDF_VARIANT, pdf_tags=True, custom_metadata=False
+        data = HTML(string=document, url_fetcher=_fetcher(), base_url=None).write_pdf(
+            pdf_variant=PDF_VARIANT,
+            pdf_tags=True,
+            custom_metadata=False,
+            xmp_metadata=[PDF_UA_IDENTIFICATION],
         )
         gc.collect()
     return data

@@ -1,4 +1,5 @@
-"""Reading back the PDFs Guichet writes: their text, language, tags and PDF/A identity."""
+"""Reading back the PDFs Guichet writes: their text, language, tags, PDF/A and PDF/UA
+identity."""
 
 from __future__ import annotations
 
@@ -29,12 +30,18 @@ def facts(data: bytes) -> dict:
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8", "replace")
     part = re.search(r"pdfaid:part(?:>|=\")(\d)", xmp)
     conformance = re.search(r"pdfaid:conformance(?:>|=\")([A-Za-z])", xmp)
+    ua = re.search(r"pdfuaid:part(?:>|=\")(\d)", xmp)
     tree = root.get("/StructTreeRoot")
     return {
         "lang": str(root.get("/Lang")),
         "marked": bool(mark and mark.get_object().get("/Marked")),
         "structure": tree is not None and "/K" in tree.get_object(),
         "pdfa": (part.group(1) if part else None, conformance.group(1) if conformance else None),
+        "pdfua": ua.group(1) if ua else None,
+        "display_title": bool(
+            root.get("/ViewerPreferences")
+            and root["/ViewerPreferences"].get_object().get("/DisplayDocTitle")
+        ),
         "title": str(pdf.metadata.get("/Title")) if pdf.metadata else None,
     }
 

@@ -68,6 +68,7 @@ def _accessible_and_archivable(data: bytes, title: str) -> None:
     assert found["lang"] == "fr"
     assert found["marked"] and found["structure"]  # tagged: MarkInfo and a structure tree
     assert found["pdfa"] == ("3", "A")  # PDF/A-3, accessible level
+    assert found["pdfua"] == "1" and found["display_title"]  # PDF/UA-1: its title shown
     assert found["title"].startswith(title)
 
 
@@ -329,3 +330,27 @@ def test_the_clock_s_length_in_words():
     assert texts.clock_span("fr", None, 2, False) == "2 mois"
     assert texts.clock_span("fr", 30, None, True) == "30 jours ouvrés"
     assert texts.clock_span("fr", 1, None, False) == "1 jour"
+
+
+def test_a_document_loads_nothing_but_data_addresses():
+    """A template's images and style sheets come only from data: addresses: a file or an
+    http address is left out (never read), and the document is still written."""
+    from engine.pdf import render_pdf
+
+    from ..pdf_reading import reader
+
+    pixel = base64.b64encode(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c63f8ffff3f0005fe02fea7d6a4a10000000049454e44ae426082"
+    )).decode()
+    data = render_pdf(
+        '<html lang="fr"><head><title>Essai</title>'
+        '<link rel="stylesheet" href="file:///etc/hostname"></head><body><p>Logo</p>'
+        f'<img alt="logo" src="data:image/png;base64,{pixel}">'
+        '<img alt="distant" src="http://127.0.0.1:9/logo.png">'
+        '<img alt="fichier" src="file:///etc/hostname"></body></html>'
+    )
+    (page,) = reader(data).pages
+    images = page["/Resources"].get("/XObject", {})
+    assert len(images) == 1  # the data: image only
+    assert facts(data)["pdfua"] == "1"
