@@ -366,7 +366,11 @@ class Timer(Base):
     """Something due at a time: a deadline that fires or reminds, the clock's alert or expiry."""
 
     __tablename__ = "timers"
-    __table_args__ = (sa.Index("ix_timers_due", "status", "due_at"),)
+    __table_args__ = (
+        sa.Index("ix_timers_due", "status", "due_at"),
+        # a transition cancels or replaces the timers of its case
+        sa.Index("ix_timers_case", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
