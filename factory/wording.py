@@ -37,6 +37,15 @@ STAFF_WORDS = {
     "api": _l("API"),  # the channel, and the actor kind of an API client
 }
 
+#: What an API client's scopes let it do, as administrators read them beside the scope.
+API_SCOPE_WORDS = {
+    "cases:read": _l("read the cases of its departments"),
+    "cases:write": _l("move cases along, write to citizens, attach documents, file requests"),
+    "documents:read": _l("download the cases' files"),
+    "procedures:read": _l("read the procedures and their versions"),
+    "events:read": _l("follow the events feed"),
+}
+
 #: What citizens read in their request's history; a transition reads as the state it reached.
 CITIZEN_EVENTS = {
     "submitted": _l("Request filed"),
@@ -127,6 +136,10 @@ def account_kind(kind: str) -> str:
     return _word(ACCOUNT_KIND_WORDS, kind)
 
 
+def api_scope(scope: str) -> str:
+    return _word(API_SCOPE_WORDS, scope)
+
+
 def outbox_status(status: str) -> str:
     """An outbox message's status in words ("Failed for good" for ``dead``)."""
     return _word(OUTBOX_STATUS_WORDS, status)
@@ -181,6 +194,7 @@ def init_app(app: Flask) -> None:
         citizen_event=citizen_event,
         account_kind=account_kind,
         outbox_status=outbox_status,
+        api_scope=api_scope,
         audit_action=audit_action,
         department_name=department_name,
     )

@@ -84,6 +84,10 @@ def test_the_console_creates_shows_the_token_once_and_revokes(tmp_path, example_
     page = admin.get("/console/clients-api")
     assert page.status_code == 200
     assert "Clients de l'API" in page.get_data(as_text=True)
+    # each scope in words beside its name
+    assert "Lire les dossiers de ses services (<code>cases:read</code>)" in page.get_data(
+        as_text=True
+    )
     token = csrf(admin, "/console/clients-api")
     refused = admin.post("/console/clients-api", data={"csrf_token": token, "name": ""})
     assert refused.status_code == 422
