@@ -137,7 +137,7 @@ def documented_settings() -> list[tuple[str, object, str]]:
     import inspect
     import re
 
-    assignment = re.compile(r"^    ([A-Z][A-Z0-9_]*) = (.*?)(?:\s+#\s*(.*))?$")
+    assignment = re.compile(r"^    ([A-Z][A-Z0-9_]*)(?:: [^=]+)? = (.*?)(?:\s+#\s*(.*))?$")
     found: list[tuple[str, object, str]] = []
     comment: list[str] = []
     said = False  # the comment was said of the setting above already
