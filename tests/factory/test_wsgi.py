@@ -32,8 +32,9 @@ def _environment(tmp_path, **settings) -> dict:
 
 #: Imports the entry point as gunicorn does and says what it got.
 PROBE = """
-import json, threading
+import gc, json, threading
 from factory.wsgi import app
+frozen = gc.get_freeze_count()
 client = app.test_client()
 print(json.dumps({
     "secret": app.config["SECRET_KEY"],
@@ -42,6 +43,7 @@ print(json.dumps({
     "worker": "guichet.worker" in app.extensions,
     "threads": [t.name for t in threading.enumerate()],
     "catalogue": client.get("/").status_code,
+    "frozen": frozen,
 }))
 """
 
@@ -65,6 +67,8 @@ def test_the_entry_point_builds_the_app_from_the_environment_without_a_worker(tm
     assert found["database"] == f"sqlite:///{tmp_path / 'web.db'}"
     assert found["site"] is True
     assert found["catalogue"] == 200
+    # what the process keeps for its life is out of the garbage collector's walks
+    assert found["frozen"] > 10_000
     assert found["worker"] is False
     assert "guichet-worker" not in found["threads"]
     # the default migrates at start: the schema is there
