@@ -6,18 +6,13 @@ deliveries and timers are for ``guichet worker`` processes, started beside the w
 ``GUICHET_MIGRATE=false`` so that the web processes do not each try to migrate the database
 at start, and run ``guichet db upgrade`` once per deploy instead.
 
-Once built, what the application holds for the life of the process (its site, catalogue,
-translations, Babel's data) is moved out of the garbage collector's reach (``gc.freeze``):
-a full collection otherwise walks it all, a pause of a few hundred milliseconds that lands
-on whichever request happens to trigger it (measured by ``bench/inbox.py``).
+Once built, what the application holds for the life of the process is moved out of the
+garbage collector's reach (:func:`factory.freeze_what_stays`), as ``guichet serve`` does.
 """
 
 from __future__ import annotations
 
-import gc
-
-from . import create_app
+from . import create_app, freeze_what_stays
 
 app = create_app()
-gc.collect()
-gc.freeze()
+freeze_what_stays()

@@ -143,7 +143,7 @@ def serve(
 
     from waitress import serve as waitress_serve
 
-    from .. import create_app
+    from .. import create_app, freeze_what_stays
     from ..accounts import DEMO_PASSWORD
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -164,4 +164,5 @@ def serve(
         ):
             click.echo(f"  {kind:<14} {email}")
     click.echo("Ctrl+C stops it.\n")
+    freeze_what_stays()
     waitress_serve(app, host=host, port=port, threads=threads)

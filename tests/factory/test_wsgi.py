@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -136,11 +137,15 @@ def test_create_app_never_starts_the_worker_but_guichet_serve_does(tmp_path, mon
 
     def fake_serve(app, **options):
         served["app"], served["options"] = app, options
+        served["frozen"] = gc.get_freeze_count()
 
     monkeypatch.setattr("waitress.serve", fake_serve)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["serve", "--port", "5999"])
+    gc.unfreeze()
     assert result.exit_code == 0, result.output
+    # what the application keeps is out of the collector's reach before the first request
+    assert served["frozen"] > 0
     thread, stop = served["app"].extensions["guichet.worker"]
     assert isinstance(thread, threading.Thread) and thread.is_alive()
     stop.set()
