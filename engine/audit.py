@@ -7,11 +7,14 @@ transaction (added, not committed).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, Case
+
+logger = logging.getLogger(__name__)
 
 
 def record(
@@ -34,3 +37,25 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_not_rendered(
+    session: Session,
+    case: Case,
+    action: str,
+    error: BaseException,
+    now: dt.datetime,
+    **detail: Any,
+) -> None:
+    """Record on ``case`` (audit log ``action``, and the log) that a text or a document
+    could not be rendered on its values, with the reason; what the case was doing goes on."""
+    reason = f"{type(error).__name__}: {error}"
+    logger.warning("case %s: %s %s: %s", case.id, action, detail, reason)
+    record(
+        session,
+        None,
+        action,
+        now,
+        case=case,
+        detail={**detail, "state": case.state, "reason": reason},
+    )

@@ -15,7 +15,6 @@ import base64
 import datetime as dt
 import hashlib
 import html
-import logging
 import re
 import unicodedata
 import uuid
@@ -26,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from definitions.model import Action
 
-from .audit import record
+from .audit import record_not_rendered
 from .catalogue import Runtime
 from .models import Case, Document
 from .notifications import RENDERING_ERRORS, one_line, site_language, site_timezone
@@ -36,7 +35,6 @@ from .pdf import PdfUnavailable, render_pdf
 DOCUMENT_FAILED = "document_failed"
 PDF = "application/pdf"
 
-logger = logging.getLogger(__name__)
 
 
 def as_document(body: str, language: str, title: str) -> str:
@@ -91,18 +89,7 @@ def write_document(
         body = action.template.render(names, language, timezone)
         content = render_pdf(as_document(body, language, name))
     except (*RENDERING_ERRORS, PdfUnavailable) as error:
-        reason = f"{type(error).__name__}: {error}"
-        logger.warning(
-            "case %s: the document %s is not written: %s", case.id, action.target, reason
-        )
-        record(
-            session,
-            None,
-            DOCUMENT_FAILED,
-            now,
-            case=case,
-            detail={"template": action.target, "state": case.state, "reason": reason},
-        )
+        record_not_rendered(session, case, DOCUMENT_FAILED, error, now, template=action.target)
         return None
     document = Document(
         id=str(uuid.uuid4()),

@@ -8,7 +8,6 @@ hands the case to a connector as one JSON event (a CloudEvents-style envelope).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from definitions.model import Action
 
 from . import texts
-from .audit import record
+from .audit import record_not_rendered
 from .catalogue import Runtime
 from .models import Account, Attachment, Case, Document, Membership, Notification
 from .outbox import enqueue
@@ -35,7 +34,6 @@ RENDERING_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, Recur
 #: The audit log's action for a ``notify`` whose text could not be rendered.
 NOTIFICATION_FAILED = "notification_failed"
 
-logger = logging.getLogger(__name__)
 
 
 def citizen_email(session: Session, compiled: CompiledProcedure, case: Case) -> str | None:
@@ -109,18 +107,7 @@ def safely_rendered(
     try:
         return rendered(runtime, action, names)
     except RENDERING_ERRORS as error:
-        reason = f"{type(error).__name__}: {error}"
-        logger.warning(
-            "case %s: a notification to %s is not sent: %s", case.id, action.target, reason
-        )
-        record(
-            session,
-            None,
-            NOTIFICATION_FAILED,
-            now,
-            case=case,
-            detail={"target": action.target, "state": case.state, "reason": reason},
-        )
+        record_not_rendered(session, case, NOTIFICATION_FAILED, error, now, target=action.target)
         return None
 
 
