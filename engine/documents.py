@@ -36,7 +36,6 @@ DOCUMENT_FAILED = "document_failed"
 PDF = "application/pdf"
 
 
-
 def as_document(body: str, language: str, title: str) -> str:
     """A template's HTML as a whole document whose ``<html>`` names its language and whose
     ``<title>`` names it (what a tagged PDF's reader announces), whatever the template gave."""

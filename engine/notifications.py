@@ -35,7 +35,6 @@ RENDERING_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, Recur
 NOTIFICATION_FAILED = "notification_failed"
 
 
-
 def citizen_email(session: Session, compiled: CompiledProcedure, case: Case) -> str | None:
     """The citizen's address: their account's, else the first e-mail answer."""
     if case.owner_id is not None:

@@ -141,6 +141,7 @@ def test_create_app_never_starts_the_worker_but_guichet_serve_does(tmp_path, mon
 
     monkeypatch.setattr("waitress.serve", fake_serve)
     monkeypatch.chdir(tmp_path)
+    gc.unfreeze()  # nothing frozen before: what is frozen then is serve's doing
     result = CliRunner().invoke(main, ["serve", "--port", "5999"])
     gc.unfreeze()
     assert result.exit_code == 0, result.output
